@@ -1,0 +1,141 @@
+/** Byte helpers: hex, concatenation, big-endian integers, and a bounds-checked reader. */
+import { DecodeError, ErrorCode } from './errors.ts';
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  return s;
+}
+
+/**
+ * Bytes of a hex string. Whitespace is ignored (RTDS files wrap lines).
+ * @throws DecodeError NOT_HEX (offset = index of the offending character), EMPTY, BAD_LENGTH (odd digit count)
+ */
+export function fromHex(text: string): Uint8Array {
+  const clean = text.replace(/\s+/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(clean);
+  if (bad) throw new DecodeError(ErrorCode.NOT_HEX, bad.index, `not a hex digit: ${JSON.stringify(bad[0])}`);
+  if (clean.length === 0) throw new DecodeError(ErrorCode.EMPTY, 0, 'no hex digits');
+  if (clean.length % 2) throw new DecodeError(ErrorCode.BAD_LENGTH, clean.length >> 1, 'odd number of hex digits');
+  const out = new Uint8Array(clean.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.substr(i * 2, 2), 16);
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/** uint64 big-endian. */
+export function u64be(value: bigint): Uint8Array {
+  if (value < 0n || value > 0xffffffffffffffffn) throw new RangeError(`not a uint64: ${value}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, value);
+  return out;
+}
+
+export function u16be(value: number): Uint8Array {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) throw new RangeError(`not a uint16: ${value}`);
+  return Uint8Array.of(value >> 8, value & 0xff);
+}
+
+/**
+ * A cursor over bytes that throws `DecodeError` (with the absolute offset) instead of reading past
+ * the end. `base` is the offset of `bytes[0]` in the outermost input, so nested readers report
+ * positions a user can find in the original hex.
+ */
+export class ByteReader {
+  pos = 0;
+  readonly bytes: Uint8Array;
+  readonly base: number;
+  constructor(bytes: Uint8Array, base = 0) {
+    this.bytes = bytes;
+    this.base = base;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+  /** Absolute offset of the next byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  private need(n: number, what: string): void {
+    if (this.remaining < n) {
+      throw new DecodeError(
+        ErrorCode.TRUNCATED,
+        this.base + this.bytes.length,
+        `truncated: ${what} needs ${n} byte(s) at offset ${this.offset}, ${this.remaining} left`,
+      );
+    }
+  }
+
+  u8(what = 'byte'): number {
+    this.need(1, what);
+    return this.bytes[this.pos++]!;
+  }
+  peek(): number | undefined {
+    return this.bytes[this.pos];
+  }
+  u16(what = 'uint16'): number {
+    this.need(2, what);
+    const v = (this.bytes[this.pos]! << 8) | this.bytes[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+  u32(what = 'uint32'): number {
+    this.need(4, what);
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos += 4;
+    return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+  }
+  u64(what = 'uint64'): bigint {
+    this.need(8, what);
+    const v = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.pos, 8).getBigUint64(0);
+    this.pos += 8;
+    return v;
+  }
+  take(n: number, what = 'field'): Uint8Array {
+    this.need(n, what);
+    const v = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  /** Expect a specific byte; UNKNOWN_TAG otherwise. */
+  expect(byte: number, what: string): void {
+    const at = this.offset;
+    const v = this.u8(what);
+    if (v !== byte) {
+      throw new DecodeError(
+        ErrorCode.UNKNOWN_TAG,
+        at,
+        `${what}: expected 0x${byte.toString(16).padStart(2, '0')}, found 0x${v.toString(16).padStart(2, '0')}`,
+      );
+    }
+  }
+  end(what: string): void {
+    if (this.remaining !== 0) {
+      throw new DecodeError(ErrorCode.TRAILING_BYTES, this.offset, `${this.remaining} byte(s) after ${what}`);
+    }
+  }
+}

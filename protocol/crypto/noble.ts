@@ -1,0 +1,53 @@
+/** The default back-end: @noble/curves (P-256), @noble/hashes (SHA-256), @noble/ciphers (AES). */
+import { ctr, gcm } from '@noble/ciphers/aes.js';
+import { p256 } from '@noble/curves/nist.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '../bytes.ts';
+import { ErrorCode, GbcsError } from '../errors.ts';
+import type { GbcsCrypto } from './gbcs-crypto.ts';
+
+function counterBlock(iv: Uint8Array, n: number): Uint8Array {
+  const b = new Uint8Array(16);
+  b.set(iv);
+  b[15] = n;
+  return b;
+}
+
+export function createNobleCrypto(): GbcsCrypto {
+  return {
+    name: 'noble',
+    sha256: (d) => sha256(d),
+    ecdh(priv, pub) {
+      try {
+        // getSharedSecret returns the compressed point 02/03‖X: Z is X.
+        return p256.getSharedSecret(priv, pub, true).subarray(1);
+      } catch (e) {
+        throw new GbcsError(ErrorCode.BAD_KEY, `ECDH failed: ${(e as Error).message}`, { cause: e });
+      }
+    },
+    gcmEncrypt: (key, iv, pt, aad) => gcm(key, iv, aad).encrypt(pt),
+    gcmDecrypt(key, iv, ct, tag, aad) {
+      if (key.length !== 16 || iv.length !== 12 || tag.length < 4 || tag.length > 16) return null;
+      // GCM encrypts with CTR from counter block J0+1 = IV‖00000002; recompute the tag to check it.
+      const pt = ctr(key, counterBlock(iv, 2)).decrypt(ct);
+      const full = gcm(key, iv, aad).encrypt(pt);
+      return equalBytes(full.subarray(ct.length, ct.length + tag.length), tag) ? pt : null;
+    },
+    sign: (priv, msg) => p256.sign(msg, priv, { prehash: true, lowS: false }),
+    verify(pub, msg, sig) {
+      if (sig.length !== 64) return false;
+      try {
+        return p256.verify(sig, msg, pub, { prehash: true, lowS: false });
+      } catch {
+        return false;
+      }
+    },
+    publicKeyOf(priv) {
+      try {
+        return p256.getPublicKey(priv, false);
+      } catch (e) {
+        throw new GbcsError(ErrorCode.BAD_KEY, `bad private key: ${(e as Error).message}`, { cause: e });
+      }
+    },
+  };
+}

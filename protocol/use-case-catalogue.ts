@@ -1,0 +1,82 @@
+/**
+ * GBCS Message Codes and what a device needs to know about each (GBCS Table 13.3; DUIS eligible
+ * roles; protection as RTDS 4.5.0 shows it). Rows are generated into use-case-catalogue.data.ts.
+ */
+import { USE_CASE_ROWS } from './use-case-catalogue.data.ts';
+
+export type DeviceType = 'ESME' | 'GSME' | 'CHF' | 'GPF' | 'PPMID' | 'HCALCS';
+
+/** Remote Party Role codes (GBCS Table 13.3.3 / SMKI OU): 0 root … 7 issuingAuthority, 127 other. */
+export const RemotePartyRole = {
+  ROOT: 0,
+  RECOVERY: 1,
+  SUPPLIER: 2,
+  NETWORK_OPERATOR: 3,
+  ACCESS_CONTROL_BROKER: 4,
+  TRANSITIONAL_COS: 5,
+  WAN_PROVIDER: 6,
+  ISSUING_AUTHORITY: 7,
+  LOAD_CONTROLLER: 8,
+  OTHER: 127,
+} as const;
+export type RemotePartyRole = (typeof RemotePartyRole)[keyof typeof RemotePartyRole];
+
+export const ROLE_NAMES: Record<number, string> = {
+  0: 'root',
+  1: 'recovery',
+  2: 'supplier',
+  3: 'networkOperator',
+  4: 'accessControlBroker',
+  5: 'transitionalCoS',
+  6: 'wanProvider',
+  7: 'issuingAuthority',
+  8: 'loadController',
+  127: 'other',
+};
+
+export interface UseCase {
+  messageCode: number;
+  /** GBCS use-case id, e.g. `ECS04b`; empty where the table has none. */
+  useCase: string;
+  title: string;
+  /** `critical` commands are signed by the originator and answered with a signed response. */
+  kind: 'critical' | 'non-critical' | 'alert' | 'alert-critical';
+  /** Whether a command must (`required`), may (`optional`) or does not carry an originator signature. */
+  commandSignature: 'required' | 'optional' | 'none';
+  /** Whether the device signs its response (`if-command-signed`: variants such as CS02a/CS02f). */
+  responseSigned: 'yes' | 'no' | 'if-command-signed';
+  /** Device types that execute (or raise) it. */
+  devices: readonly DeviceType[];
+  /** Remote Party Roles that may originate the command (ACB = DCC-originated on behalf of a user). */
+  roles: readonly number[];
+  encoding: 'dlms' | 'gbz' | 'asn1' | null;
+}
+
+const BY_CODE = new Map<number, UseCase>();
+for (const [messageCode, useCase, title, kind, commandSignature, responseSigned, devices, roles, encoding] of USE_CASE_ROWS) {
+  BY_CODE.set(messageCode, {
+    messageCode,
+    useCase,
+    title,
+    kind,
+    commandSignature,
+    responseSigned,
+    devices: devices as readonly DeviceType[],
+    roles,
+    encoding,
+  });
+}
+
+/** The use case of a Message Code, or undefined when GBCS defines none we know. */
+export function useCaseOf(messageCode: number): UseCase | undefined {
+  return BY_CODE.get(messageCode);
+}
+
+export function allUseCases(): UseCase[] {
+  return [...BY_CODE.values()];
+}
+
+/** `0x00b3` style label. */
+export function messageCodeHex(code: number): string {
+  return `0x${code.toString(16).padStart(4, '0')}`;
+}
