@@ -19,7 +19,8 @@ export function fromHex(text: string): Uint8Array {
   const bad = /[^0-9a-fA-F]/.exec(clean);
   if (bad) throw new DecodeError(ErrorCode.NOT_HEX, bad.index, `not a hex digit: ${JSON.stringify(bad[0])}`);
   if (clean.length === 0) throw new DecodeError(ErrorCode.EMPTY, 0, 'no hex digits');
-  if (clean.length % 2) throw new DecodeError(ErrorCode.BAD_LENGTH, clean.length >> 1, 'odd number of hex digits');
+  if (clean.length % 2)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, clean.length >> 1, 'odd number of hex digits');
   const out = new Uint8Array(clean.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.substr(i * 2, 2), 16);
   return out;

@@ -12,7 +12,8 @@ export const DLMS_DATE_TIME_LENGTH = 12;
  * asterisks of its width (`****-01-01T…`).
  */
 export function formatDlmsDateTime(b: Uint8Array): string {
-  if (b.length !== DLMS_DATE_TIME_LENGTH) throw new DecodeError(ErrorCode.BAD_LENGTH, 0, 'date-time is 12 bytes');
+  if (b.length !== DLMS_DATE_TIME_LENGTH)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, 0, 'date-time is 12 bytes');
   const year = (b[0]! << 8) | b[1]!;
   const f = (v: number, w: number, unspecified: number) =>
     v === unspecified ? '*'.repeat(w) : String(v).padStart(w, '0');

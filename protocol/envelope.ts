@@ -11,14 +11,14 @@
 import { encodeBerLength, readBerLength } from './ber.ts';
 import { ByteReader, concatBytes } from './bytes.ts';
 import { DecodeError, ErrorCode } from './errors.ts';
-import { type GbtBlock, decodeGbtAfterRoutingStart, encodeGbtBlock } from './gbt.ts';
+import { decodeGbtAfterRoutingStart, encodeGbtBlock, type GbtBlock } from './gbt.ts';
 import {
+  decodeGeneralSigning,
+  encodeGeneralSigning,
   GENERAL_SIGNING_TAG,
   type GeneralSigning,
   type GroupingHeader,
   type SignatureField,
-  decodeGeneralSigning,
-  encodeGeneralSigning,
 } from './grouping-header.ts';
 
 export const GENERAL_CIPHERING_TAG = 0xdd;
@@ -116,14 +116,19 @@ export function decodeGbcsMessage(bytes: Uint8Array): GbcsMessage {
   const scAt = r.offset;
   const securityControl = r.u8('security control');
   if (securityControl !== SECURITY_CONTROL_AUTH_ONLY) {
-    throw new DecodeError(ErrorCode.BAD_VALUE, scAt, `security control 0x${securityControl.toString(16)}: expected 0x11`);
+    throw new DecodeError(
+      ErrorCode.BAD_VALUE,
+      scAt,
+      `security control 0x${securityControl.toString(16)}: expected 0x11`,
+    );
   }
   const invocationCounter = r.u32('invocation counter');
   const apduEnd = bytes.length - MAC_LENGTH;
   const inner = new ByteReader(bytes.subarray(0, apduEnd));
   inner.pos = r.pos;
   const apdu = decodeGeneralSigning(inner, apduEnd);
-  if (inner.pos !== apduEnd) throw new DecodeError(ErrorCode.BAD_LENGTH, inner.offset, 'general-signing APDU length mismatch');
+  if (inner.pos !== apduEnd)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, inner.offset, 'general-signing APDU length mismatch');
   const mac = bytes.subarray(apduEnd);
   return {
     form: 'mac',

@@ -55,10 +55,12 @@ function readId(r: ByteReader, what: string): Eui64 {
 export function decodeGbtAfterRoutingStart(r: ByteReader): GbtBlock {
   const tidAt = r.offset;
   const tidLen = r.u8('routing transaction-id length');
-  if (tidLen !== 9) throw new DecodeError(ErrorCode.BAD_LENGTH, tidAt, `transaction-id length ${tidLen}, expected 9 or 0`);
+  if (tidLen !== 9)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, tidAt, `transaction-id length ${tidLen}, expected 9 or 0`);
   const craAt = r.offset;
   const cra = r.u8('CRA flag');
-  if (cra < 1 || cra > 3) throw new DecodeError(ErrorCode.BAD_VALUE, craAt, `CRA flag ${cra}: expected 1, 2 or 3`);
+  if (cra < 1 || cra > 3)
+    throw new DecodeError(ErrorCode.BAD_VALUE, craAt, `CRA flag ${cra}: expected 1, 2 or 3`);
   const originatorCounter = r.u64('originator counter');
   const originatorId = readId(r, 'originator system title');
   const recipientId = readId(r, 'recipient system title');
@@ -81,11 +83,13 @@ export function decodeGbtAfterRoutingStart(r: ByteReader): GbtBlock {
   const control = r.u8('block-control');
   const bnAt = r.offset;
   const blockNumber = r.u16('block-number');
-  if (blockNumber === 0) throw new DecodeError(ErrorCode.BAD_VALUE, bnAt, 'block-number 0: blocks are numbered from 1');
+  if (blockNumber === 0)
+    throw new DecodeError(ErrorCode.BAD_VALUE, bnAt, 'block-number 0: blocks are numbered from 1');
   const blockNumberAck = r.u16('block-number-ack');
   const dataAt = r.offset;
   const n = readBerLength(r, 'block-data length');
-  if (n > GBT_MAX_BLOCK_DATA) throw new DecodeError(ErrorCode.TOO_LARGE, dataAt, `block data ${n} > ${GBT_MAX_BLOCK_DATA}`);
+  if (n > GBT_MAX_BLOCK_DATA)
+    throw new DecodeError(ErrorCode.TOO_LARGE, dataAt, `block data ${n} > ${GBT_MAX_BLOCK_DATA}`);
   const data = r.take(n, 'block-data');
   r.end('GBT block');
   return {
@@ -144,7 +148,8 @@ export function segmentGbcsMessage(
   routing: GbtRoutingHeader,
   blockSize = GBT_MAX_BLOCK_DATA,
 ): GbtBlock[] {
-  if (blockSize < 1 || blockSize > GBT_MAX_BLOCK_DATA) throw new RangeError(`blockSize 1..${GBT_MAX_BLOCK_DATA}`);
+  if (blockSize < 1 || blockSize > GBT_MAX_BLOCK_DATA)
+    throw new RangeError(`blockSize 1..${GBT_MAX_BLOCK_DATA}`);
   const count = Math.max(1, Math.ceil(message.length / blockSize));
   if (count > GBT_MAX_BLOCKS) throw new RangeError(`message needs ${count} blocks (> ${GBT_MAX_BLOCKS})`);
   const blocks: GbtBlock[] = [];
@@ -168,7 +173,11 @@ export function segmentGbcsMessage(
 export type GbtAddResult =
   | { status: 'incomplete'; received: number }
   | { status: 'complete'; message: Uint8Array }
-  | { status: 'error'; code: 'DUPLICATE_BLOCK' | 'TOO_MANY_BLOCKS' | 'TOO_LARGE' | 'MISMATCH'; message: string };
+  | {
+      status: 'error';
+      code: 'DUPLICATE_BLOCK' | 'TOO_MANY_BLOCKS' | 'TOO_LARGE' | 'MISMATCH';
+      message: string;
+    };
 
 /**
  * Reassembles the blocks of one message (same originator, counter, CRA, recipient, message code).
@@ -195,11 +204,16 @@ export class GbtReassembly {
       return { status: 'error', code: 'DUPLICATE_BLOCK', message: `block ${b.blockNumber} already received` };
     }
     if (b.blockNumber > GBT_MAX_BLOCKS || (this.last !== null && b.blockNumber > this.last)) {
-      return { status: 'error', code: 'TOO_MANY_BLOCKS', message: `block ${b.blockNumber} beyond the last block` };
+      return {
+        status: 'error',
+        code: 'TOO_MANY_BLOCKS',
+        message: `block ${b.blockNumber} beyond the last block`,
+      };
     }
     if (b.lastBlock) {
       for (const n of this.blocks.keys()) {
-        if (n > b.blockNumber) return { status: 'error', code: 'MISMATCH', message: 'last block precedes received blocks' };
+        if (n > b.blockNumber)
+          return { status: 'error', code: 'MISMATCH', message: 'last block precedes received blocks' };
       }
       this.last = b.blockNumber;
     }

@@ -39,10 +39,7 @@ export interface GroupingHeader {
 }
 
 /** The signature field: `40` + r‖s, a null `00`, or absent (pre-commands). */
-export type SignatureField =
-  | { kind: 'present'; value: Uint8Array }
-  | { kind: 'null' }
-  | { kind: 'absent' };
+export type SignatureField = { kind: 'present'; value: Uint8Array } | { kind: 'null' } | { kind: 'absent' };
 
 /** A decoded general-signing APDU with the offsets (in the outermost input) that crypto needs. */
 export interface GeneralSigning {
@@ -108,10 +105,12 @@ export function decodeGeneralSigning(r: ByteReader, end: number): GeneralSigning
   r.expect(GENERAL_SIGNING_TAG, 'general-signing tag');
   const tidAt = r.offset;
   const tidLen = r.u8('transaction-id length');
-  if (tidLen !== 9) throw new DecodeError(ErrorCode.BAD_LENGTH, tidAt, `transaction-id length ${tidLen}, expected 9`);
+  if (tidLen !== 9)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, tidAt, `transaction-id length ${tidLen}, expected 9`);
   const craAt = r.offset;
   const cra = r.u8('CRA flag');
-  if (cra < 1 || cra > 3) throw new DecodeError(ErrorCode.BAD_VALUE, craAt, `CRA flag ${cra}: expected 1, 2 or 3`);
+  if (cra < 1 || cra > 3)
+    throw new DecodeError(ErrorCode.BAD_VALUE, craAt, `CRA flag ${cra}: expected 1, 2 or 3`);
   const h = groupingHeader({
     craFlag: cra as CraFlag,
     originatorCounter: r.u64('originator counter'),
@@ -122,7 +121,8 @@ export function decodeGeneralSigning(r: ByteReader, end: number): GeneralSigning
   const dtAt = r.offset;
   const dtLen = r.u8('date-time length');
   if (dtLen === DLMS_DATE_TIME_LENGTH) h.dateTime = r.take(DLMS_DATE_TIME_LENGTH, 'date-time');
-  else if (dtLen !== 0) throw new DecodeError(ErrorCode.BAD_LENGTH, dtAt, `date-time length ${dtLen}: expected 0 or 12`);
+  else if (dtLen !== 0)
+    throw new DecodeError(ErrorCode.BAD_LENGTH, dtAt, `date-time length ${dtLen}: expected 0 or 12`);
   const oiAt = r.offset;
   decodeOtherInformation(r, readBerLength(r, 'other-information length'), h, oiAt);
   const payloadLength = readBerLength(r, 'content length');
@@ -137,10 +137,13 @@ export function decodeGeneralSigning(r: ByteReader, end: number): GeneralSigning
     const sigAt = r.offset;
     const sigLen = r.u8('signature length');
     if (sigLen === 0) signature = { kind: 'null' };
-    else if (sigLen === SIGNATURE_LENGTH) signature = { kind: 'present', value: r.take(SIGNATURE_LENGTH, 'signature') };
+    else if (sigLen === SIGNATURE_LENGTH)
+      signature = { kind: 'present', value: r.take(SIGNATURE_LENGTH, 'signature') };
     else throw new DecodeError(ErrorCode.BAD_LENGTH, sigAt, `signature length ${sigLen}: expected 0 or 64`);
-    if (r.pos < end) throw new DecodeError(ErrorCode.TRAILING_BYTES, r.offset, `${end - r.pos} byte(s) after the signature`);
-    if (r.pos > end) throw new DecodeError(ErrorCode.BAD_LENGTH, sigAt, 'signature runs past the enclosing length');
+    if (r.pos < end)
+      throw new DecodeError(ErrorCode.TRAILING_BYTES, r.offset, `${end - r.pos} byte(s) after the signature`);
+    if (r.pos > end)
+      throw new DecodeError(ErrorCode.BAD_LENGTH, sigAt, 'signature runs past the enclosing length');
   }
   return { header: h, payload, signature, start, payloadOffset, payloadEnd, end: r.offset };
 }
@@ -153,7 +156,8 @@ export function encodeOtherInformation(h: GroupingHeader): Uint8Array {
     if (h.supplementaryRemotePartyCounter !== null) {
       parts.push(u64be(h.supplementaryRemotePartyCounter));
       if (h.supplementaryOriginatorCounter !== null) parts.push(u64be(h.supplementaryOriginatorCounter));
-      else if (h.supplementaryRemotePartyKaCertificate !== null) parts.push(h.supplementaryRemotePartyKaCertificate);
+      else if (h.supplementaryRemotePartyKaCertificate !== null)
+        parts.push(h.supplementaryRemotePartyKaCertificate);
     }
   }
   return concatBytes(...parts);
@@ -191,6 +195,10 @@ export function encodeSignatureField(s: SignatureField): Uint8Array {
 }
 
 /** Encodes a complete general-signing APDU. */
-export function encodeGeneralSigning(h: GroupingHeader, payload: Uint8Array, signature: SignatureField): Uint8Array {
+export function encodeGeneralSigning(
+  h: GroupingHeader,
+  payload: Uint8Array,
+  signature: SignatureField,
+): Uint8Array {
   return concatBytes(encodeGroupingHeaderAndPayload(h, payload), encodeSignatureField(signature));
 }

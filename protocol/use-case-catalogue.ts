@@ -53,7 +53,17 @@ export interface UseCase {
 }
 
 const BY_CODE = new Map<number, UseCase>();
-for (const [messageCode, useCase, title, kind, commandSignature, responseSigned, devices, roles, encoding] of USE_CASE_ROWS) {
+for (const [
+  messageCode,
+  useCase,
+  title,
+  kind,
+  commandSignature,
+  responseSigned,
+  devices,
+  roles,
+  encoding,
+] of USE_CASE_ROWS) {
   BY_CODE.set(messageCode, {
     messageCode,
     useCase,

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const shared = new URL('../../shared/vectors/', import.meta.url);
 const cat = JSON.parse(readFileSync(new URL('gbcs-use-case-catalogue.json', shared), 'utf8')).rows as any[];
-const duis = JSON.parse(readFileSync(new URL('smartdcc-duis-parser.json', shared), 'utf8')).duisRequestMatrix.rows as any[];
+const duis = JSON.parse(readFileSync(new URL('smartdcc-duis-parser.json', shared), 'utf8')).duisRequestMatrix
+  .rows as any[];
 
 const roleOfEui: Record<string, number> = {
   '90b3d51f30000001': 1,
@@ -35,20 +36,46 @@ for (const r of cat) {
     .replace(/^\S+\s+/, '')
     .replace(/\s*\(name from RTDS dir.*$/, '');
   const t = String(r.gbcsMessageType ?? '');
-  const alert = t.startsWith('SME.A') || ((o.alertProtection ?? []).length > 0 && (o.commandProtection ?? []).length === 0);
+  const alert =
+    t.startsWith('SME.A') ||
+    ((o.alertProtection ?? []).length > 0 && (o.commandProtection ?? []).length === 0);
   const cp: string[] = o.commandProtection ?? [];
   const rp: string[] = o.responseProtection ?? [];
   const ap: string[] = o.alertProtection ?? [];
   const signedAlways = cp.length > 0 && cp.every((p) => p.includes('SIG'));
   const signedSometimes = cp.some((p) => p.includes('SIG'));
   const critical = t === 'SME.C.C' || t === 'SME.A.C' || signedAlways || (alert && ap.includes('+SIG'));
-  const commandSignature = alert ? 'none' : signedAlways || t === 'SME.C.C' ? 'required' : signedSometimes ? 'optional' : 'none';
-  const responseSigned = rp.length === 0 ? (critical ? 'yes' : 'no') : rp.every((p) => p.includes('SIG')) ? 'yes' : rp.some((p) => p.includes('SIG')) ? 'if-command-signed' : 'no';
+  const commandSignature = alert
+    ? 'none'
+    : signedAlways || t === 'SME.C.C'
+      ? 'required'
+      : signedSometimes
+        ? 'optional'
+        : 'none';
+  const responseSigned =
+    rp.length === 0
+      ? critical
+        ? 'yes'
+        : 'no'
+      : rp.every((p) => p.includes('SIG'))
+        ? 'yes'
+        : rp.some((p) => p.includes('SIG'))
+          ? 'if-command-signed'
+          : 'no';
   const roles = new Set<number>();
   for (const e of o.originators ?? []) if (roleOfEui[e] !== undefined) roles.add(roleOfEui[e]);
   if (!alert) for (const x of rolesBySr.get(r.serviceReference) ?? []) roles.add(x);
-  const enc = [...(o.commandPayloadEncoding ?? []), ...(o.alertPayloadEncoding ?? [])][0] as string | undefined;
-  const encoding = enc === undefined ? null : enc.startsWith('DLMS') ? 'dlms' : enc.startsWith('GBZ') || enc.startsWith('ZigBee') ? 'gbz' : 'asn1';
+  const enc = [...(o.commandPayloadEncoding ?? []), ...(o.alertPayloadEncoding ?? [])][0] as
+    | string
+    | undefined;
+  const encoding =
+    enc === undefined
+      ? null
+      : enc.startsWith('DLMS')
+        ? 'dlms'
+        : enc.startsWith('GBZ') || enc.startsWith('ZigBee')
+          ? 'gbz'
+          : 'asn1';
   const devices = [...new Set<string>((o.device ?? []).map(dev))];
   lines.push(
     `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}],`,

@@ -27,7 +27,9 @@ describeShared('envelope over RTDS 4.5.0 (../shared/vectors/rtds-4.5.0.messages.
       e.supplementaryRemotePartyCounter ?? null,
     );
     if (e.supplementaryRemotePartyKACertificateDER !== undefined) {
-      expect(toHex(h.supplementaryRemotePartyKaCertificate!)).toBe(e.supplementaryRemotePartyKACertificateDER);
+      expect(toHex(h.supplementaryRemotePartyKaCertificate!)).toBe(
+        e.supplementaryRemotePartyKACertificateDER,
+      );
     }
     const sig = { absent: 'absent', 'present, length 0': 'null', 'present, length 64': 'present' }[
       e.signatureField as string
@@ -35,9 +37,9 @@ describeShared('envelope over RTDS 4.5.0 (../shared/vectors/rtds-4.5.0.messages.
     expect(m.apdu.signature.kind).toBe(sig);
     if (m.form === 'mac') {
       expect(toHex(m.macHeader.mac)).toBe(e.mac);
-      expect(toHex(bytes.subarray(m.macHeader.securityHeaderOffset, m.macHeader.securityHeaderOffset + 5))).toBe(
-        e.securityHeader,
-      );
+      expect(
+        toHex(bytes.subarray(m.macHeader.securityHeaderOffset, m.macHeader.securityHeaderOffset + 5)),
+      ).toBe(e.securityHeader);
     }
     expect(toHex(encodeGbcsMessage(m))).toBe(toHex(bytes));
   });

@@ -16,7 +16,13 @@ export interface GbcsCrypto {
    * AES-128-GCM decryption with a truncated tag (GBCS uses 12 bytes). Returns the plaintext, or
    * null when the tag does not verify. Never throws on bad input.
    */
-  gcmDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad: Uint8Array): Uint8Array | null;
+  gcmDecrypt(
+    key: Uint8Array,
+    iv: Uint8Array,
+    ciphertext: Uint8Array,
+    tag: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array | null;
   /** ECDSA P-256 / SHA-256 over `message` (hashed here): 64-byte r‖s. */
   sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array;
   /**

@@ -20,8 +20,19 @@ export const KDF_COUNTER = Uint8Array.of(0, 0, 0, 1);
 export const ENCRYPTION_SECURITY_CONTROL = 0x31;
 
 /** The 33-byte KDF OtherInfo. */
-export function kdfOtherInfo(originatorId: Eui64, purpose: KdfPurpose, counter: bigint, recipientId: Eui64): Uint8Array {
-  return concatBytes(KDF_ALGORITHM_ID, fromHex(originatorId), Uint8Array.of(0x09, purpose), u64be(counter), fromHex(recipientId));
+export function kdfOtherInfo(
+  originatorId: Eui64,
+  purpose: KdfPurpose,
+  counter: bigint,
+  recipientId: Eui64,
+): Uint8Array {
+  return concatBytes(
+    KDF_ALGORITHM_ID,
+    fromHex(originatorId),
+    Uint8Array.of(0x09, purpose),
+    u64be(counter),
+    fromHex(recipientId),
+  );
 }
 
 /** 128-bit key from the shared secret Z and OtherInfo. */
@@ -43,7 +54,12 @@ export function gbcsMac(c: GbcsCrypto, key: Uint8Array, iv: Uint8Array, aad: Uin
  * Encrypts a sensitive payload part (GBCS 7.3.x): returns `31 00000000 ‖ ciphertext ‖ tag(12)`,
  * with AAD = 0x31 and the key derived with purpose 04.
  */
-export function encryptPayloadPart(c: GbcsCrypto, key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+export function encryptPayloadPart(
+  c: GbcsCrypto,
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
   const sc = Uint8Array.of(ENCRYPTION_SECURITY_CONTROL);
   const out = c.gcmEncrypt(key, iv, plaintext, sc);
   return concatBytes(
@@ -54,7 +70,12 @@ export function encryptPayloadPart(c: GbcsCrypto, key: Uint8Array, iv: Uint8Arra
 }
 
 /** Decrypts `31 00000000 ‖ ciphertext ‖ tag(12)`; null when malformed or the tag fails. */
-export function decryptPayloadPart(c: GbcsCrypto, key: Uint8Array, iv: Uint8Array, part: Uint8Array): Uint8Array | null {
+export function decryptPayloadPart(
+  c: GbcsCrypto,
+  key: Uint8Array,
+  iv: Uint8Array,
+  part: Uint8Array,
+): Uint8Array | null {
   if (part.length < 5 + 12 || part[0] !== ENCRYPTION_SECURITY_CONTROL) return null;
   const ct = part.subarray(5, part.length - 12);
   const tag = part.subarray(part.length - 12);

@@ -1,12 +1,12 @@
 /** node:crypto back-end (OpenSSL). Same verdicts as the noble one; tests assert it on every vector. */
 import {
-  type KeyObject,
   createCipheriv,
   createDecipheriv,
   createECDH,
   createHash,
   createPrivateKey,
   createPublicKey,
+  type KeyObject,
   sign as nodeSign,
   verify as nodeVerify,
 } from 'node:crypto';
@@ -36,7 +36,11 @@ export function createNodeCrypto(): GbcsCrypto {
     const k = toHex(priv);
     let o = privKeys.get(k);
     if (!o) {
-      o = createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, priv)), format: 'der', type: 'pkcs8' });
+      o = createPrivateKey({
+        key: Buffer.from(concatBytes(PKCS8_PREFIX, priv)),
+        format: 'der',
+        type: 'pkcs8',
+      });
       privKeys.set(k, o);
     }
     return o;

@@ -7,10 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 
-export const SHARED_DIR = process.env.GBCS_SIM_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+export const SHARED_DIR =
+  process.env.GBCS_SIM_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
 export const sharedAvailable = existsSync(join(SHARED_DIR, 'vectors', 'rtds-4.5.0.messages.json'));
 if (!sharedAvailable) {
-  console.warn(`[gbcs-sim tests] ${SHARED_DIR} not found: vector and RTDS suites are skipped (set GBCS_SIM_SHARED).`);
+  console.warn(
+    `[gbcs-sim tests] ${SHARED_DIR} not found: vector and RTDS suites are skipped (set GBCS_SIM_SHARED).`,
+  );
 }
 
 export const describeShared: typeof describe.skip = sharedAvailable
