@@ -43,6 +43,8 @@ export interface UseCase {
   kind: 'critical' | 'non-critical' | 'alert' | 'alert-critical';
   /** Whether a command must (`required`), may (`optional`) or does not carry an originator signature. */
   commandSignature: 'required' | 'optional' | 'none';
+  /** Whether a command must carry the ACB MAC (`none`: signed-only variants such as CS02b by Recovery or Contingency). */
+  commandMac: 'required' | 'optional' | 'none';
   /** Whether the device signs its response (`if-command-signed`: variants such as CS02a/CS02f). */
   responseSigned: 'yes' | 'no' | 'if-command-signed';
   /** Device types that execute (or raise) it. */
@@ -59,6 +61,7 @@ for (const [
   title,
   kind,
   commandSignature,
+  commandMac,
   responseSigned,
   devices,
   roles,
@@ -70,6 +73,7 @@ for (const [
     title,
     kind,
     commandSignature,
+    commandMac,
     responseSigned,
     devices: devices as readonly DeviceType[],
     roles,

@@ -44,14 +44,16 @@ for (const r of cat) {
   const ap: string[] = o.alertProtection ?? [];
   const signedAlways = cp.length > 0 && cp.every((p) => p.includes('SIG'));
   const signedSometimes = cp.some((p) => p.includes('SIG'));
-  const critical = t === 'SME.C.C' || t === 'SME.A.C' || signedAlways || (alert && ap.includes('+SIG'));
-  const commandSignature = alert
+  // anyByContingency (0x0109) is signed with the Contingency key (GBCS 12.x); RTDS shows no command.
+  const critical = code === 0x0109 || t === 'SME.C.C' || t === 'SME.A.C' || signedAlways || (alert && ap.includes('+SIG'));
+  const commandSignature = code === 0x0109 ? 'required' : alert
     ? 'none'
     : signedAlways || t === 'SME.C.C'
       ? 'required'
       : signedSometimes
         ? 'optional'
         : 'none';
+  const commandMac = alert ? 'none' : cp.length === 0 ? (code === 0x0109 ? 'none' : 'required') : cp.every((p) => p.includes('MAC')) ? 'required' : cp.some((p) => p.includes('MAC')) ? 'optional' : 'none';
   const responseSigned =
     rp.length === 0
       ? critical
@@ -78,7 +80,7 @@ for (const r of cat) {
           : 'asn1';
   const devices = [...new Set<string>((o.device ?? []).map(dev))];
   lines.push(
-    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}],`,
+    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}],`,
   );
 }
 writeFileSync(
