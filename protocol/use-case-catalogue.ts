@@ -52,6 +52,8 @@ export interface UseCase {
   /** Remote Party Roles that may originate the command (ACB = DCC-originated on behalf of a user). */
   roles: readonly number[];
   encoding: 'dlms' | 'gbz' | 'asn1' | null;
+  /** Whether the response's Grouping Header carries a date-time (per use case, as RTDS shows). */
+  responseDateTime: boolean;
 }
 
 const BY_CODE = new Map<number, UseCase>();
@@ -66,6 +68,7 @@ for (const [
   devices,
   roles,
   encoding,
+  responseDateTime,
 ] of USE_CASE_ROWS) {
   BY_CODE.set(messageCode, {
     messageCode,
@@ -78,6 +81,7 @@ for (const [
     devices: devices as readonly DeviceType[],
     roles,
     encoding,
+    responseDateTime,
   });
 }
 

@@ -10,6 +10,12 @@ const cat = JSON.parse(readFileSync(new URL('gbcs-use-case-catalogue.json', shar
 const duis = JSON.parse(readFileSync(new URL('smartdcc-duis-parser.json', shared), 'utf8')).duisRequestMatrix
   .rows as any[];
 
+const rtds = JSON.parse(readFileSync(new URL('rtds-4.5.0.messages.json', shared), 'utf8')).messages as any[];
+const responseDateTime = new Map<number, boolean>();
+for (const m of rtds) {
+  const h = m.expected.header;
+  if (m.role === 'RESPONSE') responseDateTime.set(Number.parseInt(h.messageCode, 16), h.dateTime !== null);
+}
 const roleOfEui: Record<string, number> = {
   '90b3d51f30000001': 1,
   '90b3d51f30000002': 4,
@@ -80,7 +86,7 @@ for (const r of cat) {
           : 'asn1';
   const devices = [...new Set<string>((o.device ?? []).map(dev))];
   lines.push(
-    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}],`,
+    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}, ${responseDateTime.get(code) ?? false}],`,
   );
 }
 writeFileSync(

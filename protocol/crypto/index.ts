@@ -12,3 +12,4 @@ export function createCrypto(name: CryptoBackendName = 'noble'): GbcsCrypto {
   if (name === 'noble') return createNobleCrypto();
   throw new RangeError(`unknown crypto back-end ${String(name)}`);
 }
+export * from './kdf.ts';
