@@ -54,6 +54,8 @@ export interface UseCase {
   encoding: 'dlms' | 'gbz' | 'asn1' | null;
   /** Whether the response's Grouping Header carries a date-time (per use case, as RTDS shows). */
   responseDateTime: boolean;
+  /** HAN-only device-to-device message (PPMID ↔ GSME, PECS, HECS): MAC'd between the two devices' KA keys. */
+  han: boolean;
 }
 
 const BY_CODE = new Map<number, UseCase>();
@@ -69,6 +71,7 @@ for (const [
   roles,
   encoding,
   responseDateTime,
+  han,
 ] of USE_CASE_ROWS) {
   BY_CODE.set(messageCode, {
     messageCode,
@@ -82,6 +85,7 @@ for (const [
     roles,
     encoding,
     responseDateTime,
+    han,
   });
 }
 

@@ -25,6 +25,7 @@ import { equalBytes } from './bytes.ts';
 import { type MacMessage, type SigningMessage, macAad, signedBytes } from './envelope.ts';
 import type { GroupingHeader } from './grouping-header.ts';
 import { CraFlag, type Eui64, KdfPurpose } from './types.ts';
+import { useCaseOf } from './use-case-catalogue.ts';
 
 export type MacVerdict = 'valid' | 'invalid' | 'absent' | 'no-key';
 export type SignatureVerdict = 'valid' | 'invalid' | 'absent' | 'null' | 'no-key';
@@ -56,7 +57,10 @@ export function sharedSecretOf(ctx: VerifyContext, a: Eui64, b: Eui64): Uint8Arr
 
 /** The KA pair that protects a message's MAC: [one side, other side]. */
 export function macKeyPair(h: GroupingHeader, acbId: Eui64 | null): [Eui64, Eui64] | null {
-  if (h.craFlag === CraFlag.COMMAND) return acbId === null ? null : [acbId, h.recipientId];
+  // HAN-only messages (PCS, PECS, HECS) are MAC'd device to device, never by the ACB.
+  if (h.craFlag === CraFlag.COMMAND && !useCaseOf(h.messageCode)?.han) {
+    return acbId === null ? null : [acbId, h.recipientId];
+  }
   return [h.originatorId, h.recipientId];
 }
 

@@ -38,9 +38,15 @@ const lines: string[] = [];
 for (const r of cat) {
   const o = r.rtdsObserved ?? {};
   const code = Number.parseInt(r.messageCode, 16);
-  const title = String(r.titleGbcsParser ?? r.titleFromRtdsDirectory ?? r.useCaseHtml?.[0] ?? '')
-    .replace(/^\S+\s+/, '')
-    .replace(/\s*\(name from RTDS dir.*$/, '');
+  const fullTitle = String(r.titleGbcsParser ?? r.titleFromRtdsDirectory ?? r.useCaseHtml?.[0] ?? '').replace(
+    /\s*\(name from RTDS dir.*$/,
+    '',
+  );
+  // A use-case id looks like ECS04b, GCS60a, CS02b, DBCH01, GCA; titles of alerts have none.
+  const idLike = /^(?:[A-Z]{1,5}\d[\w-]*|GCA|GNCA|FDRA|MIIWA)$/.test(String(r.useCase ?? ''));
+  const useCaseId = idLike ? String(r.useCase) : '';
+  const title = idLike ? fullTitle.replace(/^\S+\s+/, '') : fullTitle;
+  const han = r.remotePartyOrHan === 'HAN Only Message';
   const t = String(r.gbcsMessageType ?? '');
   const alert =
     t.startsWith('SME.A') ||
@@ -86,7 +92,7 @@ for (const r of cat) {
           : 'asn1';
   const devices = [...new Set<string>((o.device ?? []).map(dev))];
   lines.push(
-    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(r.useCase ?? '')}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}, ${responseDateTime.get(code) ?? false}],`,
+    `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(useCaseId)}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}, ${responseDateTime.get(code) ?? false}, ${han}],`,
   );
 }
 writeFileSync(

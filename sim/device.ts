@@ -323,7 +323,11 @@ export function verifySignatureStep(
     if (m.form !== 'mac') return reject(RejectReason.MAC_MISSING, 'neither MAC nor signature');
     return { ok: true, value: false };
   }
-  const anchor = findTrustAnchor(dev.credentials, role, 'ds');
+  // The cell of the originator's role whose subject is the originator (a device holds one cell per
+  // role; a replaying device provisioned from a keystore may hold several, e.g. two suppliers).
+  const anchor = dev.credentials.trustAnchors.find(
+    (t) => t.role === role && t.usage === 'ds' && t.subjectUniqueId === m.apdu.header.originatorId,
+  );
   if (!anchor) return reject(RejectReason.NO_TRUST_ANCHOR, `no DS trust anchor for role ${role}`);
   if (!dev.crypto.verify(anchor.publicKey, signedBytes(m), s.value)) {
     return reject(RejectReason.SIGNATURE_INVALID, 'signature does not verify');

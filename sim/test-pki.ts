@@ -1,0 +1,99 @@
+/**
+ * A deterministic test key set for `run` and CI (rough: keys only, no certificates — the SMKI
+ * issue replaces it with a full test PKI). Every private key derives from (seed, EUI, usage, cell):
+ * the same seed always gives the same premises, so traces reproduce byte for byte.
+ *
+ * The EUIs are gbcs-sim's own (prefix `ab` for organisations, `d0` for devices), chosen not to
+ * collide with the ZAZ1 test PKI of DCC Boxed / RTDS.
+ */
+import { p256 } from '@noble/curves/nist.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '../protocol/bytes.ts';
+import { RemotePartyRole } from '../protocol/use-case-catalogue.ts';
+import type { Eui64 } from '../protocol/types.ts';
+import type { CellUsage, KeyUsage, TrustAnchorCell } from './credentials.ts';
+
+const N = p256.Point.CURVE().n;
+
+/** 32-byte private key in [1, n-1], derived from the seed and the key's identity. */
+export function deriveTestPrivateKey(seed: string, eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): Uint8Array {
+  const enc = new TextEncoder();
+  for (let i = 0; ; i++) {
+    const h = sha256(concatBytes(enc.encode(`gbcs-sim test key|${seed}|${eui}|${usage}|${cell}|${i}`)));
+    let k = 0n;
+    for (const b of h) k = (k << 8n) | BigInt(b);
+    if (k > 0n && k < N) return h;
+  }
+}
+
+export interface TestParty {
+  eui: Eui64;
+  role: number;
+  name: string;
+  /** Key usages this party holds (KA for those that MAC or receive MAC'd responses). */
+  usages: readonly KeyUsage[];
+  prepayment?: boolean;
+}
+
+/** The organisations of the default test premises. */
+export const TEST_PARTIES: readonly TestParty[] = [
+  { eui: 'ab00000000000000', role: RemotePartyRole.ROOT, name: 'Root', usages: ['ds'] },
+  { eui: 'ab00000000000001', role: RemotePartyRole.RECOVERY, name: 'Recovery', usages: ['ds'] },
+  { eui: 'ab00000000000002', role: RemotePartyRole.ACCESS_CONTROL_BROKER, name: 'ACB', usages: ['ds', 'ka'] },
+  { eui: 'ab00000000000004', role: RemotePartyRole.TRANSITIONAL_COS, name: 'TransCoS', usages: ['ds'] },
+  { eui: 'ab00000000000007', role: RemotePartyRole.WAN_PROVIDER, name: 'WAN Provider', usages: ['ds', 'ka'] },
+  {
+    eui: 'ab00000000010000',
+    role: RemotePartyRole.SUPPLIER,
+    name: 'Supplier',
+    usages: ['ds', 'ka'],
+    prepayment: true,
+  },
+  { eui: 'ab00000000020000', role: RemotePartyRole.NETWORK_OPERATOR, name: 'Network Operator', usages: ['ds', 'ka'] },
+];
+
+export interface TestKeys {
+  seed: string;
+  privateKey(eui: Eui64, usage: KeyUsage, cell?: CellUsage): Uint8Array;
+  publicKey(eui: Eui64, usage: KeyUsage, cell?: CellUsage): Uint8Array;
+  /** Trust-anchor cells for every test party and usage (plus the supplier's prepayment KA cell). */
+  trustAnchors(): TrustAnchorCell[];
+}
+
+export function createTestKeys(seed = '1'): TestKeys {
+  const pubCache = new Map<string, Uint8Array>();
+  const privateKey = (eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management') =>
+    deriveTestPrivateKey(seed, eui, usage, cell);
+  const publicKey = (eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management') => {
+    const k = `${eui}/${usage}/${cell}`;
+    let p = pubCache.get(k);
+    if (!p) {
+      p = p256.getPublicKey(privateKey(eui, usage, cell), false);
+      pubCache.set(k, p);
+    }
+    return p;
+  };
+  return {
+    seed,
+    privateKey,
+    publicKey,
+    trustAnchors() {
+      const cells: TrustAnchorCell[] = [];
+      for (const p of TEST_PARTIES) {
+        for (const usage of p.usages) {
+          cells.push({ role: p.role, usage, cell: 'management', subjectUniqueId: p.eui, publicKey: publicKey(p.eui, usage) });
+        }
+        if (p.prepayment) {
+          cells.push({
+            role: p.role,
+            usage: 'ka',
+            cell: 'prepayment',
+            subjectUniqueId: p.eui,
+            publicKey: publicKey(p.eui, 'ka', 'prepayment'),
+          });
+        }
+      }
+      return cells;
+    },
+  };
+}
