@@ -38,7 +38,8 @@ export interface CommandSpec {
   originatorId: Eui64;
   recipientId: Eui64;
   messageCode: number;
-  payload: Uint8Array;
+  /** The payload, or a function of the Originator Counter (DLMS payloads embed its low 24 bits). */
+  payload: Uint8Array | ((originatorCounter: bigint) => Uint8Array);
   /** Default: the next counter of the originator (strictly increasing, seeded from the clock). */
   counter?: bigint;
   /** Default: what the use case requires. */
@@ -115,7 +116,9 @@ export class HeadEnd {
       supplementaryRemotePartyId: spec.supplementaryRemotePartyId ?? null,
       supplementaryRemotePartyCounter: spec.supplementaryRemotePartyCounter ?? null,
     });
-    const body = encodeGroupingHeaderAndPayload(header, spec.payload);
+    const payload =
+      typeof spec.payload === 'function' ? spec.payload(header.originatorCounter) : spec.payload;
+    const body = encodeGroupingHeaderAndPayload(header, payload);
     const sign = spec.sign ?? uc?.commandSignature === 'required';
     let apdu: Uint8Array;
     if (sign) {

@@ -2,7 +2,7 @@
  * CLI inputs (DESIGN §4): a file with one hex message (whitespace ignored), a directory (every
  * `*.HEX`/`*.hex` below it, sorted by path), or `-` (one hex message per stdin line).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GbcsError } from '../protocol/errors.ts';
 
@@ -51,4 +51,3 @@ export function expandInputs(args: readonly string[], readStdin: () => string): 
   }
   return items;
 }
-

@@ -179,6 +179,13 @@ export class Keystore {
     return cached;
   }
 
+  /** Every public key of the slot, best first (for signature checks across key generations). */
+  publicKeys(eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const m of this.findAll(eui, usage, cell)) if (m.publicKey) out.push(m.publicKey);
+    return out;
+  }
+
   /** The best key pair of the slot (first of `findAll`), or undefined when the slot is empty. */
   find(eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): KeystoreMatch | undefined {
     return this.findAll(eui, usage, cell)[0];

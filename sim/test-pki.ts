@@ -9,14 +9,19 @@
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '../protocol/bytes.ts';
-import { RemotePartyRole } from '../protocol/use-case-catalogue.ts';
 import type { Eui64 } from '../protocol/types.ts';
+import { RemotePartyRole } from '../protocol/use-case-catalogue.ts';
 import type { CellUsage, KeyUsage, TrustAnchorCell } from './credentials.ts';
 
 const N = p256.Point.CURVE().n;
 
 /** 32-byte private key in [1, n-1], derived from the seed and the key's identity. */
-export function deriveTestPrivateKey(seed: string, eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): Uint8Array {
+export function deriveTestPrivateKey(
+  seed: string,
+  eui: Eui64,
+  usage: KeyUsage,
+  cell: CellUsage = 'management',
+): Uint8Array {
   const enc = new TextEncoder();
   for (let i = 0; ; i++) {
     const h = sha256(concatBytes(enc.encode(`gbcs-sim test key|${seed}|${eui}|${usage}|${cell}|${i}`)));
@@ -49,7 +54,12 @@ export const TEST_PARTIES: readonly TestParty[] = [
     usages: ['ds', 'ka'],
     prepayment: true,
   },
-  { eui: 'ab00000000020000', role: RemotePartyRole.NETWORK_OPERATOR, name: 'Network Operator', usages: ['ds', 'ka'] },
+  {
+    eui: 'ab00000000020000',
+    role: RemotePartyRole.NETWORK_OPERATOR,
+    name: 'Network Operator',
+    usages: ['ds', 'ka'],
+  },
 ];
 
 export interface TestKeys {
@@ -81,7 +91,13 @@ export function createTestKeys(seed = '1'): TestKeys {
       const cells: TrustAnchorCell[] = [];
       for (const p of TEST_PARTIES) {
         for (const usage of p.usages) {
-          cells.push({ role: p.role, usage, cell: 'management', subjectUniqueId: p.eui, publicKey: publicKey(p.eui, usage) });
+          cells.push({
+            role: p.role,
+            usage,
+            cell: 'management',
+            subjectUniqueId: p.eui,
+            publicKey: publicKey(p.eui, usage),
+          });
         }
         if (p.prepayment) {
           cells.push({

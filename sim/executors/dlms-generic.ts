@@ -1,0 +1,69 @@
+/**
+ * A generic COSEM object store answering DLMS access-requests (GBCS 7.x xDLMS ACCESS service):
+ * `set` stores the value, `get` returns the stored value (or a zero reading), `action` succeeds.
+ * The walking-skeleton device model; the use-case models of the device-model issue replace it per
+ * Message Code. State lives in `device.state.model.cosem` as hex-encoded A-XDR Data, so it stays
+ * plain, serialisable data.
+ */
+import { ByteReader, fromHex, toHex } from '../../protocol/bytes.ts';
+import {
+  type AccessResponseSpecification,
+  ActionResult,
+  DataAccessResult,
+  decodeDlmsApdu,
+  encodeDlmsApdu,
+} from '../../protocol/dlms/apdu.ts';
+import { type DlmsData, decodeData, encodeData } from '../../protocol/dlms/axdr.ts';
+import type { ExecutionContext, ExecutionResult } from '../device.ts';
+
+function store(ctx: ExecutionContext): Record<string, string> {
+  const m = ctx.device.state.model;
+  if (typeof m.cosem !== 'object' || m.cosem === null) m.cosem = {};
+  return m.cosem as Record<string, string>;
+}
+
+const keyOf = (classId: number, obis: Uint8Array, attr: number) => `${classId}/${toHex(obis)}/${attr}`;
+const ZERO: DlmsData = { type: 'double-long-unsigned', value: 0 };
+
+export function executeDlmsAccessRequest(ctx: ExecutionContext): ExecutionResult {
+  const req = decodeDlmsApdu(ctx.payload);
+  if (req.type !== 'access-request') throw new Error('not an access-request');
+  const objects = store(ctx);
+  const data: DlmsData[] = [];
+  const results: AccessResponseSpecification[] = [];
+  req.specifications.forEach((spec, i) => {
+    const value = req.data[i] ?? { type: 'null-data' };
+    switch (spec.type) {
+      case 'get':
+      case 'get-with-selection': {
+        const a = spec.attribute;
+        const hex = objects[keyOf(a.classId, a.instanceId, a.attributeId)];
+        data.push(hex === undefined ? ZERO : decodeData(new ByteReader(fromHex(hex))));
+        results.push({ type: 'get', result: DataAccessResult.SUCCESS });
+        break;
+      }
+      case 'set':
+      case 'set-with-selection': {
+        const a = spec.attribute;
+        objects[keyOf(a.classId, a.instanceId, a.attributeId)] = toHex(encodeData(value));
+        data.push({ type: 'null-data' });
+        results.push({ type: 'set', result: DataAccessResult.SUCCESS });
+        break;
+      }
+      case 'action':
+        data.push({ type: 'null-data' });
+        results.push({ type: 'action', result: ActionResult.SUCCESS });
+        break;
+    }
+  });
+  return {
+    payload: encodeDlmsApdu({
+      type: 'access-response',
+      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
+      dateTime: null,
+      requestSpecifications: null,
+      data,
+      responseSpecifications: results,
+    }),
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * A consumer premises: a Communications Hub (CHF + GPF) with an ESME and a GSME on its HAN.
+ * The CHF routes each message by recipient id (DESIGN §1 step 2): to itself, to the ESME, to the
+ * GPF, or — for the battery-powered, sleepy GSME — into the GPF's queue, where it waits until the
+ * GSME wakes and polls (GBCS 7.2.x, the GSME tunnel; gbcs-wire-and-security.md §2.6).
+ */
+
+import type { GbcsCrypto } from '../protocol/crypto/index.ts';
+import { SharedSecretCache } from '../protocol/crypto/index.ts';
+import type { Eui64 } from '../protocol/types.ts';
+import type { DeviceType } from '../protocol/use-case-catalogue.ts';
+import type { Clock } from './clock.ts';
+import { type CommandOutcome, Device, decodeStep, RejectReason } from './device.ts';
+import { createExecutor } from './executors/index.ts';
+import type { TestKeys } from './test-pki.ts';
+
+export interface PremisesIds {
+  chf: Eui64;
+  gpf: Eui64;
+  esme: Eui64;
+  gsme: Eui64;
+}
+
+export const DEFAULT_PREMISES: PremisesIds = {
+  chf: 'd000000000000001',
+  gpf: 'd000000000000002',
+  esme: 'd000000000000003',
+  gsme: 'd000000000000004',
+};
+
+export type SubmitResult =
+  | { status: 'answered'; device: Eui64; outcome: CommandOutcome }
+  | { status: 'queued'; device: Eui64 }
+  | { status: 'undeliverable'; outcome: CommandOutcome };
+
+export class Premises {
+  readonly ids: PremisesIds;
+  readonly devices: Map<Eui64, Device>;
+  readonly clock: Clock;
+  /** Messages for the GSME held by the GPF until it wakes. */
+  readonly gsmeQueue: Uint8Array[] = [];
+  /** GSME wake-up (polling) interval, milliseconds (default 30 minutes). */
+  gsmePollIntervalMs = 30 * 60_000;
+
+  constructor(ids: PremisesIds, devices: Map<Eui64, Device>, clock: Clock) {
+    this.ids = ids;
+    this.devices = devices;
+    this.clock = clock;
+  }
+
+  /** The CHF takes a message from the WAN. Never throws on bad input. */
+  submit(bytes: Uint8Array): SubmitResult {
+    const d = decodeStep(bytes);
+    if (!d.ok) {
+      return {
+        status: 'undeliverable',
+        outcome: { accepted: false, rejection: d.rejection, message: null, response: null },
+      };
+    }
+    const m = d.value;
+    const recipient = m.form === 'gbt' ? m.block.routing.recipientId : m.apdu.header.recipientId;
+    if (recipient === this.ids.gsme) {
+      this.gsmeQueue.push(bytes);
+      return { status: 'queued', device: recipient };
+    }
+    const dev = this.devices.get(recipient);
+    if (!dev) {
+      return {
+        status: 'undeliverable',
+        outcome: {
+          accepted: false,
+          rejection: { reason: RejectReason.NOT_FOR_ME, detail: `no device ${recipient} on this HAN` },
+          message: m,
+          response: null,
+        },
+      };
+    }
+    return { status: 'answered', device: recipient, outcome: dev.handle(bytes) };
+  }
+
+  /** The GSME wakes: it takes every queued message (in order) and answers each. */
+  gsmeWake(): CommandOutcome[] {
+    const gsme = this.devices.get(this.ids.gsme)!;
+    const out: CommandOutcome[] = [];
+    while (this.gsmeQueue.length > 0) out.push(gsme.handle(this.gsmeQueue.shift()!));
+    return out;
+  }
+}
+
+/** Builds a premises whose devices hold keys derived from the test key set. */
+export function createPremises(
+  keys: TestKeys,
+  clock: Clock,
+  crypto: GbcsCrypto,
+  ids: PremisesIds = DEFAULT_PREMISES,
+): Premises {
+  const cache = new SharedSecretCache(crypto);
+  const anchors = keys.trustAnchors();
+  const devices = new Map<Eui64, Device>();
+  const types: Array<[Eui64, DeviceType]> = [
+    [ids.chf, 'CHF'],
+    [ids.gpf, 'GPF'],
+    [ids.esme, 'ESME'],
+    [ids.gsme, 'GSME'],
+  ];
+  for (const [eui, deviceType] of types) {
+    devices.set(
+      eui,
+      new Device({
+        eui,
+        deviceType,
+        credentials: {
+          ds: { publicKey: keys.publicKey(eui, 'ds'), privateKey: keys.privateKey(eui, 'ds') },
+          ka: { publicKey: keys.publicKey(eui, 'ka'), privateKey: keys.privateKey(eui, 'ka') },
+          trustAnchors: anchors,
+        },
+        crypto,
+        clock,
+        cache,
+        executor: createExecutor(deviceType),
+      }),
+    );
+  }
+  return new Premises(ids, devices, clock);
+}
