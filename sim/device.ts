@@ -30,6 +30,7 @@ import {
   signedBytes,
 } from '../protocol/envelope.ts';
 import { DecodeError } from '../protocol/errors.ts';
+import { decodePayload } from '../protocol/payload.ts';
 import {
   encodeGroupingHeaderAndPayload,
   encodeSignatureField,
@@ -188,6 +189,8 @@ export class Device {
     if (!sig.ok) return fail(sig);
     const rp = checkReplayStep(this, m, a.value.role);
     if (!rp.ok) return fail(rp);
+    const pl = checkPayloadStep(m);
+    if (!pl.ok) return fail(pl);
     // Accepted: from here on state changes. The floor is raised before execution so a crash in the
     // model can never let the same command run twice.
     this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
@@ -279,7 +282,9 @@ export function authoriseStep(
     return reject(RejectReason.NOT_AUTHORISED, `role ${role} may not send ${uc.useCase}`);
   }
   // The response is MAC'd for the originator unless it is signed: its KA key must be known.
-  if (uc.responseSigned !== 'yes' && !dev.remotePartyKaKey(h.originatorId)) {
+  const signedResponse =
+    uc.responseSigned === 'yes' || (uc.responseSigned === 'if-command-signed' && m.apdu.signature.kind === 'present');
+  if (!signedResponse && !dev.remotePartyKaKey(h.originatorId)) {
     return reject(
       RejectReason.NO_TRUST_ANCHOR,
       `no KA trust anchor for ${h.originatorId} to protect the response`,
@@ -333,6 +338,20 @@ export function verifySignatureStep(
     return reject(RejectReason.SIGNATURE_INVALID, 'signature does not verify');
   }
   return { ok: true, value: true };
+}
+
+/**
+ * The payload must decode in its encoding (DLMS, GBZ) before the command is accepted: a malformed
+ * payload from a genuine Remote Party is refused like a malformed envelope, changing nothing.
+ */
+export function checkPayloadStep(m: MacMessage | SigningMessage): Step<null> {
+  try {
+    decodePayload(m.apdu.payload, m.apdu.payloadOffset, { craFlag: m.apdu.header.craFlag });
+    return { ok: true, value: null };
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { ok: false, rejection: { reason: RejectReason.DECODE, detail: `payload: ${e.message}`, error: e.toJSON() } };
+  }
 }
 
 export function checkReplayStep(dev: Device, m: MacMessage | SigningMessage, role: number): Step<null> {
