@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../bytes.ts';
 import { ErrorCode, GbcsError } from '../errors.ts';
 import type { GbcsCrypto } from './gbcs-crypto.ts';
+import { createNobleVerifier, type NobleVerifierOptions } from './noble-verifier.ts';
 
 function counterBlock(iv: Uint8Array, n: number): Uint8Array {
   const b = new Uint8Array(16);
@@ -13,7 +14,12 @@ function counterBlock(iv: Uint8Array, n: number): Uint8Array {
   return b;
 }
 
-export function createNobleCrypto(): GbcsCrypto {
+/**
+ * `verifier` tunes the table cache of signature verification (noble-verifier.ts); each back-end
+ * instance has its own cache.
+ */
+export function createNobleCrypto(options: { verifier?: NobleVerifierOptions } = {}): GbcsCrypto {
+  const verifier = createNobleVerifier(options.verifier);
   return {
     name: 'noble',
     sha256: (d) => sha256(d),
@@ -34,14 +40,8 @@ export function createNobleCrypto(): GbcsCrypto {
       return equalBytes(full.subarray(ct.length, ct.length + tag.length), tag) ? pt : null;
     },
     sign: (priv, msg) => p256.sign(msg, priv, { prehash: true, lowS: false }),
-    verify(pub, msg, sig) {
-      if (sig.length !== 64) return false;
-      try {
-        return p256.verify(sig, msg, pub, { prehash: true, lowS: false });
-      } catch {
-        return false;
-      }
-    },
+    // Precomputed tables for recurring keys; p256.verify ignores them (noble-verifier.ts).
+    verify: (pub, msg, sig) => verifier.verify(pub, msg, sig),
     publicKeyOf(priv) {
       try {
         return p256.getPublicKey(priv, false);
