@@ -9,15 +9,21 @@ import { expect, it } from 'vitest';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import {
   type AccessRequestSpecification,
-  type DlmsApdu,
   DataAccessResult,
+  type DlmsApdu,
   decodeDlmsApdu,
   encodeDlmsApdu,
 } from '../protocol/dlms/apdu.ts';
 import { type DlmsData, dataTagOf, encodeData } from '../protocol/dlms/axdr.ts';
 import { findProtectedAttributes, ProtectionType } from '../protocol/dlms/protected-attributes.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
-import { describeShared, type RtdsVector, readSharedJson, rtdsVectors, sharedPath } from './helpers/shared.ts';
+import {
+  describeShared,
+  type RtdsVector,
+  readSharedJson,
+  rtdsVectors,
+  sharedPath,
+} from './helpers/shared.ts';
 
 interface RefNode {
   hex: string;
@@ -92,14 +98,21 @@ function compareRequestSpecifications(ref: RefNode | undefined, specs: AccessReq
     const id = s.type === 'action' ? s.method.methodId : s.attribute.attributeId;
     expect(hexOf(c['Attribute Id'] ?? c['Method Id'])).toBe((id & 0xff).toString(16).padStart(2, '0'));
     if (s.type === 'get-with-selection' || s.type === 'set-with-selection') {
-      expect(hexOf(c['Access Selector'])).toBe(s.accessSelection.accessSelector.toString(16).padStart(2, '0'));
+      expect(hexOf(c['Access Selector'])).toBe(
+        s.accessSelection.accessSelector.toString(16).padStart(2, '0'),
+      );
     }
   });
 }
 
 describeShared('DLMS payloads of RTDS 4.5.0', () => {
-  const vectors = rtdsVectors().filter((v) => ['d9', 'da', '0f'].includes(v.expected.header.payloadFirstByte));
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>('vectors', 'rtds-4.5.0.decoded.json').decoded;
+  const vectors = rtdsVectors().filter((v) =>
+    ['d9', 'da', '0f'].includes(v.expected.header.payloadFirstByte),
+  );
+  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
+    'vectors',
+    'rtds-4.5.0.decoded.json',
+  ).decoded;
   const refOf = (v: RtdsVector) => decoded[`${v.id}|${v.path}`]?.Payload as Record<string, RefNode>;
 
   it('has 509 DLMS payloads (264 access-request, 200 access-response, 45 data-notification)', () => {
@@ -213,12 +226,20 @@ describeShared('DLMS payloads of RTDS 4.5.0', () => {
     const v = vectors.find((x) => x.id === 'ECS68_NA_8F0A_TWIN_ALERT')!;
     const a = decodeDlmsApdu(payloadOf(v).payload);
     if (a.type !== 'data-notification' || a.notificationBody.type !== 'structure') throw new Error('shape');
-    expect(a.notificationBody.value.map((d) => d.type)).toEqual(['long-unsigned', 'octet-string', 'array', 'octet-string']);
+    expect(a.notificationBody.value.map((d) => d.type)).toEqual([
+      'long-unsigned',
+      'octet-string',
+      'array',
+      'octet-string',
+    ]);
     expect(findProtectedAttributes(a).map((p) => [p.offset, p.length])).toEqual([[81, 400]]);
   });
 
   it('gbcs-parser regression: a negative double-long (-25494445) in a DCC Boxed response', () => {
-    const b64 = readFileSync(sharedPath('samples', 'smartdcc-gbcs-parser-regressions', 'double-long.b64'), 'utf8');
+    const b64 = readFileSync(
+      sharedPath('samples', 'smartdcc-gbcs-parser-regressions', 'double-long.b64'),
+      'utf8',
+    );
     const m = decodeGbcsMessage(new Uint8Array(Buffer.from(b64.trim(), 'base64')));
     if (m.form === 'gbt') throw new Error('unexpected');
     const a = decodeDlmsApdu(m.apdu.payload, m.apdu.payloadOffset);

@@ -2,6 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteReader, fromHex, toHex } from '../protocol/bytes.ts';
 import {
+  type AccessRequestSpecification,
+  type CosemAttributeDescriptor,
+  type DlmsApdu,
+  decodeDlmsApdu,
+  dlmsApduDataItems,
+  encodeDlmsApdu,
+} from '../protocol/dlms/apdu.ts';
+import {
   type DlmsData,
   dataEncodedLength,
   dataHeaderLength,
@@ -10,14 +18,6 @@ import {
   MAX_DATA_DEPTH,
   type TypeDescription,
 } from '../protocol/dlms/axdr.ts';
-import {
-  type AccessRequestSpecification,
-  type CosemAttributeDescriptor,
-  type DlmsApdu,
-  decodeDlmsApdu,
-  dlmsApduDataItems,
-  encodeDlmsApdu,
-} from '../protocol/dlms/apdu.ts';
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 
 function decodeAll(hex: string, base = 0): DlmsData {
@@ -72,7 +72,9 @@ const typeDescriptionArb: fc.Arbitrary<TypeDescription> = fc.letrec<{ td: TypeDe
     fc
       .record({ numberOfElements: fc.integer({ min: 0, max: 0xffff }), typeDescription: tie('td') })
       .map((r) => ({ type: 'array', ...r }) as TypeDescription),
-    fc.array(tie('td'), { maxLength: 4 }).map((elements) => ({ type: 'structure', elements }) as TypeDescription),
+    fc
+      .array(tie('td'), { maxLength: 4 })
+      .map((elements) => ({ type: 'structure', elements }) as TypeDescription),
   ),
 })).td;
 
@@ -83,10 +85,16 @@ const leafArb: fc.Arbitrary<DlmsData> = fc.oneof(
   fc
     .nat({ max: 300 })
     .chain((bits) =>
-      bytes(Math.ceil(bits / 8), Math.ceil(bits / 8)).map((value): DlmsData => ({ type: 'bit-string', bits, value })),
+      bytes(Math.ceil(bits / 8), Math.ceil(bits / 8)).map(
+        (value): DlmsData => ({ type: 'bit-string', bits, value }),
+      ),
     ),
-  fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value): DlmsData => ({ type: 'double-long', value })),
-  fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((value): DlmsData => ({ type: 'double-long-unsigned', value })),
+  fc
+    .integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
+    .map((value): DlmsData => ({ type: 'double-long', value })),
+  fc
+    .integer({ min: 0, max: 2 ** 32 - 1 })
+    .map((value): DlmsData => ({ type: 'double-long-unsigned', value })),
   bytes(0, 300).map((value): DlmsData => ({ type: 'octet-string', value })),
   bytes(0, 20).map((value): DlmsData => ({ type: 'visible-string', value })),
   bytes(0, 20).map((value): DlmsData => ({ type: 'utf8-string', value })),
@@ -336,11 +344,32 @@ describe('xDLMS APDUs (Green Book 9.3; gbcs-wire-and-security.md §2.4)', () => 
     const hex =
       'd9200003ea00' +
       '04' +
-      '01' + '0003' + '0100202000' + '04' + '02' + // get Register 1-0:32.32.0.4 attr 2
-      '02' + '0001' + '00005e2c0004' + '02' + // set
-      '03' + '001e' + '00002b0208ff' + '01' + // action Data Protection method 1
-      '04' + '0007' + '0100201800ff' + '02' + '01' + '0202' + '061c34a744' + '0100' + // range
-      '04' + '00' + '00' + '0300' + '00';
+      '01' +
+      '0003' +
+      '0100202000' +
+      '04' +
+      '02' + // get Register 1-0:32.32.0.4 attr 2
+      '02' +
+      '0001' +
+      '00005e2c0004' +
+      '02' + // set
+      '03' +
+      '001e' +
+      '00002b0208ff' +
+      '01' + // action Data Protection method 1
+      '04' +
+      '0007' +
+      '0100201800ff' +
+      '02' +
+      '01' +
+      '0202' +
+      '061c34a744' +
+      '0100' + // range
+      '04' +
+      '00' +
+      '00' +
+      '0300' +
+      '00';
     const a = decodeDlmsApdu(fromHex(hex));
     expect(a.type).toBe('access-request');
     if (a.type !== 'access-request') return;
@@ -356,13 +385,29 @@ describe('xDLMS APDUs (Green Book 9.3; gbcs-wire-and-security.md §2.4)', () => 
     expect(a.data.map((d) => d.type)).toEqual(['null-data', 'null-data', 'boolean', 'null-data']);
     expect(toHex(encodeDlmsApdu(a))).toBe(hex);
     const items = dlmsApduDataItems(a);
-    expect(items.map((i) => i.offset)).toEqual([hex.length / 2 - 5, hex.length / 2 - 4, hex.length / 2 - 3, hex.length / 2 - 1]);
+    expect(items.map((i) => i.offset)).toEqual([
+      hex.length / 2 - 5,
+      hex.length / 2 - 4,
+      hex.length / 2 - 3,
+      hex.length / 2 - 1,
+    ]);
   });
 
   it('access-response with a date-time and echoed specifications', () => {
     const hex =
-      'da20000001' + '0c07df0101ff000000008000ff' + '01' + '01' + '01' + '0003' + '0100202000' + '04' + '02' +
-      '01' + '1200ff' + '01' + '0100';
+      'da20000001' +
+      '0c07df0101ff000000008000ff' +
+      '01' +
+      '01' +
+      '01' +
+      '0003' +
+      '0100202000' +
+      '04' +
+      '02' +
+      '01' +
+      '1200ff' +
+      '01' +
+      '0100';
     const a = decodeDlmsApdu(fromHex(hex));
     expect(a.type === 'access-response' && a.requestSpecifications?.length).toBe(1);
     expect(a.type === 'access-response' && a.responseSpecifications).toEqual([{ type: 'get', result: 0 }]);
@@ -375,7 +420,9 @@ describe('xDLMS APDUs (Green Book 9.3; gbcs-wire-and-security.md §2.4)', () => 
     const a = decodeDlmsApdu(fromHex(hex), 40);
     expect(a.type).toBe('data-notification');
     expect(toHex(encodeDlmsApdu(a))).toBe(hex);
-    expect(dlmsApduDataItems(a)).toEqual([{ data: (a as { notificationBody: DlmsData }).notificationBody, offset: 6 }]);
+    expect(dlmsApduDataItems(a)).toEqual([
+      { data: (a as { notificationBody: DlmsData }).notificationBody, offset: 6 },
+    ]);
   });
 
   it.each<[string, string, number]>([

@@ -31,7 +31,20 @@ const TAG12 = 'a1a2a3a4a5a6a7a8a9aaabac';
 
 describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
   it('plain components: extended header, ZCL header, raw ZCL payload', () => {
-    const hex = '0109' + '02' + '00' + '0702' + '0005' + '080001' + 'abcd' + '11' + '0700' + '0007' + '1c374a80' + '09' + '0000';
+    const hex =
+      '0109' +
+      '02' +
+      '00' +
+      '0702' +
+      '0005' +
+      '080001' +
+      'abcd' +
+      '11' +
+      '0700' +
+      '0007' +
+      '1c374a80' +
+      '09' +
+      '0000';
     const g = decodeGbz(fromHex(hex));
     expect(g).toEqual<GbzPayload>({
       type: 'components',
@@ -41,7 +54,12 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
           lastComponent: false,
           clusterId: 0x0702,
           fromDateTime: null,
-          zclHeader: { frameControl: 0x08, manufacturerCode: null, transactionSequenceNumber: 0, commandId: 1 },
+          zclHeader: {
+            frameControl: 0x08,
+            manufacturerCode: null,
+            transactionSequenceNumber: 0,
+            commandId: 1,
+          },
           zclPayload: fromHex('abcd'),
         },
         {
@@ -49,7 +67,12 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
           lastComponent: true,
           clusterId: 0x0700,
           fromDateTime: 0x1c374a80,
-          zclHeader: { frameControl: 0x09, manufacturerCode: null, transactionSequenceNumber: 0, commandId: 0 },
+          zclHeader: {
+            frameControl: 0x09,
+            manufacturerCode: null,
+            transactionSequenceNumber: 0,
+            commandId: 0,
+          },
           zclPayload: new Uint8Array(0),
         },
       ],
@@ -59,7 +82,8 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
   });
 
   it('encrypted component: additional header, ZCL header, ciphered-length, 31 00000000 ‖ ciphertext ‖ tag', () => {
-    const hex = '0109' + '01' + '03' + '0702' + '001b' + '0005' + '180001' + '0014' + '3100000000' + 'c0c1c2' + TAG12;
+    const hex =
+      '0109' + '01' + '03' + '0702' + '001b' + '0005' + '180001' + '0014' + '3100000000' + 'c0c1c2' + TAG12;
     const g = decodeGbz(fromHex(hex));
     const c = g.type === 'components' ? g.components[0] : undefined;
     expect(c?.encrypted && c.additionalFrameCounter).toBe(5);
@@ -73,7 +97,18 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
 
   it('encrypted with from-date-time: from-date-time first, then the additional header (Wireshark order)', () => {
     const hex =
-      '0109' + '01' + '13' + '0702' + '001f' + '1c374a80' + '0000' + '180001' + '0014' + '3100000000' + 'c0c1c2' + TAG12;
+      '0109' +
+      '01' +
+      '13' +
+      '0702' +
+      '001f' +
+      '1c374a80' +
+      '0000' +
+      '180001' +
+      '0014' +
+      '3100000000' +
+      'c0c1c2' +
+      TAG12;
     const g = decodeGbz(fromHex(hex));
     const c = g.type === 'components' ? g.components[0] : undefined;
     expect(c?.fromDateTime).toBe(0x1c374a80);
@@ -106,7 +141,16 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
     ['other alert part kept raw (0x8161)', '0109018161 1c374a80 0003'.replace(/ /g, ''), 'alert', 'raw'],
     [
       'billing data log (0x8F0A) with an encrypted component',
-      '0109018f0a1c374a80' + '03' + '0702' + '001b' + '0000' + '190006' + '0014' + '3100000000' + 'c0c1c2' + TAG12,
+      '0109018f0a1c374a80' +
+        '03' +
+        '0702' +
+        '001b' +
+        '0000' +
+        '190006' +
+        '0014' +
+        '3100000000' +
+        'c0c1c2' +
+        TAG12,
       'alert',
       'component',
     ],
@@ -126,11 +170,26 @@ describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
   it.each<[string, string, string, number]>([
     ['not the ZSE profile', '0104000000', ErrorCode.UNKNOWN_TAG, 0],
     ['empty', '', ErrorCode.EMPTY, 0],
-    ['reserved extended-header-control bit', '010901' + '04' + '0702' + '0003' + '080001', ErrorCode.BAD_VALUE, 3],
-    ['component longer than the payload', '010901' + '01' + '0702' + '0010' + '080001', ErrorCode.TRUNCATED, 11],
+    [
+      'reserved extended-header-control bit',
+      '010901' + '04' + '0702' + '0003' + '080001',
+      ErrorCode.BAD_VALUE,
+      3,
+    ],
+    [
+      'component longer than the payload',
+      '010901' + '01' + '0702' + '0010' + '080001',
+      ErrorCode.TRUNCATED,
+      11,
+    ],
     ['ZCL header cut by the length', '010901' + '01' + '0702' + '0002' + '0800', ErrorCode.TRUNCATED, 10],
     ['count beyond the bytes left', '0109ff' + '01' + '0702' + '0003' + '080001', ErrorCode.TRUNCATED, 11],
-    ['bytes after the counted components', '010901' + '01' + '0702' + '0003' + '080001' + '00', ErrorCode.TRAILING_BYTES, 11],
+    [
+      'bytes after the counted components',
+      '010901' + '01' + '0702' + '0003' + '080001' + '00',
+      ErrorCode.TRAILING_BYTES,
+      11,
+    ],
     [
       'ciphered-length not the rest of the component',
       '010901' + '03' + '0702' + '001b' + '0000' + '180001' + '0013' + '3100000000' + 'c0c1c2' + TAG12,
@@ -196,7 +255,10 @@ const componentArb: fc.Arbitrary<GbzComponent> = fc.oneof(
   }),
 );
 const gbzArb: fc.Arbitrary<GbzPayload> = fc.oneof(
-  fc.record({ type: fc.constant('components' as const), components: fc.array(componentArb, { maxLength: 5 }) }),
+  fc.record({
+    type: fc.constant('components' as const),
+    components: fc.array(componentArb, { maxLength: 5 }),
+  }),
   fc.record({
     type: fc.constant('alert' as const),
     componentCount: fc.constant(1),
@@ -285,7 +347,10 @@ function compareComponent(ref: Record<string, RefNode>, c: GbzComponent, id: str
 
 describeShared('GBZ payloads of RTDS 4.5.0', () => {
   const vectors = rtdsVectors().filter((v) => v.expected.header.payloadFirstByte === '01');
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>('vectors', 'rtds-4.5.0.decoded.json').decoded;
+  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
+    'vectors',
+    'rtds-4.5.0.decoded.json',
+  ).decoded;
   const load = (v: RtdsVector) => {
     const m = decodeGbcsMessage(fromHex(v.hex));
     if (m.form === 'gbt') throw new Error('unexpected GBT');

@@ -66,7 +66,13 @@ describe('payloadToJson', () => {
         d: { e: undefined, f: -0 },
         g: Number.NaN,
       }),
-    ).toEqual({ a: '18446744073709551616', b: '00abff', c: [true, null, 'x', 1.5, null], d: { f: -0 }, g: 'NaN' });
+    ).toEqual({
+      a: '18446744073709551616',
+      b: '00abff',
+      c: [true, null, 'x', 1.5, null],
+      d: { f: -0 },
+      g: 'NaN',
+    });
   });
 
   it('renders a decoded GBZ alert', () => {
@@ -96,7 +102,10 @@ describe('payload robustness properties', () => {
   it('random bytes (raw and behind each payload prefix): DecodeError only; a decoded payload re-encodes exactly', () => {
     fc.assert(
       fc.property(fc.constantFrom(...prefixes), fc.uint8Array({ maxLength: 120 }), (prefix, rest) => {
-        const b = new Uint8Array([...fromHex(prefix === '' ? '00' : prefix).subarray(prefix === '' ? 1 : 0), ...rest]);
+        const b = new Uint8Array([
+          ...fromHex(prefix === '' ? '00' : prefix).subarray(prefix === '' ? 1 : 0),
+          ...rest,
+        ]);
         let d: DecodedPayload | undefined;
         expectOnlyDecodeError(() => {
           d = decodePayload(b, 7);
@@ -134,7 +143,10 @@ function referenceEncryptedParts(tree: Record<string, unknown>): string[] {
 
 describeShared('payloads of RTDS 4.5.0', () => {
   const vectors = rtdsVectors();
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>('vectors', 'rtds-4.5.0.decoded.json').decoded;
+  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
+    'vectors',
+    'rtds-4.5.0.decoded.json',
+  ).decoded;
   const load = (v: RtdsVector) => {
     const m = decodeGbcsMessage(fromHex(v.hex));
     if (m.form === 'gbt') throw new Error('unexpected GBT');
@@ -179,7 +191,9 @@ describeShared('payloads of RTDS 4.5.0', () => {
       const first = found[0]!;
       expect(first.offset, v.id).toBe(expected[0]!.securityHeaderOffsetInPayload);
       expect(toHex(payload.subarray(first.offset, first.offset + 5))).toBe('3100000000');
-      expect(toHex(payload.subarray(first.offset + 5, first.offset + first.length))).toBe(expected[0]!.ciphertextAndTag);
+      expect(toHex(payload.subarray(first.offset + 5, first.offset + first.length))).toBe(
+        expected[0]!.ciphertextAndTag,
+      );
       // absolute position in the message
       expect(m.bytes[base + first.offset]).toBe(0x31);
     }
@@ -194,7 +208,10 @@ describeShared('payloads of RTDS 4.5.0', () => {
       const found = locateEncryptedParts(payload);
       expect(found.length, v.id).toBe(decrypted);
       const ref = referenceEncryptedParts(tree);
-      expect(found.map((p) => toHex(payload.subarray(p.offset + 5, p.offset + p.length))), v.id).toEqual(ref);
+      expect(
+        found.map((p) => toHex(payload.subarray(p.offset + 5, p.offset + p.length))),
+        v.id,
+      ).toEqual(ref);
       compared += ref.length;
     }
     expect(compared).toBe(41);

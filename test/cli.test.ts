@@ -1,0 +1,117 @@
+/**
+ * The command line as a user runs it (./bin/gbcs-sim in a child process): JSON Lines contracts,
+ * exit codes (0 ok, 1 verification/run failure, 2 usage), bad input as one JSON error line each.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RTDS_DIR, RTDS_KEYSTORE_DIR, describeShared } from './helpers/shared.ts';
+
+const BIN = resolve(import.meta.dirname, '../bin/gbcs-sim');
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(BIN, args, { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter((l) => l !== '') };
+}
+
+describe('gbcs-sim CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('run: the default scenario on all four devices, every response verified, exit 0', () => {
+    const r = cli(['run', '--json']);
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.lines.at(-1)!);
+    expect(last.summary).toMatchObject({ failed: 0, devices: 4 });
+    expect(last.summary.commands).toBeGreaterThanOrEqual(10);
+    const steps = r.lines.slice(0, -1).map((l) => JSON.parse(l));
+    expect(new Set(steps.map((s) => s.critical))).toEqual(new Set([true, false]));
+    expect(steps.every((s) => s.responseVerified)).toBe(true);
+  });
+
+  it('run is deterministic for a seed (noble signs deterministically, RFC 6979)', () => {
+    const a = cli(['run', '--json', '--seed', '7']).stdout;
+    expect(cli(['run', '--json', '--seed', '7']).stdout).toBe(a);
+    expect(cli(['run', '--json', '--seed', '8']).stdout).not.toBe(a);
+  });
+
+  it('run with the node crypto back-end verifies too', () => {
+    const r = cli(['run', '--crypto', 'node']);
+    expect(r.code).toBe(0);
+    expect(r.lines.at(-1)).toMatch(/^summary: 12 commands to 4 devices, 12 accepted, 12 responses verified, 0 failed/);
+  });
+
+  it('bad input: one JSON error line per input with a stable code and byte offset, exit 1, no stack trace', () => {
+    const cases: Array<[string, string, string, number]> = [
+      ['not-hex', 'DD00ZZ', 'NOT_HEX', 4],
+      ['empty', '   \n', 'EMPTY', 0],
+      ['odd', 'DD0', 'BAD_LENGTH', 1],
+      ['unknown-tag', 'AB0000', 'UNKNOWN_TAG', 0],
+      ['truncated', 'DD000000000000401100000000DF0902', 'TRUNCATED', 16],
+      ['bad-cra', 'DF090700000000000003EB0800DB1234567890A00890B3D51F300100000002002103DA2000', 'BAD_VALUE', 2],
+      ['wrong-length', 'DF090200000000000003EB0700DB1234567890A0', 'BAD_LENGTH', 11],
+    ];
+    const files = cases.map(([name, hex]) => {
+      const f = join(dir, `${name}.hex`);
+      writeFileSync(f, hex);
+      return f;
+    });
+    const r = cli(['decode', '--json', ...files]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(r.lines).toHaveLength(cases.length);
+    r.lines.forEach((l, i) => {
+      const o = JSON.parse(l);
+      expect(o).toMatchObject({ input: files[i], ok: false, error: { code: cases[i]![2], offset: cases[i]![3] } });
+    });
+  });
+
+  it('stdin: one message per line, inputs named stdin:<line>', () => {
+    const r = cli(['decode', '--json', '-'], 'DF0902\n\nZZ\n');
+    expect(r.lines.map((l) => JSON.parse(l).input)).toEqual(['stdin:1', 'stdin:3']);
+    expect(r.code).toBe(1);
+  });
+
+  it('usage errors exit 2 with a message, not a stack trace', () => {
+    const missing = cli(['decode', '/nonexistent/file.hex']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no such file/);
+    expect(cli(['decode']).code).toBe(2);
+    expect(cli(['nonsense']).code).toBe(2);
+    const badKs = cli(['decode', '--keystore', dir, '-'], '');
+    expect(badKs.code).toBe(2);
+    expect(badKs.stderr).toMatch(/BAD_KEYSTORE/);
+  });
+});
+
+describeShared('gbcs-sim CLI over RTDS', () => {
+  it('decode --json prints 851 lines, all ok, the four PCS messages no-key', () => {
+    const r = cli(['decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, RTDS_DIR]);
+    expect(r.code).toBe(0);
+    expect(r.lines).toHaveLength(851);
+    const objs = r.lines.map((l) => JSON.parse(l));
+    expect(objs.every((o) => o.ok)).toBe(true);
+    const noKey = objs.filter((o) => o.mac === 'no-key').map((o) => o.input.split('/').at(-1));
+    expect(noKey.sort()).toEqual([
+      'PCS01_NA_SUCCESS_COMMAND_GBCS.HEX',
+      'PCS01_NA_SUCCESS_RESPONSE_GBCS.HEX',
+      'PCS02_NA_SUCCESS_COMMAND_GBCS.HEX',
+      'PCS02_NA_SUCCESS_RESPONSE_GBCS.HEX',
+    ]);
+    expect(objs.some((o) => o.mac === 'invalid' || o.signature === 'invalid')).toBe(false);
+  });
+
+  it('replay --json accepts every command to a device whose keys the keystore holds', () => {
+    const r = cli(['replay', '--json', '--keystore', RTDS_KEYSTORE_DIR, RTDS_DIR]);
+    expect(r.code).toBe(0);
+    const cmds = r.lines.map((l) => JSON.parse(l)).filter((o) => /_COMMAND_GBCS\.HEX$/.test(o.input));
+    expect(cmds).toHaveLength(335);
+    expect(cmds.filter((o) => !o.accepted).map((o) => o.reason)).toEqual(['NO_TRUST_ANCHOR', 'NO_TRUST_ANCHOR']);
+    for (const o of cmds.filter((c) => c.accepted)) {
+      expect(o).toMatchObject({ reason: null });
+      expect(o.response).toMatch(/^(dd00|df09)/);
+    }
+  });
+});
