@@ -29,7 +29,7 @@ function errorOf(f: () => unknown): DecodeError {
 
 const TAG12 = 'a1a2a3a4a5a6a7a8a9aaabac';
 
-describe('GBZ layouts (GBCS 7.3; gbcs-wire-and-security.md §2.4)', () => {
+describe('GBZ layouts (gbcs-wire-and-security.md §2.4)', () => {
   it('plain components: extended header, ZCL header, raw ZCL payload', () => {
     const hex =
       '0109' +
