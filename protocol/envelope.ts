@@ -158,13 +158,19 @@ export function macAadFor(apduBytes: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(SECURITY_CONTROL_AUTH_ONLY, 0, 0, 0, 0, 0), apduBytes);
 }
 
-/** Wraps an encoded general-signing APDU and its MAC in the MAC header. */
-export function encodeMacMessage(apduBytes: Uint8Array, mac: Uint8Array): Uint8Array {
+/**
+ * Wraps an encoded general-signing APDU and its MAC in the MAC header. The invocation counter is 0
+ * in GBCS; a decoded message that carries another value passes it so that it re-encodes unchanged.
+ */
+export function encodeMacMessage(apduBytes: Uint8Array, mac: Uint8Array, invocationCounter = 0): Uint8Array {
   if (mac.length !== MAC_LENGTH) throw new RangeError('MAC must be 12 bytes');
+  if (!Number.isInteger(invocationCounter) || invocationCounter < 0 || invocationCounter > 0xffffffff)
+    throw new RangeError(`invocation counter ${invocationCounter}`);
+  const ic = invocationCounter;
   return concatBytes(
     Uint8Array.of(GENERAL_CIPHERING_TAG, 0, 0, 0, 0, 0, 0),
     encodeBerLength(SECURITY_HEADER_LENGTH + apduBytes.length + MAC_LENGTH),
-    Uint8Array.of(SECURITY_CONTROL_AUTH_ONLY, 0, 0, 0, 0),
+    Uint8Array.of(SECURITY_CONTROL_AUTH_ONLY, ic >>> 24, (ic >>> 16) & 0xff, (ic >>> 8) & 0xff, ic & 0xff),
     apduBytes,
     mac,
   );
@@ -177,7 +183,7 @@ export function encodeMacMessage(apduBytes: Uint8Array, mac: Uint8Array): Uint8A
 export function encodeGbcsMessage(m: GbcsMessage): Uint8Array {
   if (m.form === 'gbt') return encodeGbtMessageFrom(m);
   const apdu = encodeGeneralSigning(m.apdu.header, m.apdu.payload, m.apdu.signature);
-  return m.form === 'signing' ? apdu : encodeMacMessage(apdu, m.macHeader.mac);
+  return m.form === 'signing' ? apdu : encodeMacMessage(apdu, m.macHeader.mac, m.macHeader.invocationCounter);
 }
 
 function encodeGbtMessageFrom(m: GbtMessage): Uint8Array {

@@ -12,17 +12,18 @@
  * Static-static ECDH: Z is the same whichever side's private key is used, so a verifier that holds
  * either private key of the pair can compute it.
  */
+
+import { equalBytes } from './bytes.ts';
 import {
-  type GbcsCrypto,
-  type SharedSecretCache,
   decryptPayloadPart,
   deriveKey,
+  type GbcsCrypto,
   gbcsMac,
   gcmIv,
   kdfOtherInfo,
+  type SharedSecretCache,
 } from './crypto/index.ts';
-import { equalBytes } from './bytes.ts';
-import { type MacMessage, type SigningMessage, macAad, signedBytes } from './envelope.ts';
+import { type MacMessage, macAad, type SigningMessage, signedBytes } from './envelope.ts';
 import type { GroupingHeader } from './grouping-header.ts';
 import { CraFlag, type Eui64, KdfPurpose } from './types.ts';
 import { useCaseOf } from './use-case-catalogue.ts';
@@ -34,6 +35,11 @@ export type SignatureVerdict = 'valid' | 'invalid' | 'absent' | 'null' | 'no-key
 export interface KeyResolver {
   publicKey(eui: Eui64, usage: 'ds' | 'ka'): Uint8Array | undefined;
   privateKey(eui: Eui64, usage: 'ds' | 'ka'): Uint8Array | undefined;
+  /**
+   * Every public key held for the slot, best first (a keystore may hold several generations, e.g.
+   * DCC Boxed's Z1 and Z1b certificates of one organisation). Signature checks try each.
+   */
+  publicKeys?(eui: Eui64, usage: 'ds' | 'ka'): Uint8Array[];
 }
 
 export interface VerifyContext {
@@ -71,7 +77,11 @@ export function verifyMac(ctx: VerifyContext, m: MacMessage | SigningMessage): M
   if (!pair) return 'no-key';
   const z = sharedSecretOf(ctx, pair[0], pair[1]);
   if (!z) return 'no-key';
-  const key = deriveKey(ctx.crypto, z, kdfOtherInfo(h.originatorId, h.craFlag, h.originatorCounter, h.recipientId));
+  const key = deriveKey(
+    ctx.crypto,
+    z,
+    kdfOtherInfo(h.originatorId, h.craFlag, h.originatorCounter, h.recipientId),
+  );
   const mac = gbcsMac(ctx.crypto, key, gcmIv(h.originatorId), macAad(m));
   return equalBytes(mac, m.macHeader.mac) ? 'valid' : 'invalid';
 }
@@ -80,13 +90,20 @@ export function verifySignature(ctx: VerifyContext, m: MacMessage | SigningMessa
   const s = m.apdu.signature;
   if (s.kind === 'absent') return 'absent';
   if (s.kind === 'null') return 'null';
-  const pub = ctx.keys.publicKey(m.apdu.header.originatorId, 'ds');
-  if (!pub) return 'no-key';
-  return ctx.crypto.verify(pub, signedBytes(m), s.value) ? 'valid' : 'invalid';
+  const id = m.apdu.header.originatorId;
+  const pubs =
+    ctx.keys.publicKeys?.(id, 'ds') ?? [ctx.keys.publicKey(id, 'ds')].filter((k) => k !== undefined);
+  if (pubs.length === 0) return 'no-key';
+  const signed = signedBytes(m);
+  return pubs.some((pub) => ctx.crypto.verify(pub, signed, s.value)) ? 'valid' : 'invalid';
 }
 
 /** Parameters of the payload-encryption KDF for a message (purpose 04). */
-export function encryptionParties(h: GroupingHeader): { originator: Eui64; recipient: Eui64; counter: bigint } {
+export function encryptionParties(h: GroupingHeader): {
+  originator: Eui64;
+  recipient: Eui64;
+  counter: bigint;
+} {
   return {
     originator: h.originatorId,
     recipient: h.supplementaryRemotePartyId ?? h.recipientId,
@@ -112,7 +129,8 @@ export function decryptParts(
   if (parts.length === 0) return [];
   const p = encryptionParties(m.apdu.header);
   const z = sharedSecretOf(ctx, p.originator, p.recipient);
-  const key = z && deriveKey(ctx.crypto, z, kdfOtherInfo(p.originator, KdfPurpose.ENCRYPTION, p.counter, p.recipient));
+  const key =
+    z && deriveKey(ctx.crypto, z, kdfOtherInfo(p.originator, KdfPurpose.ENCRYPTION, p.counter, p.recipient));
   const iv = gcmIv(p.originator);
   return parts.map(({ offset, length }) => {
     if (!key) return { offset, length, plaintext: null, verdict: 'no-key' as const };

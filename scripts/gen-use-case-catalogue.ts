@@ -57,15 +57,29 @@ for (const r of cat) {
   const signedAlways = cp.length > 0 && cp.every((p) => p.includes('SIG'));
   const signedSometimes = cp.some((p) => p.includes('SIG'));
   // anyByContingency (0x0109) is signed with the Contingency key (GBCS 12.x); RTDS shows no command.
-  const critical = code === 0x0109 || t === 'SME.C.C' || t === 'SME.A.C' || signedAlways || (alert && ap.includes('+SIG'));
-  const commandSignature = code === 0x0109 ? 'required' : alert
-    ? 'none'
-    : signedAlways || t === 'SME.C.C'
+  const critical =
+    code === 0x0109 || t === 'SME.C.C' || t === 'SME.A.C' || signedAlways || (alert && ap.includes('+SIG'));
+  const commandSignature =
+    code === 0x0109
       ? 'required'
-      : signedSometimes
-        ? 'optional'
-        : 'none';
-  const commandMac = alert ? 'none' : cp.length === 0 ? (code === 0x0109 ? 'none' : 'required') : cp.every((p) => p.includes('MAC')) ? 'required' : cp.some((p) => p.includes('MAC')) ? 'optional' : 'none';
+      : alert
+        ? 'none'
+        : signedAlways || t === 'SME.C.C'
+          ? 'required'
+          : signedSometimes
+            ? 'optional'
+            : 'none';
+  const commandMac = alert
+    ? 'none'
+    : cp.length === 0
+      ? code === 0x0109
+        ? 'none'
+        : 'required'
+      : cp.every((p) => p.includes('MAC'))
+        ? 'required'
+        : cp.some((p) => p.includes('MAC'))
+          ? 'optional'
+          : 'none';
   const responseSigned =
     rp.length === 0
       ? critical

@@ -30,13 +30,13 @@ import {
   signedBytes,
 } from '../protocol/envelope.ts';
 import { DecodeError } from '../protocol/errors.ts';
-import { decodePayload } from '../protocol/payload.ts';
 import {
   encodeGroupingHeaderAndPayload,
   encodeSignatureField,
   type GroupingHeader,
   groupingHeader,
 } from '../protocol/grouping-header.ts';
+import { decodePayload } from '../protocol/payload.ts';
 import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
 import { type DeviceType, type UseCase, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
@@ -283,7 +283,8 @@ export function authoriseStep(
   }
   // The response is MAC'd for the originator unless it is signed: its KA key must be known.
   const signedResponse =
-    uc.responseSigned === 'yes' || (uc.responseSigned === 'if-command-signed' && m.apdu.signature.kind === 'present');
+    uc.responseSigned === 'yes' ||
+    (uc.responseSigned === 'if-command-signed' && m.apdu.signature.kind === 'present');
   if (!signedResponse && !dev.remotePartyKaKey(h.originatorId)) {
     return reject(
       RejectReason.NO_TRUST_ANCHOR,
@@ -350,7 +351,10 @@ export function checkPayloadStep(m: MacMessage | SigningMessage): Step<null> {
     return { ok: true, value: null };
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
-    return { ok: false, rejection: { reason: RejectReason.DECODE, detail: `payload: ${e.message}`, error: e.toJSON() } };
+    return {
+      ok: false,
+      rejection: { reason: RejectReason.DECODE, detail: `payload: ${e.message}`, error: e.toJSON() },
+    };
   }
 }
 

@@ -7,13 +7,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RTDS_DIR, RTDS_KEYSTORE_DIR, describeShared } from './helpers/shared.ts';
+import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/gbcs-sim');
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(BIN, args, { input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter((l) => l !== '') };
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    lines: r.stdout.split('\n').filter((l) => l !== ''),
+  };
 }
 
 describe('gbcs-sim CLI', () => {
@@ -40,7 +45,9 @@ describe('gbcs-sim CLI', () => {
   it('run with the node crypto back-end verifies too', () => {
     const r = cli(['run', '--crypto', 'node']);
     expect(r.code).toBe(0);
-    expect(r.lines.at(-1)).toMatch(/^summary: 12 commands to 4 devices, 12 accepted, 12 responses verified, 0 failed/);
+    expect(r.lines.at(-1)).toMatch(
+      /^summary: 12 commands to 4 devices, 12 accepted, 12 responses verified, 0 failed/,
+    );
   });
 
   it('bad input: one JSON error line per input with a stable code and byte offset, exit 1, no stack trace', () => {
@@ -50,7 +57,12 @@ describe('gbcs-sim CLI', () => {
       ['odd', 'DD0', 'BAD_LENGTH', 1],
       ['unknown-tag', 'AB0000', 'UNKNOWN_TAG', 0],
       ['truncated', 'DD000000000000401100000000DF0902', 'TRUNCATED', 16],
-      ['bad-cra', 'DF090700000000000003EB0800DB1234567890A00890B3D51F300100000002002103DA2000', 'BAD_VALUE', 2],
+      [
+        'bad-cra',
+        'DF090700000000000003EB0800DB1234567890A00890B3D51F300100000002002103DA2000',
+        'BAD_VALUE',
+        2,
+      ],
       ['wrong-length', 'DF090200000000000003EB0700DB1234567890A0', 'BAD_LENGTH', 11],
     ];
     const files = cases.map(([name, hex]) => {
@@ -64,7 +76,11 @@ describe('gbcs-sim CLI', () => {
     expect(r.lines).toHaveLength(cases.length);
     r.lines.forEach((l, i) => {
       const o = JSON.parse(l);
-      expect(o).toMatchObject({ input: files[i], ok: false, error: { code: cases[i]![2], offset: cases[i]![3] } });
+      expect(o).toMatchObject({
+        input: files[i],
+        ok: false,
+        error: { code: cases[i]![2], offset: cases[i]![3] },
+      });
     });
   });
 
@@ -108,7 +124,10 @@ describeShared('gbcs-sim CLI over RTDS', () => {
     expect(r.code).toBe(0);
     const cmds = r.lines.map((l) => JSON.parse(l)).filter((o) => /_COMMAND_GBCS\.HEX$/.test(o.input));
     expect(cmds).toHaveLength(335);
-    expect(cmds.filter((o) => !o.accepted).map((o) => o.reason)).toEqual(['NO_TRUST_ANCHOR', 'NO_TRUST_ANCHOR']);
+    expect(cmds.filter((o) => !o.accepted).map((o) => o.reason)).toEqual([
+      'NO_TRUST_ANCHOR',
+      'NO_TRUST_ANCHOR',
+    ]);
     for (const o of cmds.filter((c) => c.accepted)) {
       expect(o).toMatchObject({ reason: null });
       expect(o.response).toMatch(/^(dd00|df09)/);

@@ -4,12 +4,12 @@
  * both crypto back-ends (which must agree verdict for verdict).
  */
 import { beforeAll, expect, it } from 'vitest';
-import { createCrypto } from '../protocol/crypto/index.ts';
 import { fromHex } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
 import { formatDlmsDateTime } from '../protocol/dlms-date-time.ts';
 import { createDecodeContext, decodeReport } from '../sim/decode-report.ts';
 import { type Keystore, loadKeystore } from '../sim/keystore.ts';
-import { RTDS_KEYSTORE_DIR, describeShared, rtdsVectors } from './helpers/shared.ts';
+import { describeShared, RTDS_KEYSTORE_DIR, rtdsVectors } from './helpers/shared.ts';
 
 const ACB = '90b3d51f30000002';
 
@@ -18,7 +18,13 @@ function expectedVerdicts(v: ReturnType<typeof rtdsVectors>[number]): { mac: str
   const mac = e.mac === undefined ? 'absent' : e.mac.valid ? 'valid' : 'no-key';
   const sigField = e.header.signatureField as string;
   const signature =
-    sigField === 'absent' ? 'absent' : sigField === 'present, length 0' ? 'null' : e.signature.valid ? 'valid' : 'invalid';
+    sigField === 'absent'
+      ? 'absent'
+      : sigField === 'present, length 0'
+        ? 'null'
+        : e.signature.valid
+          ? 'valid'
+          : 'invalid';
   return { mac, signature };
 }
 
@@ -48,14 +54,18 @@ describeShared('decode: RTDS 4.5.0 expected results', () => {
         expect(r.header.messageCode).toBe(Number.parseInt(e.messageCode, 16));
         expect(r.header.supplementaryRemotePartyId).toBe(e.supplementaryRemotePartyId ?? null);
         expect(r.header.supplementaryRemotePartyCounter).toBe(
-          e.supplementaryRemotePartyCounter === undefined ? null : BigInt(`0x${e.supplementaryRemotePartyCounter}`).toString(),
+          e.supplementaryRemotePartyCounter === undefined
+            ? null
+            : BigInt(`0x${e.supplementaryRemotePartyCounter}`).toString(),
         );
         const want = expectedVerdicts(v);
         expect({ id: v.id, mac: r.mac, signature: r.signature }).toEqual({ id: v.id, ...want });
         if (r.mac === 'valid') macs++;
         if (r.signature === 'valid') sigs++;
         for (const c of v.expected.encryptedComponents ?? []) {
-          const got = (r.payload.encryptedParts ?? []).find((p: any) => p.offset === c.securityHeaderOffsetInPayload);
+          const got = (r.payload.encryptedParts ?? []).find(
+            (p: any) => p.offset === c.securityHeaderOffsetInPayload,
+          );
           expect(got, `${v.id} part at ${c.securityHeaderOffsetInPayload}`).toBeDefined();
           expect(got.verdict).toBe('valid');
           expect(got.plaintext).toBe(c.plaintext);

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCrypto } from '../protocol/crypto/index.ts';
 import { fromHex } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { Device, type DeviceState } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
 import { HeadEnd } from '../sim/head-end.ts';
-import { DEFAULT_PREMISES, createPremises } from '../sim/premises.ts';
+import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
 import { testKeyResolver } from '../sim/run.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
@@ -27,7 +27,12 @@ function setup() {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
   const keys = createTestKeys('device-test');
   const premises = createPremises(keys, clock, crypto);
-  const headEnd = new HeadEnd({ crypto, keys: testKeyResolver(keys, premises), acbId: partyEui('acb'), clock });
+  const headEnd = new HeadEnd({
+    crypto,
+    keys: testKeyResolver(keys, premises),
+    acbId: partyEui('acb'),
+    clock,
+  });
   const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
   return { clock, keys, premises, headEnd, esme };
 }
@@ -85,11 +90,24 @@ describe('device pipeline', () => {
       },
     });
     expect(
-      r(stranger.buildCommand({ originatorId: 'ab000000000a0000', recipientId: esme.eui, messageCode: s.messageCode, payload: s.payload }).bytes),
+      r(
+        stranger.buildCommand({
+          originatorId: 'ab000000000a0000',
+          recipientId: esme.eui,
+          messageCode: s.messageCode,
+          payload: s.payload,
+        }).bytes,
+      ),
     ).toBe('NO_TRUST_ANCHOR');
     // … and a party whose role may not send the use case (Network Operator sending ECS10).
     expect(
-      r(build({ originatorId: partyEui('networkOperator'), messageCode: 0x0021, payload: step('send a message').payload })),
+      r(
+        build({
+          originatorId: partyEui('networkOperator'),
+          messageCode: 0x0021,
+          payload: step('send a message').payload,
+        }),
+      ),
     ).toBe('NOT_AUTHORISED');
     const ok = build();
     expect(r(ok)).toBe('ACCEPTED');
@@ -100,8 +118,12 @@ describe('device pipeline', () => {
     const { headEnd, esme } = setup();
     const cmds = DEFAULT_SCENARIO.filter((s) => s.device === 'esme').map(
       (s) =>
-        headEnd.buildCommand({ originatorId: partyEui(s.from), recipientId: esme.eui, messageCode: s.messageCode, payload: s.payload })
-          .bytes,
+        headEnd.buildCommand({
+          originatorId: partyEui(s.from),
+          recipientId: esme.eui,
+          messageCode: s.messageCode,
+          payload: s.payload,
+        }).bytes,
     );
     fc.assert(
       fc.property(
@@ -140,7 +162,12 @@ describe('durable anti-replay floors', () => {
         store,
       });
     const s = step('read the load switch status');
-    const cmd = headEnd.buildCommand({ originatorId: partyEui('supplier'), recipientId: esme.eui, messageCode: s.messageCode, payload: s.payload });
+    const cmd = headEnd.buildCommand({
+      originatorId: partyEui('supplier'),
+      recipientId: esme.eui,
+      messageCode: s.messageCode,
+      payload: s.payload,
+    });
     expect(make().handle(cmd.bytes).accepted).toBe(true);
     const restarted = make();
     expect(restarted.state.antiReplay['2']).toBe(cmd.header.originatorCounter.toString());
@@ -163,8 +190,20 @@ describeShared('GBCS §18.4 cryptographic test vector (../shared/vectors/henrygi
         ds: { publicKey: raw(v.keys.deviceA.dsPublicKey_rawXY64), privateKey: null },
         ka: { publicKey: raw(v.keys.deviceA.kaPublicKey_rawXY64), privateKey: null },
         trustAnchors: [
-          { role: 2, usage: 'ds', cell: 'management', subjectUniqueId: supplier, publicKey: raw(v.keys.supplierA.dsPublicKey_rawXY64) },
-          { role: 4, usage: 'ka', cell: 'management', subjectUniqueId: acb, publicKey: crypto.publicKeyOf(acbPriv) },
+          {
+            role: 2,
+            usage: 'ds',
+            cell: 'management',
+            subjectUniqueId: supplier,
+            publicKey: raw(v.keys.supplierA.dsPublicKey_rawXY64),
+          },
+          {
+            role: 4,
+            usage: 'ka',
+            cell: 'management',
+            subjectUniqueId: acb,
+            publicKey: crypto.publicKeyOf(acbPriv),
+          },
         ],
       },
       crypto,

@@ -4,21 +4,25 @@
  * payload are rejected with the right reason, and nothing changes on the device.
  */
 import { beforeAll, expect, it } from 'vitest';
+import { fromHex, toHex } from '../protocol/bytes.ts';
 import {
-  SharedSecretCache,
   createCrypto,
   deriveKey,
   gbcsMac,
   gcmIv,
   kdfOtherInfo,
+  SharedSecretCache,
 } from '../protocol/crypto/index.ts';
-import { fromHex, toHex } from '../protocol/bytes.ts';
 import { decodeGbcsMessage, encodeMacMessage, macAadFor } from '../protocol/envelope.ts';
-import { type GroupingHeader, type SignatureField, encodeGeneralSigning } from '../protocol/grouping-header.ts';
+import {
+  encodeGeneralSigning,
+  type GroupingHeader,
+  type SignatureField,
+} from '../protocol/grouping-header.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { type Keystore, loadKeystore } from '../sim/keystore.ts';
 import { Replayer } from '../sim/replay.ts';
-import { RTDS_KEYSTORE_DIR, describeShared, rtdsVectors } from './helpers/shared.ts';
+import { describeShared, RTDS_KEYSTORE_DIR, rtdsVectors } from './helpers/shared.ts';
 
 const ACB = '90b3d51f30000002';
 const crypto = createCrypto('noble');
@@ -48,7 +52,10 @@ describeShared('replay: RTDS 4.5.0 commands', () => {
       .map((v) => ({ id: v.id, res: r.replay(v.id, v.hex) }))
       .filter((x) => !x.res.accepted)
       .map((x) => `${x.id}:${x.res.reason}`);
-    expect(rejected).toEqual(['PCS01_NA_SUCCESS_COMMAND:NO_TRUST_ANCHOR', 'PCS02_NA_SUCCESS_COMMAND:NO_TRUST_ANCHOR']);
+    expect(rejected).toEqual([
+      'PCS01_NA_SUCCESS_COMMAND:NO_TRUST_ANCHOR',
+      'PCS02_NA_SUCCESS_COMMAND:NO_TRUST_ANCHOR',
+    ]);
     expect(commands.length).toBe(335);
   });
 
@@ -114,7 +121,11 @@ describeShared('replay: RTDS 4.5.0 commands', () => {
         // A non-critical command re-MAC'd with a lower counter after the original: a replay.
         const r = replayer(true);
         expect(r.replay(v.id, v.hex).accepted).toBe(true);
-        const lower = remac({ ...h, originatorCounter: h.originatorCounter - 1n }, m.apdu.payload, m.apdu.signature);
+        const lower = remac(
+          { ...h, originatorCounter: h.originatorCounter - 1n },
+          m.apdu.payload,
+          m.apdu.signature,
+        );
         expect(r.replay(v.id, toHex(lower)).reason, `${v.id} lower counter`).toBe('REPLAY');
         note('lower counter→REPLAY');
       }

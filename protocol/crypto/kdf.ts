@@ -76,7 +76,9 @@ export function decryptPayloadPart(
   iv: Uint8Array,
   part: Uint8Array,
 ): Uint8Array | null {
+  // Security header 31 ‖ invocation counter 00000000 (always zero in GBCS: keys are single-use).
   if (part.length < 5 + 12 || part[0] !== ENCRYPTION_SECURITY_CONTROL) return null;
+  if (part[1] !== 0 || part[2] !== 0 || part[3] !== 0 || part[4] !== 0) return null;
   const ct = part.subarray(5, part.length - 12);
   const tag = part.subarray(part.length - 12);
   return c.gcmDecrypt(key, iv, ct, tag, Uint8Array.of(ENCRYPTION_SECURITY_CONTROL));

@@ -7,6 +7,8 @@ import { ErrorCode, GbcsError } from '../errors.ts';
 import type { GbcsCrypto } from './gbcs-crypto.ts';
 import { createNobleVerifier, type NobleVerifierOptions } from './noble-verifier.ts';
 
+const validTagLength = (n: number) => n === 4 || n === 8 || (n >= 12 && n <= 16);
+
 function counterBlock(iv: Uint8Array, n: number): Uint8Array {
   const b = new Uint8Array(16);
   b.set(iv);
@@ -33,7 +35,8 @@ export function createNobleCrypto(options: { verifier?: NobleVerifierOptions } =
     },
     gcmEncrypt: (key, iv, pt, aad) => gcm(key, iv, aad).encrypt(pt),
     gcmDecrypt(key, iv, ct, tag, aad) {
-      if (key.length !== 16 || iv.length !== 12 || tag.length < 4 || tag.length > 16) return null;
+      // Tag lengths of NIST SP 800-38D §5.2.1.2: 4, 8, or 12–16 bytes (GBCS uses 12).
+      if (key.length !== 16 || iv.length !== 12 || !validTagLength(tag.length)) return null;
       // GCM encrypts with CTR from counter block J0+1 = IV‖00000002; recompute the tag to check it.
       const pt = ctr(key, counterBlock(iv, 2)).decrypt(ct);
       const full = gcm(key, iv, aad).encrypt(pt);

@@ -19,6 +19,15 @@ const SPKI_PREFIX = fromHex('3059301306072a8648ce3d020106082a8648ce3d03010703420
 const PKCS8_PREFIX = fromHex('308141020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420');
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+/** OpenSSL also takes hybrid (06/07) points and ignores trailing bytes: GBCS keys are 65-byte 04‖X‖Y. */
+const isUncompressedPoint = (k: Uint8Array) => k.length === 65 && k[0] === 0x04;
+/** KeyObjects are cached per key (trust anchors recur); bounded so fleets of device keys cannot grow it without limit. */
+const KEY_CACHE_LIMIT = 1024;
+function remember<K, V>(m: Map<K, V>, k: K, v: V): V {
+  if (m.size >= KEY_CACHE_LIMIT) m.delete(m.keys().next().value as K);
+  m.set(k, v);
+  return v;
+}
 
 export function createNodeCrypto(): GbcsCrypto {
   const pubKeys = new Map<string, KeyObject>();
@@ -27,8 +36,11 @@ export function createNodeCrypto(): GbcsCrypto {
     const k = toHex(pub);
     let o = pubKeys.get(k);
     if (!o) {
-      o = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, pub)), format: 'der', type: 'spki' });
-      pubKeys.set(k, o);
+      o = remember(
+        pubKeys,
+        k,
+        createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, pub)), format: 'der', type: 'spki' }),
+      );
     }
     return o;
   };
@@ -49,6 +61,12 @@ export function createNodeCrypto(): GbcsCrypto {
     name: 'node',
     sha256: (d) => u8(createHash('sha256').update(d).digest()),
     ecdh(priv, pub) {
+      if (priv.length !== 32 || !isUncompressedPoint(pub)) {
+        throw new GbcsError(
+          ErrorCode.BAD_KEY,
+          'ECDH needs a 32-byte private key and a 65-byte uncompressed point',
+        );
+      }
       try {
         const e = createECDH('prime256v1');
         e.setPrivateKey(priv);
@@ -77,7 +95,7 @@ export function createNodeCrypto(): GbcsCrypto {
       return u8(nodeSign('sha256', msg, { key: privObj(priv), dsaEncoding: 'ieee-p1363' }));
     },
     verify(pub, msg, sig) {
-      if (sig.length !== 64) return false;
+      if (sig.length !== 64 || !isUncompressedPoint(pub)) return false;
       try {
         return nodeVerify('sha256', msg, { key: pubObj(pub), dsaEncoding: 'ieee-p1363' }, sig);
       } catch {
