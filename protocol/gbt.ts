@@ -169,7 +169,11 @@ export function segmentGbcsMessage(
   return blocks;
 }
 
-/** Outcome of adding a block to a reassembly. */
+/**
+ * Outcome of adding a block to a reassembly. Error codes: DUPLICATE_BLOCK (number already received),
+ * TOO_MANY_BLOCKS (number outside 1..255 or beyond the last block), TOO_LARGE (data > 1200 bytes),
+ * MISMATCH (another message's routing header, or a last block before blocks already received).
+ */
 export type GbtAddResult =
   | { status: 'incomplete'; received: number }
   | { status: 'complete'; message: Uint8Array }
@@ -203,11 +207,27 @@ export class GbtReassembly {
     if (this.blocks.has(b.blockNumber)) {
       return { status: 'error', code: 'DUPLICATE_BLOCK', message: `block ${b.blockNumber} already received` };
     }
-    if (b.blockNumber > GBT_MAX_BLOCKS || (this.last !== null && b.blockNumber > this.last)) {
+    // Blocks not from decodeGbcsMessage may carry any number: one outside 1..255 would be stored
+    // and make completion read a missing block.
+    if (!Number.isInteger(b.blockNumber) || b.blockNumber < 1 || b.blockNumber > GBT_MAX_BLOCKS) {
+      return {
+        status: 'error',
+        code: 'TOO_MANY_BLOCKS',
+        message: `block number ${b.blockNumber} outside 1..${GBT_MAX_BLOCKS}`,
+      };
+    }
+    if (this.last !== null && b.blockNumber > this.last) {
       return {
         status: 'error',
         code: 'TOO_MANY_BLOCKS',
         message: `block ${b.blockNumber} beyond the last block`,
+      };
+    }
+    if (b.data.length > GBT_MAX_BLOCK_DATA) {
+      return {
+        status: 'error',
+        code: 'TOO_LARGE',
+        message: `block data ${b.data.length} > ${GBT_MAX_BLOCK_DATA}`,
       };
     }
     if (b.lastBlock) {
