@@ -1,0 +1,76 @@
+/** `gbcs-sim replay` (DESIGN §4). */
+import type { Command } from 'commander';
+import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
+import { VirtualClock } from '../../sim/clock.ts';
+import { expandInputs } from '../../sim/inputs.ts';
+import { loadKeystores } from '../../sim/keystore.ts';
+import { Replayer } from '../../sim/replay.ts';
+import {
+  acbOf,
+  collect,
+  cryptoOption,
+  EXIT_FAILURE,
+  EXIT_OK,
+  out,
+  readStdin,
+  UsageError,
+} from '../common.ts';
+
+export function register(program: Command): void {
+  program
+    .command('replay')
+    .description('feed recorded commands to virtual devices holding the keystore identities')
+    .argument('<input...>', 'file, directory of *.HEX files, or - for stdin lines')
+    .requiredOption('--keystore <path>', 'keystore (repeatable)', collect)
+    .option('--acb <eui>', 'EUI of the Access Control Broker')
+    .option('--keep-state', 'one device per EUI across inputs (anti-replay floors persist)')
+    .option(
+      '--device-type <eui=type>',
+      'device type of an EUI, e.g. 00db1234567890a3=GPF (repeatable)',
+      collect,
+    )
+    .option('--json', 'JSON Lines output')
+    .addOption(cryptoOption())
+    .action(
+      (
+        inputs: string[],
+        o: {
+          keystore: string[];
+          acb?: string;
+          keepState?: boolean;
+          deviceType?: string[];
+          json?: boolean;
+          crypto: CryptoBackendName;
+        },
+      ) => {
+        const ks = loadKeystores(o.keystore);
+        const types = new Map<string, DeviceType>();
+        for (const spec of o.deviceType ?? []) {
+          const m = /^([0-9a-fA-F]{16})=(ESME|GSME|CHF|GPF|PPMID|HCALCS)$/.exec(spec);
+          if (!m)
+            throw new UsageError(`--device-type: expected EUI=ESME|GSME|CHF|GPF|PPMID|HCALCS, got ${spec}`);
+          types.set(m[1]!.toLowerCase(), m[2] as DeviceType);
+        }
+        const replayer = new Replayer({
+          keystore: ks,
+          crypto: createCrypto(o.crypto),
+          clock: new VirtualClock(),
+          acbId: acbOf(ks, o.acb),
+          keepState: o.keepState ?? false,
+          deviceTypes: types,
+        });
+        let failed = false;
+        for (const item of expandInputs(inputs, readStdin)) {
+          const r = replayer.replay(item.input, item.text);
+          if (r.reason === 'DECODE') failed = true;
+          if (o.json) out(JSON.stringify(r));
+          else
+            out(
+              `${item.input}: ${r.accepted ? 'accepted' : `rejected ${r.reason}`}${r.detail ? ` (${r.detail})` : ''}`,
+            );
+        }
+        process.exitCode = failed ? EXIT_FAILURE : EXIT_OK;
+      },
+    );
+}

@@ -1,0 +1,37 @@
+/** Helpers shared by the CLI commands (bin/commands/*.ts). */
+import { readFileSync } from 'node:fs';
+import { Option } from 'commander';
+import { isEui64 } from '../protocol/types.ts';
+import type { Keystore } from '../sim/keystore.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A usage or configuration problem: printed as one line on stderr, exit 2. */
+export class UsageError extends Error {}
+
+export const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+export const readStdin = (): string => readFileSync(0, 'utf8');
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export const cryptoOption = (): Option =>
+  new Option('--crypto <backend>', 'crypto back-end').choices(['noble', 'node']).default('noble');
+
+/** The ACB EUI: explicit, or the keystore's only role-4 (Access Control Broker) KA party. */
+export function acbOf(ks: Keystore | null, explicit: string | undefined): string | null {
+  if (explicit !== undefined) {
+    const e = explicit.toLowerCase();
+    if (!isEui64(e)) throw new UsageError(`--acb: not an EUI-64 (16 hex digits): ${explicit}`);
+    return e;
+  }
+  if (!ks) return null;
+  const acbs = [...new Set(ks.entries.filter((e) => e.role === 4 && e.usage === 'ka').map((e) => e.eui))];
+  return acbs.length === 1 ? acbs[0]! : null;
+}
