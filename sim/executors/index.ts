@@ -1,19 +1,22 @@
 /**
- * The device model behind the pipeline's `execute` step, chosen by payload encoding. These are the
- * walking-skeleton models (generic COSEM store, generic ZSE responder); use-case models arrive with
- * the device-model issue.
+ * The device model behind the pipeline's `execute` step: the use-case handler registered for the
+ * device type and Message Code (sim/models/), else a generic model chosen by payload encoding
+ * (generic COSEM store, generic ZSE responder).
  */
 import { payloadEncoding } from '../../protocol/payload.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
 import type { Executor } from '../device.ts';
+import { handlerFor } from '../models/index.ts';
 import { executeDlmsAccessRequest } from './dlms-generic.ts';
 import { executeGbzCommand } from './gbz-generic.ts';
 
 /** DER of an empty SEQUENCE: the skeleton's answer to ASN.1 use cases (CS/CCS/GCS28…). */
 const EMPTY_SEQUENCE = Uint8Array.of(0x30, 0x00);
 
-export function createExecutor(_deviceType: DeviceType): Executor {
+export function createExecutor(deviceType: DeviceType): Executor {
   return (ctx) => {
+    const handler = handlerFor(deviceType, ctx.header.messageCode);
+    if (handler) return handler(ctx);
     switch (payloadEncoding(ctx.payload)) {
       case 'dlms':
         return executeDlmsAccessRequest(ctx);
