@@ -8,7 +8,7 @@
  * anti-replay floor (durably, through the state store) and reaches the device model.
  */
 
-import { concatBytes, equalBytes } from '../protocol/bytes.ts';
+import { concatBytes, equalBytes, fromHex } from '../protocol/bytes.ts';
 import {
   deriveKey,
   encryptPayloadPart,
@@ -41,6 +41,7 @@ import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
 import { type DeviceType, type UseCase, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
 import { type DeviceCredentials, findTrustAnchor, roleOfRemoteParty } from './credentials.ts';
+import { type FaultRule, faultFor } from './faults.ts';
 import type { StateStore } from './state-store.ts';
 
 /** Stable reasons for refusing a command (DESIGN §4 `replay --json` `reason`). */
@@ -78,6 +79,8 @@ export interface DeviceState {
   alertCounter: string;
   /** Device-model state (registers, logs, …), owned by the executor. */
   model: Record<string, unknown>;
+  /** Injected faults (sim/faults.ts), applied in order; absent = none. */
+  faults?: FaultRule[];
 }
 
 export interface ExecutionContext {
@@ -91,7 +94,15 @@ export interface ExecutionContext {
   now: number;
   /** Encrypts a sensitive response part for the response's recipient (KDF purpose 04). */
   encryptForRecipient(plaintext: Uint8Array): Uint8Array;
+  /** The payload-level fault injected for this use case, if any: handlers answer accordingly. */
+  fault: PayloadFault | undefined;
 }
+
+/** Faults a device model applies while building its response payload. */
+export type PayloadFault = Extract<
+  FaultRule,
+  { kind: 'dlms-results' | 'gbz-default-response' | 'gbz-attribute-status' | 'asn1-status' | 'sentinel' }
+>;
 
 export interface ExecutionResult {
   /** Response payload. */
@@ -129,6 +140,10 @@ export type CommandOutcome =
       originatorRole: number;
       response: Uint8Array;
       responseHeader: GroupingHeader;
+      /** Fault injection: the device executed but sends no response. */
+      dropped?: boolean;
+      /** Fault injection: the response leaves after this many milliseconds. */
+      delayMs?: number;
     };
 
 type Step<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
@@ -196,6 +211,8 @@ export class Device {
     this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
     const { response, header } = executeAndProtect(this, m, a.value.useCase, a.value.role, sig.value);
     this.persist();
+    const code = m.apdu.header.messageCode;
+    const delay = faultFor(this.state.faults, code, 'delay');
     return {
       accepted: true,
       message: m,
@@ -203,11 +220,24 @@ export class Device {
       originatorRole: a.value.role,
       response,
       responseHeader: header,
+      ...(faultFor(this.state.faults, code, 'drop') ? { dropped: true } : {}),
+      ...(delay ? { delayMs: delay.ms } : {}),
     };
   }
 
   persist(): void {
     this.store?.save(this.eui, this.state);
+  }
+
+  /** Adds a fault rule (sim/faults.ts); it applies from the next command on. */
+  injectFault(rule: FaultRule): void {
+    this.state.faults = [...(this.state.faults ?? []), rule];
+    this.persist();
+  }
+
+  clearFaults(): void {
+    delete this.state.faults;
+    this.persist();
   }
 
   /** Z between my KA key and a peer's KA public key (from whichever private key is known). */
@@ -409,10 +439,23 @@ function executeAndProtect(
       );
       return encryptPayloadPart(dev.crypto, key, gcmIv(dev.eui), plaintext);
     },
+    fault: faultFor(
+      dev.state.faults,
+      h.messageCode,
+      'dlms-results',
+      'gbz-default-response',
+      'gbz-attribute-status',
+      'asn1-status',
+      'sentinel',
+    ),
   };
-  const result = dev.executor_(ctx);
+  const faults = dev.state.faults;
+  const override = faultFor(faults, h.messageCode, 'response-payload');
+  const payload = override ? fromHex(override.payload) : dev.executor_(ctx).payload;
   const signResponse = uc.responseSigned === 'yes' || (uc.responseSigned === 'if-command-signed' && signed);
-  return { response: protect(dev, rh, result.payload, signResponse), header: rh };
+  const response = protect(dev, rh, payload, signResponse);
+  if (faultFor(faults, h.messageCode, 'corrupt-mac')) response[response.length - 1]! ^= 0x01;
+  return { response, header: rh };
 }
 
 /**
