@@ -57,7 +57,10 @@ export function executeDlmsAccessRequest(ctx: ExecutionContext): ExecutionResult
     if (injected !== 0) {
       // An injected data-access-result / action-result: no data, nothing changes.
       data.push({ type: 'null-data' });
-      results.push({ type: spec.type === 'action' ? 'action' : spec.type.startsWith('set') ? 'set' : 'get', result: injected });
+      results.push({
+        type: spec.type === 'action' ? 'action' : spec.type.startsWith('set') ? 'set' : 'get',
+        result: injected,
+      });
       return;
     }
     switch (spec.type) {

@@ -20,15 +20,36 @@ const ZCL_UINT48 = 0x25;
 export function executeGbzCommand(ctx: ExecutionContext): ExecutionResult {
   const g = decodeGbz(ctx.payload, 0, { alert: false });
   if (g.type !== 'components') throw new Error('not a GBZ command');
+  const fault = ctx.fault;
   const out: GbzComponent[] = g.components.map((c, i) => {
     const h = c.zclHeader;
     const global = (h.frameControl & 0x03) === 0;
     const last = i === g.components.length - 1;
-    if (global && h.commandId === ZCL_READ_ATTRIBUTES && !c.encrypted) {
+    if (
+      global &&
+      h.commandId === ZCL_READ_ATTRIBUTES &&
+      !c.encrypted &&
+      fault?.kind !== 'gbz-default-response'
+    ) {
       const records: Uint8Array[] = [];
+      const status = fault?.kind === 'gbz-attribute-status' ? fault.status : 0;
+      const fill = fault?.kind === 'sentinel' ? 0xff : 0x00;
       for (let k = 0; k + 1 < c.zclPayload.length; k += 2) {
         records.push(
-          Uint8Array.of(c.zclPayload[k]!, c.zclPayload[k + 1]!, 0x00, ZCL_UINT48, 0, 0, 0, 0, 0, 0),
+          status === 0
+            ? Uint8Array.of(
+                c.zclPayload[k]!,
+                c.zclPayload[k + 1]!,
+                0x00,
+                ZCL_UINT48,
+                fill,
+                fill,
+                fill,
+                fill,
+                fill,
+                fill,
+              )
+            : Uint8Array.of(c.zclPayload[k]!, c.zclPayload[k + 1]!, status),
         );
       }
       return {
@@ -56,7 +77,10 @@ export function executeGbzCommand(ctx: ExecutionContext): ExecutionResult {
         transactionSequenceNumber: h.transactionSequenceNumber,
         commandId: ZCL_DEFAULT_RESPONSE,
       },
-      zclPayload: Uint8Array.of(h.commandId, 0x00),
+      zclPayload:
+        fault?.kind === 'gbz-default-response'
+          ? Uint8Array.of(fault.commandId ?? h.commandId, fault.status)
+          : Uint8Array.of(h.commandId, 0x00),
     };
   });
   return { payload: encodeGbz({ type: 'components', components: out }) };

@@ -3,6 +3,7 @@
  * device type and Message Code (sim/models/), else a generic model chosen by payload encoding
  * (generic COSEM store, generic ZSE responder).
  */
+import { derInteger } from '../../protocol/asn1/der.ts';
 import { payloadEncoding } from '../../protocol/payload.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
 import type { Executor } from '../device.ts';
@@ -23,7 +24,8 @@ export function createExecutor(deviceType: DeviceType): Executor {
       case 'gbz':
         return executeGbzCommand(ctx);
       default:
-        return { payload: EMPTY_SEQUENCE };
+        // An injected ASN.1 response code is the whole payload (as RTDS CS02c errors show: 02 01 03).
+        return { payload: ctx.fault?.kind === 'asn1-status' ? derInteger(ctx.fault.status) : EMPTY_SEQUENCE };
     }
   };
 }
