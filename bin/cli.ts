@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GbcsError } from '../protocol/errors.ts';
+import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
@@ -18,7 +19,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay]) register(program);
+for (const register of [run, decode, replay, conformance]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -38,7 +38,8 @@ export function faultFor<K extends FaultKind>(
   ...kinds: K[]
 ): Extract<FaultRule, { kind: K }> | undefined {
   return rules?.find(
-    (r) => (kinds as string[]).includes(r.kind) && (r.messageCode === undefined || r.messageCode === messageCode),
+    (r) =>
+      (kinds as string[]).includes(r.kind) && (r.messageCode === undefined || r.messageCode === messageCode),
   ) as Extract<FaultRule, { kind: K }> | undefined;
 }
 
@@ -61,7 +62,9 @@ const KINDS: readonly FaultKind[] = [
  * Validates a fault configuration read from a file.
  * @returns the configuration, or a list of problems (one per bad rule).
  */
-export function parseFaultConfig(value: unknown): { ok: true; config: FaultConfig } | { ok: false; problems: string[] } {
+export function parseFaultConfig(
+  value: unknown,
+): { ok: true; config: FaultConfig } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, problems: ['a fault configuration is an object: { "<EUI>": [rules…] }'] };
@@ -77,21 +80,34 @@ export function parseFaultConfig(value: unknown): { ok: true; config: FaultConfi
       const at = `${eui}[${i}]`;
       if (typeof r !== 'object' || r === null) return void problems.push(`${at}: not an object`);
       const o = r as Record<string, unknown>;
-      if (!KINDS.includes(o.kind as FaultKind)) return void problems.push(`${at}: unknown kind ${JSON.stringify(o.kind)}`);
-      if (o.messageCode !== undefined && !(Number.isInteger(o.messageCode) && (o.messageCode as number) >= 0 && (o.messageCode as number) <= 0xffff)) {
+      if (!KINDS.includes(o.kind as FaultKind))
+        return void problems.push(`${at}: unknown kind ${JSON.stringify(o.kind)}`);
+      if (
+        o.messageCode !== undefined &&
+        !(
+          Number.isInteger(o.messageCode) &&
+          (o.messageCode as number) >= 0 &&
+          (o.messageCode as number) <= 0xffff
+        )
+      ) {
         problems.push(`${at}: messageCode must be 0..65535`);
       }
       const int = (k: string, max: number) => {
-        if (!(Number.isInteger(o[k]) && (o[k] as number) >= 0 && (o[k] as number) <= max)) problems.push(`${at}: ${k} must be 0..${max}`);
+        if (!(Number.isInteger(o[k]) && (o[k] as number) >= 0 && (o[k] as number) <= max))
+          problems.push(`${at}: ${k} must be 0..${max}`);
       };
       if (o.kind === 'dlms-results') {
         if (!Array.isArray(o.results) || !o.results.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) {
           problems.push(`${at}: results must be a list of 0..255`);
         }
       }
-      if (o.kind === 'gbz-default-response' || o.kind === 'gbz-attribute-status' || o.kind === 'asn1-status') int('status', 255);
+      if (o.kind === 'gbz-default-response' || o.kind === 'gbz-attribute-status' || o.kind === 'asn1-status')
+        int('status', 255);
       if (o.kind === 'delay') int('ms', 86_400_000);
-      if (o.kind === 'response-payload' && !(typeof o.payload === 'string' && /^([0-9a-fA-F]{2})+$/.test(o.payload))) {
+      if (
+        o.kind === 'response-payload' &&
+        !(typeof o.payload === 'string' && /^([0-9a-fA-F]{2})+$/.test(o.payload))
+      ) {
         problems.push(`${at}: payload must be hex`);
       }
     });

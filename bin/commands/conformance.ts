@@ -1,0 +1,50 @@
+/** `gbcs-sim conformance --rtds DIR --keystore PATH… [--json]`: RTDS scenarios against our devices. */
+import type { Command } from 'commander';
+import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import { runConformance } from '../../sim/conformance.ts';
+import { loadKeystores } from '../../sim/keystore.ts';
+import { acbOf, collect, cryptoOption, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
+
+export function register(program: Command): void {
+  program
+    .command('conformance')
+    .description('play each RTDS scenario against a device like the RTDS one and compare the responses')
+    .requiredOption('--rtds <dir>', 'RTDS tree (folders of *_GBCS.HEX files)')
+    .requiredOption('--keystore <path>', 'keystore with the RTDS identities (repeatable)', collect)
+    .option('--acb <eui>', 'EUI of the Access Control Broker')
+    .option('--json', 'one JSON line per scenario, then {"summary": …}')
+    .option('--min-match <percent>', 'exit 1 when fewer scenarios match', '0')
+    .addOption(cryptoOption())
+    .action(
+      (o: {
+        rtds: string;
+        keystore: string[];
+        acb?: string;
+        json?: boolean;
+        minMatch: string;
+        crypto: CryptoBackendName;
+      }) => {
+        const ks = loadKeystores(o.keystore);
+        const acbId = acbOf(ks, o.acb);
+        if (!acbId) throw new UsageError('no Access Control Broker in the keystore: give --acb');
+        const summary = runConformance(
+          o.rtds,
+          { keystore: ks, crypto: createCrypto(o.crypto), acbId },
+          (r) => {
+            if (o.json) out(JSON.stringify(r));
+            else
+              out(
+                `${r.status === 'matched' ? 'ok  ' : 'DIFF'} ${r.scenario}${r.differences.length ? `: ${r.differences.join('; ')}` : ''}`,
+              );
+          },
+        );
+        out(
+          o.json
+            ? JSON.stringify({ summary })
+            : `summary: ${summary.matched}/${summary.scenarios} scenarios matched, ${summary.mismatched} mismatched`,
+        );
+        const pct = summary.scenarios === 0 ? 0 : (100 * summary.matched) / summary.scenarios;
+        process.exitCode = pct >= Number(o.minMatch) ? EXIT_OK : EXIT_FAILURE;
+      },
+    );
+}

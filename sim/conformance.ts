@@ -1,0 +1,458 @@
+/**
+ * `conformance`: play the DCC Reference Test Data Set against our devices. For each RTDS scenario
+ * (the files of one folder sharing a name prefix: command, pre-command, response, alerts) provision
+ * a device like the RTDS one, feed it the command, and compare our response with the RTDS response
+ * after decoding both: CRA flag, counter, ids, Message Code, supplementary fields, date-time
+ * presence, protection form, and the decoded structure (types, counts, result codes; encrypted
+ * parts decrypted on both sides). Values that depend on device state may differ.
+ *
+ * ERROR scenarios are reproduced by injecting the fault the RTDS response shows (a DLMS result
+ * code, a ZCL status, an ASN.1 response code): `faultFromResponse`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DerNode, decodeDer, derIntegerValue } from '../protocol/asn1/der.ts';
+import { ByteReader, fromHex } from '../protocol/bytes.ts';
+import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
+import type { DlmsApdu } from '../protocol/dlms/apdu.ts';
+import { type DlmsData, decodeData } from '../protocol/dlms/axdr.ts';
+import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../protocol/envelope.ts';
+import { DecodeError } from '../protocol/errors.ts';
+import type { GbzComponent } from '../protocol/gbz/gbz.ts';
+import { decodeReadAttributesResponse, ZclCommand } from '../protocol/gbz/zcl.ts';
+import { type DecodedPayload, decodePayload, locateEncryptedParts } from '../protocol/payload.ts';
+import type { Eui64 } from '../protocol/types.ts';
+import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
+import { decryptParts, type VerifyContext } from '../protocol/verify.ts';
+import { VirtualClock } from './clock.ts';
+import { Device } from './device.ts';
+import { createExecutor } from './executors/index.ts';
+import type { FaultRule } from './faults.ts';
+import type { Keystore } from './keystore.ts';
+import { trustAnchorsFromKeystore } from './replay.ts';
+
+export type RtdsRole = 'COMMAND' | 'PRECOMMAND' | 'RESPONSE' | 'ALERT';
+
+export interface RtdsFile {
+  path: string;
+  folder: string;
+  stem: string;
+  role: RtdsRole;
+}
+
+export interface RtdsScenario {
+  /** `<folder>/<prefix>`. */
+  id: string;
+  folder: string;
+  prefix: string;
+  command: RtdsFile | null;
+  precommand: RtdsFile | null;
+  response: RtdsFile | null;
+  alerts: RtdsFile[];
+}
+
+/** RTDS device EUIs and their types (inferred from RTDS traffic; gbcs-wire-and-security.md §2.3). */
+export const RTDS_DEVICE_TYPES: ReadonlyMap<Eui64, DeviceType> = new Map([
+  ['00db1234567890a0', 'ESME'],
+  ['00db1234567890a1', 'GSME'],
+  ['00db1234567890a2', 'CHF'],
+  ['00db1234567890a3', 'GPF'],
+  ['00db1234567890a4', 'PPMID'],
+  ['00db1234567890a5', 'HCALCS'],
+  ['00db1234567890a6', 'ESME'],
+]);
+
+/** Role and scenario prefix of an RTDS file name stem (`…_COMMAND`, `…_8F66_…_ALERT_…`). */
+export function parseRtdsStem(stem: string): { role: RtdsRole; prefix: string } | null {
+  const a = stem.indexOf('_ALERT');
+  if (a >= 0) {
+    // Alerts insert their alert code after the service reference: ECS01a_1.1.1_8F66_FUTURE_…
+    const tokens = stem.slice(0, a).split('_');
+    const cleaned = tokens.filter((t, i) => !(i === 2 && /^[0-9A-F]{4}$/.test(t)));
+    return { role: 'ALERT', prefix: cleaned.join('_') };
+  }
+  for (const role of ['PRECOMMAND', 'COMMAND', 'RESPONSE'] as const) {
+    if (stem.endsWith(`_${role}`)) return { role, prefix: stem.slice(0, -role.length - 1) };
+  }
+  return null;
+}
+
+/** Groups the `*_GBCS.HEX` files of an RTDS tree into scenarios, sorted by id. */
+export function groupRtdsScenarios(dir: string): RtdsScenario[] {
+  const byId = new Map<string, RtdsScenario>();
+  const folders = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  for (const folder of folders) {
+    const files = readdirSync(join(dir, folder))
+      .filter((f) => /_GBCS\.HEX$/i.test(f))
+      .sort();
+    const parsed = files
+      .map((f) => ({ f, p: parseRtdsStem(f.replace(/_GBCS\.HEX$/i, '')) }))
+      .filter((x): x is { f: string; p: NonNullable<ReturnType<typeof parseRtdsStem>> } => x.p !== null);
+    for (const { f, p } of parsed) {
+      const id = `${folder}/${p.prefix}`;
+      let s = byId.get(id);
+      if (!s) {
+        s = { id, folder, prefix: p.prefix, command: null, precommand: null, response: null, alerts: [] };
+        byId.set(id, s);
+      }
+      const file: RtdsFile = {
+        path: join(dir, folder, f),
+        folder,
+        stem: f.replace(/_GBCS\.HEX$/i, ''),
+        role: p.role,
+      };
+      if (p.role === 'COMMAND') s.command = file;
+      else if (p.role === 'PRECOMMAND') s.precommand = file;
+      else if (p.role === 'RESPONSE') s.response = file;
+      else s.alerts.push(file);
+    }
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure ("shape") of decoded payloads: what must match; values are left out.
+
+type Shape = string | number | null | Shape[] | { [k: string]: Shape };
+
+function dlmsDataShape(d: DlmsData): Shape {
+  if (d.type === 'array' || d.type === 'structure') return [d.type, ...d.value.map(dlmsDataShape)];
+  if (d.type === 'compact-array') return ['compact-array', d.arrayContents.length];
+  return d.type;
+}
+
+function dlmsShape(a: DlmsApdu): Shape {
+  if (a.type === 'access-response') {
+    return {
+      apdu: a.type,
+      dateTime: a.dateTime === null ? 'absent' : 'present',
+      data: a.data.map(dlmsDataShape),
+      results: a.responseSpecifications.map((s) => `${s.type}:${s.result}`),
+    };
+  }
+  if (a.type === 'data-notification') return { apdu: a.type, body: dlmsDataShape(a.notificationBody) };
+  return { apdu: a.type, specs: a.specifications.map((s) => s.type), data: a.data.map(dlmsDataShape) };
+}
+
+function zclShape(commandId: number, frameControl: number, zcl: Uint8Array | null): Shape {
+  if (zcl === null) return 'undecryptable';
+  if ((frameControl & 0x03) === 0 && commandId === ZclCommand.READ_ATTRIBUTES_RESPONSE) {
+    try {
+      return decodeReadAttributesResponse(zcl).map((r) =>
+        r.status === 0
+          ? `${r.attributeId.toString(16)}:${r.dataType!.toString(16)}`
+          : `${r.attributeId.toString(16)}!${r.status}`,
+      );
+    } catch {
+      return ['undecodable ZCL', zcl.length];
+    }
+  }
+  if ((frameControl & 0x03) === 0 && commandId === ZclCommand.DEFAULT_RESPONSE) {
+    return ['default-response', zcl[0] ?? -1, zcl[1] ?? -1];
+  }
+  return ['zcl-length', zcl.length];
+}
+
+function gbzComponentShape(c: GbzComponent, plaintext: Uint8Array | null): Shape {
+  const h = c.zclHeader;
+  return {
+    cluster: c.clusterId,
+    encrypted: String(c.encrypted),
+    fromDateTime: c.fromDateTime === null ? 'absent' : 'present',
+    frameControl: h.frameControl,
+    command: h.commandId,
+    zcl: zclShape(h.commandId, h.frameControl, c.encrypted ? plaintext : c.zclPayload),
+  };
+}
+
+function derShape(n: DerNode): Shape {
+  if (n.children) return [n.tag, ...n.children.map(derShape)];
+  // ENUMERATED values are status/result codes: they must match.
+  if (n.tag === 0x0a) return `enum:${derIntegerValue(n)}`;
+  return n.tag;
+}
+
+/** The comparable structure of a message payload, with its encrypted parts decrypted. */
+export function payloadShape(m: MacMessage | SigningMessage, vctx: VerifyContext): Shape {
+  let d: DecodedPayload;
+  try {
+    d = decodePayload(m.apdu.payload, 0, { craFlag: m.apdu.header.craFlag });
+  } catch (e) {
+    if (e instanceof DecodeError) return ['undecodable', e.code];
+    throw e;
+  }
+  let parts: ReturnType<typeof decryptParts> = [];
+  try {
+    parts = decryptParts(vctx, m, locateEncryptedParts(m.apdu.payload, { craFlag: m.apdu.header.craFlag }));
+  } catch {
+    parts = [];
+  }
+  if (d.encoding === 'dlms') {
+    const plain = parts.map((p) => {
+      if (!p.plaintext) return p.verdict;
+      try {
+        return dlmsDataShape(decodeData(new ByteReader(p.plaintext)));
+      } catch {
+        return ['plaintext', p.plaintext.length];
+      }
+    });
+    return { dlms: dlmsShape(d.apdu), encrypted: plain };
+  }
+  if (d.encoding === 'gbz') {
+    if (d.gbz.type === 'alert') return { gbzAlert: d.gbz.alertCode, body: d.gbz.alertBody.type };
+    let k = 0;
+    return {
+      gbz: d.gbz.components.map((c) =>
+        gbzComponentShape(c, c.encrypted ? (parts[k++]?.plaintext ?? null) : null),
+      ),
+    };
+  }
+  if (d.encoding === 'asn1') {
+    try {
+      const n = decodeDer(m.apdu.payload);
+      // A bare INTEGER is a response code (CS02c error `02 01 03`): its value must match.
+      return { asn1: n.tag === 0x02 && !n.constructed ? `code:${derIntegerValue(n)}` : derShape(n) };
+    } catch (e) {
+      return { asn1: ['undecodable', e instanceof DecodeError ? e.code : 'error'] };
+    }
+  }
+  return { unknown: m.apdu.payload.length };
+}
+
+/** Lists the differences between two shapes (paths into the structure). */
+export function diffShapes(a: Shape, b: Shape, path = '$', out: string[] = []): string[] {
+  if (out.length >= 8) return out;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length)
+      out.push(
+        `${path}: ${a.length} vs ${b.length} elements (${JSON.stringify(a).slice(0, 80)} vs ${JSON.stringify(b).slice(0, 80)})`,
+      );
+    else a.forEach((x, i) => diffShapes(x, b[i]!, `${path}[${i}]`, out));
+    return out;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      diffShapes(a[k] ?? null, b[k] ?? null, `${path}.${k}`, out);
+    }
+    return out;
+  }
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    out.push(`${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults that reproduce an RTDS ERROR response.
+
+/** The fault rule that makes a device answer like `rtds` (an RTDS response), or null for a success. */
+export function faultFromResponse(rtds: MacMessage | SigningMessage, vctx: VerifyContext): FaultRule | null {
+  const code = rtds.apdu.header.messageCode;
+  let d: DecodedPayload;
+  try {
+    d = decodePayload(rtds.apdu.payload, 0, { craFlag: rtds.apdu.header.craFlag });
+  } catch {
+    return null;
+  }
+  if (d.encoding === 'dlms' && d.apdu.type === 'access-response') {
+    const results = d.apdu.responseSpecifications.map((s) => s.result);
+    return results.some((r) => r !== 0) ? { kind: 'dlms-results', messageCode: code, results } : null;
+  }
+  if (d.encoding === 'gbz' && d.gbz.type === 'components') {
+    const parts = (() => {
+      try {
+        return decryptParts(vctx, rtds, locateEncryptedParts(rtds.apdu.payload, { craFlag: 2 }));
+      } catch {
+        return [];
+      }
+    })();
+    let k = 0;
+    for (const c of d.gbz.components) {
+      const h = c.zclHeader;
+      const zcl = c.encrypted ? (parts[k++]?.plaintext ?? null) : c.zclPayload;
+      if (zcl === null || (h.frameControl & 0x03) !== 0) continue;
+      if (h.commandId === ZclCommand.DEFAULT_RESPONSE && zcl.length >= 2 && zcl[1] !== 0) {
+        return { kind: 'gbz-default-response', messageCode: code, status: zcl[1]!, commandId: zcl[0]! };
+      }
+      if (h.commandId === ZclCommand.READ_ATTRIBUTES_RESPONSE) {
+        try {
+          const bad = decodeReadAttributesResponse(zcl).find((r) => r.status !== 0);
+          if (bad) return { kind: 'gbz-attribute-status', messageCode: code, status: bad.status };
+        } catch {
+          /* not a fault we can reproduce */
+        }
+      }
+    }
+    return null;
+  }
+  if (d.encoding === 'asn1') {
+    try {
+      const n = decodeDer(rtds.apdu.payload);
+      if (n.tag === 0x02 && !n.constructed)
+        return { kind: 'asn1-status', messageCode: code, status: Number(derIntegerValue(n)) };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ConformanceResult {
+  scenario: string;
+  useCase: string | null;
+  messageCode: number | null;
+  device: Eui64 | null;
+  deviceType: DeviceType | null;
+  status: 'matched' | 'mismatched';
+  fault: FaultRule | null;
+  differences: string[];
+}
+
+export interface ConformanceOptions {
+  keystore: Keystore;
+  crypto: GbcsCrypto;
+  acbId: Eui64;
+}
+
+const readHex = (p: string): Uint8Array => fromHex(readFileSync(p, 'latin1'));
+
+function readMessage(path: string): MacMessage | SigningMessage {
+  const m = decodeGbcsMessage(readHex(path));
+  if (m.form === 'gbt') throw new Error(`${path}: a GBT block`);
+  return m;
+}
+
+/** Envelope fields that must be equal between our response and the RTDS one. */
+function envelopeDiffs(ours: MacMessage | SigningMessage, theirs: MacMessage | SigningMessage): string[] {
+  const a = ours.apdu.header;
+  const b = theirs.apdu.header;
+  const d: string[] = [];
+  const eq = (what: string, x: unknown, y: unknown) => {
+    if (String(x) !== String(y)) d.push(`${what}: ${String(x)} vs ${String(y)}`);
+  };
+  eq('form', ours.form, theirs.form);
+  eq('CRA flag', a.craFlag, b.craFlag);
+  eq('originator counter', a.originatorCounter, b.originatorCounter);
+  eq('originator', a.originatorId, b.originatorId);
+  eq('recipient', a.recipientId, b.recipientId);
+  eq('message code', a.messageCode, b.messageCode);
+  eq('date-time', a.dateTime === null ? 'absent' : 'present', b.dateTime === null ? 'absent' : 'present');
+  eq('supplementary remote party', a.supplementaryRemotePartyId, b.supplementaryRemotePartyId);
+  eq('supplementary counter', a.supplementaryRemotePartyCounter, b.supplementaryRemotePartyCounter);
+  eq(
+    'supplementary originator counter',
+    a.supplementaryOriginatorCounter === null ? 'absent' : 'present',
+    b.supplementaryOriginatorCounter === null ? 'absent' : 'present',
+  );
+  eq('signature field', ours.apdu.signature.kind, theirs.apdu.signature.kind);
+  return d;
+}
+
+/** Plays one scenario. Never throws on RTDS content; a failure is a mismatch with a reason. */
+export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions): ConformanceResult {
+  const base = {
+    scenario: s.id,
+    useCase: null,
+    messageCode: null,
+    device: null,
+    deviceType: null,
+    fault: null,
+  };
+  const vctx: VerifyContext = {
+    crypto: opts.crypto,
+    keys: opts.keystore,
+    acbId: opts.acbId,
+    cache: new SharedSecretCache(opts.crypto),
+  };
+  if (!s.command) {
+    return {
+      ...base,
+      status: 'mismatched',
+      differences: ['alert-only scenario: device-initiated alerts are not generated yet'],
+    };
+  }
+  let cmd: MacMessage | SigningMessage;
+  try {
+    cmd = readMessage(s.command.path);
+  } catch (e) {
+    return {
+      ...base,
+      status: 'mismatched',
+      differences: [`command does not decode: ${(e as Error).message}`],
+    };
+  }
+  const h = cmd.apdu.header;
+  const uc = useCaseOf(h.messageCode);
+  const deviceType = RTDS_DEVICE_TYPES.get(h.recipientId) ?? uc?.devices[0] ?? 'ESME';
+  const info = {
+    ...base,
+    useCase: uc?.useCase || null,
+    messageCode: h.messageCode,
+    device: h.recipientId,
+    deviceType,
+  };
+  const rtdsResponse = s.response ? readMessage(s.response.path) : null;
+  const fault = rtdsResponse ? faultFromResponse(rtdsResponse, vctx) : null;
+  const ks = opts.keystore;
+  const ds = ks.publicKey(h.recipientId, 'ds');
+  const ka = ks.publicKey(h.recipientId, 'ka');
+  if (!ds || !ka)
+    return { ...info, fault, status: 'mismatched', differences: [`no device keys for ${h.recipientId}`] };
+  const dev = new Device({
+    eui: h.recipientId,
+    deviceType,
+    credentials: {
+      ds: { publicKey: ds, privateKey: ks.privateKey(h.recipientId, 'ds') ?? null },
+      ka: { publicKey: ka, privateKey: ks.privateKey(h.recipientId, 'ka') ?? null },
+      trustAnchors: trustAnchorsFromKeystore(ks),
+    },
+    crypto: opts.crypto,
+    clock: new VirtualClock(Date.UTC(2015, 0, 1)),
+    cache: vctx.cache,
+    executor: createExecutor(deviceType),
+    peerPrivateKey: (peer) => ks.privateKey(peer, 'ka'),
+  });
+  if (fault) dev.injectFault(fault);
+  let out: ReturnType<Device['handle']>;
+  try {
+    out = dev.handle(readHex(s.command.path));
+  } catch (e) {
+    return { ...info, fault, status: 'mismatched', differences: [`device error: ${(e as Error).message}`] };
+  }
+  if (!out.accepted) {
+    return {
+      ...info,
+      fault,
+      status: 'mismatched',
+      differences: [`command rejected: ${out.rejection.reason} (${out.rejection.detail})`],
+    };
+  }
+  if (!rtdsResponse) {
+    return { ...info, fault, status: 'mismatched', differences: ['RTDS has no response for this command'] };
+  }
+  const ours = decodeGbcsMessage(out.response) as MacMessage | SigningMessage;
+  const differences = [
+    ...envelopeDiffs(ours, rtdsResponse),
+    ...diffShapes(payloadShape(ours, vctx), payloadShape(rtdsResponse, vctx)),
+  ];
+  return { ...info, fault, status: differences.length === 0 ? 'matched' : 'mismatched', differences };
+}
+
+export function runConformance(
+  dir: string,
+  opts: ConformanceOptions,
+  onResult: (r: ConformanceResult) => void,
+): { scenarios: number; matched: number; mismatched: number } {
+  const scenarios = groupRtdsScenarios(dir);
+  let matched = 0;
+  for (const s of scenarios) {
+    const r = runConformanceScenario(s, opts);
+    if (r.status === 'matched') matched++;
+    onResult(r);
+  }
+  return { scenarios: scenarios.length, matched, mismatched: scenarios.length - matched };
+}
