@@ -1,0 +1,178 @@
+/**
+ * The CBOR control channel (DESIGN §1 hw/, §3): harness ↔ device management, beside the GBCS
+ * traffic on the same line (its own frame kind in either framing). One CBOR map per frame
+ * (RFC 8949; cbor-x, plain maps, byte strings untagged):
+ *
+ * ```
+ * request   {v: 1, id: uint, op: text, …parameters}
+ * response  {v: 1, id: uint, ok: true,  result: any}
+ *           {v: 1, id: uint, ok: false, error: {code: text, message: text}}
+ * ```
+ * Operations (answered by sim/harness-serve.ts):
+ * - `ping` → `{pong: true}`
+ * - `status` → devices (EUI, type, anti-replay floors), GSME queue, clock, link and fault state
+ * - `reset {mode: "reboot"|"factory"}` — reboot keeps durable device state (anti-replay floors,
+ *   credentials) and drops volatile state (queues, partial GBT messages, faults); factory builds a
+ *   fresh premises
+ * - `clock.set {ms}` or `{advanceMs}` — the premises clock, ms since the Unix epoch
+ * - `fault {fault, …}` — link faults the harness itself plays (`drop-responses {count}`,
+ *   `corrupt-responses {count}`, `delay-responses {ms}`); any other fault goes to the device's (or
+ *   premises') `injectFault(fault, params)` when it has one, else `UNSUPPORTED`. `fault.clear`.
+ * - `firmware {device, offset, total, data, sha256?}` — an image pushed in chunks
+ * - `gsme.wake` — wake the sleepy GSME now
+ *
+ * Error codes: `BAD_REQUEST`, `UNKNOWN_OP`, `UNSUPPORTED`, `NO_DEVICE`, `FAILED`.
+ */
+import { Decoder, Encoder } from 'cbor-x';
+import { DecodeError, GbcsError } from '../protocol/errors.ts';
+import { TransportError } from './errors.ts';
+import type { Transport, Unsubscribe } from './transport.ts';
+import { Waitress } from './waitress.ts';
+
+export const CONTROL_VERSION = 1;
+
+export const CONTROL_OPS = [
+  'ping',
+  'status',
+  'reset',
+  'clock.set',
+  'fault',
+  'fault.clear',
+  'firmware',
+  'gsme.wake',
+] as const;
+export type ControlOp = (typeof CONTROL_OPS)[number];
+
+export const ControlErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_OP: 'UNKNOWN_OP',
+  UNSUPPORTED: 'UNSUPPORTED',
+  NO_DEVICE: 'NO_DEVICE',
+  FAILED: 'FAILED',
+} as const;
+
+export interface ControlRequest {
+  v: number;
+  id: number;
+  op: string;
+  [param: string]: unknown;
+}
+
+export type ControlResponse =
+  | { v: number; id: number; ok: true; result: unknown }
+  | { v: number; id: number; ok: false; error: { code: string; message: string } };
+
+export type ControlMessage = ControlRequest | ControlResponse;
+
+const encoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+/** CBOR bytes of a control message. */
+export function encodeControl(m: ControlMessage): Uint8Array {
+  return encoder.encode(m);
+}
+
+/**
+ * A control message from CBOR bytes.
+ * @throws DecodeError BAD_VALUE (not CBOR, trailing bytes, not a map, missing or mistyped fields)
+ */
+export function decodeControl(bytes: Uint8Array): ControlMessage {
+  let v: unknown;
+  try {
+    v = decoder.decode(bytes);
+  } catch (e) {
+    throw new DecodeError('BAD_VALUE', 0, `control: not one CBOR item: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array)
+    throw new DecodeError('BAD_VALUE', 0, 'control: not a CBOR map');
+  const o = v as Record<string, unknown>;
+  if (o.v !== CONTROL_VERSION) throw new DecodeError('BAD_VALUE', 0, `control: version ${String(o.v)}, expected 1`);
+  if (typeof o.id !== 'number' || !Number.isInteger(o.id) || o.id < 0)
+    throw new DecodeError('BAD_VALUE', 0, 'control: id must be an unsigned integer');
+  if (typeof o.op === 'string') return o as ControlRequest;
+  if (o.ok === true && 'result' in o) return o as ControlResponse;
+  if (o.ok === false) {
+    const e = o.error as { code?: unknown; message?: unknown } | undefined;
+    if (e && typeof e.code === 'string' && typeof e.message === 'string') return o as ControlResponse;
+  }
+  throw new DecodeError('BAD_VALUE', 0, 'control: neither a request (op) nor a response (ok)');
+}
+
+export function isControlRequest(m: ControlMessage): m is ControlRequest {
+  return 'op' in m;
+}
+
+/** A control request the other side refused: `code` is its stable error code. */
+export class ControlError extends GbcsError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'ControlError';
+  }
+}
+
+/** The harness side of the control channel over a transport. */
+export class ControlClient {
+  private readonly transport: Transport;
+  private readonly waitress = new Waitress<ControlResponse>();
+  private nextId = 1;
+  private readonly off: Unsubscribe;
+  readonly timeoutMs: number;
+
+  constructor(transport: Transport, timeoutMs = 5000) {
+    this.transport = transport;
+    this.timeoutMs = timeoutMs;
+    this.off = transport.onFrame((f) => {
+      if (f.channel !== 'control') return;
+      let m: ControlMessage;
+      try {
+        m = decodeControl(f.payload);
+      } catch {
+        return; // noise on the control channel is dropped like noise on the line
+      }
+      if (!isControlRequest(m)) this.waitress.resolve(String(m.id), m);
+    });
+  }
+
+  /**
+   * Sends `op` with `params`; resolves with `result`.
+   * @throws ControlError (the device's code), TransportError (TIMEOUT, link errors)
+   */
+  async request(op: string, params: Record<string, unknown> = {}, timeoutMs = this.timeoutMs): Promise<unknown> {
+    const id = this.nextId++;
+    const answer = this.waitress.wait(String(id), timeoutMs);
+    try {
+      await this.transport.send({ channel: 'control', payload: encodeControl({ ...params, v: CONTROL_VERSION, id, op }) });
+    } catch (e) {
+      this.waitress.reject(String(id), e as Error);
+      await answer.catch(() => {});
+      throw e;
+    }
+    const r = await answer;
+    if (!r.ok) throw new ControlError(r.error.code, r.error.message);
+    return r.result;
+  }
+
+  /**
+   * Pushes a firmware image to `device` in chunks of `chunkSize` bytes (each one control frame, so
+   * it must fit the framing's payload with room for the map: default 1024).
+   */
+  async pushFirmware(device: string, image: Uint8Array, chunkSize = 1024): Promise<unknown> {
+    if (image.length === 0) throw new TransportError('FRAME_TOO_LARGE', 'empty firmware image');
+    let last: unknown;
+    for (let offset = 0; offset < image.length; offset += chunkSize) {
+      last = await this.request('firmware', {
+        device,
+        offset,
+        total: image.length,
+        data: image.subarray(offset, Math.min(image.length, offset + chunkSize)),
+      });
+    }
+    return last;
+  }
+
+  /** Stops listening; pending requests fail. */
+  dispose(): void {
+    this.off();
+    this.waitress.rejectAll(new TransportError('CANCELED', 'control client disposed', { canceled: true }));
+  }
+}

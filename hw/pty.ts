@@ -1,0 +1,83 @@
+/**
+ * Kernel pseudo-terminal pairs made by socat — what `serve --pty` creates when its path does not
+ * exist yet, and what the integration tests and the hw bench use:
+ *
+ * ```
+ * socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B
+ * ```
+ * Bytes written to the tty behind A come out of the one behind B and back. socat removes the links
+ * when it stops (SIGTERM).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync } from 'node:fs';
+import { TransportError } from './errors.ts';
+
+/** True when `socat` runs here. */
+export function socatAvailable(): boolean {
+  const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+export interface PtyPair {
+  /** The two link paths (symlinks to /dev/pts/N). */
+  readonly a: string;
+  readonly b: string;
+  readonly pid: number;
+  /** Stops socat (SIGTERM, SIGKILL after 2 s) and waits for it to exit. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when socat exits, for whatever reason. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Starts socat linking `a` and `b`; resolves when both links exist.
+ * @throws TransportError OPEN_FAILED (socat missing, or the links did not appear within `timeoutMs`)
+ */
+export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Promise<PtyPair> {
+  const child: ChildProcess = spawn(
+    'socat',
+    ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 4096) stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  const ready = (): boolean => isLink(a) && isLink(b) && existsSync(a) && existsSync(b);
+  let waited = 0;
+  while (!ready()) {
+    const r = await Promise.race([
+      new Promise<'tick'>((res) => setTimeout(() => res('tick'), 10)),
+      spawnError,
+      exited.then(() => 'exit' as const),
+    ]);
+    waited += 10;
+    if (r instanceof Error || r === 'exit' || waited >= timeoutMs) {
+      await stop();
+      const why = r instanceof Error ? r.message : r === 'exit' ? `socat exited: ${stderr.trim()}` : 'timed out';
+      throw new TransportError('OPEN_FAILED', `pty pair ${a} ↔ ${b}: ${why}`);
+    }
+  }
+  return { a, b, pid: child.pid!, stop, exited };
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
