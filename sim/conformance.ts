@@ -230,7 +230,9 @@ export function diffShapes(a: Shape, b: Shape, path = '$', out: string[] = []): 
       out.push(
         `${path}: ${a.length} vs ${b.length} elements (${JSON.stringify(a).slice(0, 80)} vs ${JSON.stringify(b).slice(0, 80)})`,
       );
-    else a.forEach((x, i) => diffShapes(x, b[i]!, `${path}[${i}]`, out));
+    else {
+      for (const [i, x] of a.entries()) diffShapes(x, b[i]!, `${path}[${i}]`, out);
+    }
     return out;
   }
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {

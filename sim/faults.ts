@@ -76,12 +76,17 @@ export function parseFaultConfig(
       problems.push(`${eui}: rules must be a list`);
       continue;
     }
-    rules.forEach((r: unknown, i) => {
+    for (const [i, r] of (rules as unknown[]).entries()) {
       const at = `${eui}[${i}]`;
-      if (typeof r !== 'object' || r === null) return void problems.push(`${at}: not an object`);
+      if (typeof r !== 'object' || r === null) {
+        problems.push(`${at}: not an object`);
+        continue;
+      }
       const o = r as Record<string, unknown>;
-      if (!KINDS.includes(o.kind as FaultKind))
-        return void problems.push(`${at}: unknown kind ${JSON.stringify(o.kind)}`);
+      if (!KINDS.includes(o.kind as FaultKind)) {
+        problems.push(`${at}: unknown kind ${JSON.stringify(o.kind)}`);
+        continue;
+      }
       if (
         o.messageCode !== undefined &&
         !(
@@ -110,7 +115,7 @@ export function parseFaultConfig(
       ) {
         problems.push(`${at}: payload must be hex`);
       }
-    });
+    }
     config[eui.toLowerCase()] = rules as FaultRule[];
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
