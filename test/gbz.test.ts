@@ -82,8 +82,7 @@ describe('GBZ layouts (gbcs-wire-and-security.md §2.4)', () => {
   });
 
   it('encrypted component: additional header, ZCL header, ciphered-length, 31 00000000 ‖ ciphertext ‖ tag', () => {
-    const hex =
-      '0109' + '01' + '03' + '0702' + '001b' + '0005' + '180001' + '0014' + '3100000000' + 'c0c1c2' + TAG12;
+    const hex = `010901030702001b000518000100143100000000c0c1c2${TAG12}`;
     const g = decodeGbz(fromHex(hex));
     const c = g.type === 'components' ? g.components[0] : undefined;
     expect(c?.encrypted && c.additionalFrameCounter).toBe(5);
@@ -192,13 +191,13 @@ describe('GBZ layouts (gbcs-wire-and-security.md §2.4)', () => {
     ],
     [
       'ciphered-length not the rest of the component',
-      '010901' + '03' + '0702' + '001b' + '0000' + '180001' + '0013' + '3100000000' + 'c0c1c2' + TAG12,
+      `010901030702001b000018000100133100000000c0c1c2${TAG12}`,
       ErrorCode.BAD_LENGTH,
       13,
     ],
     [
       'security control not 0x31',
-      '010901' + '03' + '0702' + '001b' + '0000' + '180001' + '0014' + '3000000000' + 'c0c1c2' + TAG12,
+      `010901030702001b000018000100143000000000c0c1c2${TAG12}`,
       ErrorCode.BAD_VALUE,
       15,
     ],
