@@ -41,7 +41,8 @@ export interface DerNode {
 }
 
 function readNode(r: ByteReader, depth: number): DerNode {
-  if (depth > MAX_DER_DEPTH) throw new DecodeError(ErrorCode.TOO_LARGE, r.offset, `DER nesting deeper than ${MAX_DER_DEPTH}`);
+  if (depth > MAX_DER_DEPTH)
+    throw new DecodeError(ErrorCode.TOO_LARGE, r.offset, `DER nesting deeper than ${MAX_DER_DEPTH}`);
   const offset = r.offset;
   const first = r.u8('DER tag');
   let tag = first;
