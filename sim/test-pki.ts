@@ -1,7 +1,9 @@
 /**
- * A deterministic test key set for `run` and CI (rough: keys only, no certificates — the SMKI
- * issue replaces it with a full test PKI). Every private key derives from (seed, EUI, usage, cell):
- * the same seed always gives the same premises, so traces reproduce byte for byte.
+ * The deterministic test key set of `run`, CI and the tests, backed by the full test SMKI of
+ * sim/smki/generator.ts: Root and Issuing OCA, Root and Issuing DCA, Organisation Certificates for
+ * every test party and Device Certificates for every device asked about. Every private key derives
+ * from (seed, EUI, usage, cell), so the same seed always gives the same premises and traces
+ * reproduce byte for byte; the PKI (certificates) is generated on first use and cached per seed.
  *
  * The EUIs are gbcs-sim's own (prefix `ab` for organisations, `d0` for devices), chosen not to
  * collide with the ZAZ1 test PKI of DCC Boxed / RTDS.
@@ -12,10 +14,11 @@ import { concatBytes } from '../protocol/bytes.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { RemotePartyRole } from '../protocol/use-case-catalogue.ts';
 import type { CellUsage, KeyUsage, TrustAnchorCell } from './credentials.ts';
+import { deviceCredential, generateTestPki, type PkiCredential, type TestPki } from './smki/generator.ts';
 
 const N = p256.Point.CURVE().n;
 
-/** 32-byte private key in [1, n-1], derived from the seed and the key's identity. */
+/** 32-byte private key in [1, n-1], derived from the seed and the key's identity (an EUI, or a CA label). */
 export function deriveTestPrivateKey(
   seed: string,
   eui: Eui64,
@@ -40,7 +43,7 @@ export interface TestParty {
   prepayment?: boolean;
 }
 
-/** The organisations of the default test premises. */
+/** The organisations of the default test premises. The Root's key is the Root OCA's. */
 export const TEST_PARTIES: readonly TestParty[] = [
   { eui: 'ab00000000000000', role: RemotePartyRole.ROOT, name: 'Root', usages: ['ds'] },
   { eui: 'ab00000000000001', role: RemotePartyRole.RECOVERY, name: 'Recovery', usages: ['ds'] },
@@ -68,6 +71,25 @@ export interface TestKeys {
   publicKey(eui: Eui64, usage: KeyUsage, cell?: CellUsage): Uint8Array;
   /** Trust-anchor cells for every test party and usage (plus the supplier's prepayment KA cell). */
   trustAnchors(): TrustAnchorCell[];
+  /** The generated test SMKI (CAs, organisation and device certificates). */
+  pki(): TestPki;
+  /**
+   * The certificate of a credential: an organisation's, or a device's (issued by the Issuing DCA on
+   * first request). DER.
+   */
+  certificate(eui: Eui64, usage: KeyUsage, cell?: CellUsage): Uint8Array;
+}
+
+const PKI_CACHE = new Map<string, TestPki>();
+
+/** The test PKI of a seed (cached: generation signs a few dozen certificates). */
+export function testPki(seed = '1'): TestPki {
+  let pki = PKI_CACHE.get(seed);
+  if (!pki) {
+    pki = generateTestPki({ seed, parties: TEST_PARTIES, derive: deriveTestPrivateKey });
+    PKI_CACHE.set(seed, pki);
+  }
+  return pki;
 }
 
 export function createTestKeys(seed = '1'): TestKeys {
@@ -83,10 +105,20 @@ export function createTestKeys(seed = '1'): TestKeys {
     }
     return p;
   };
+  const organisation = (eui: Eui64, usage: KeyUsage, cell: CellUsage): PkiCredential | undefined =>
+    testPki(seed).organisations.find((o) => o.eui === eui && o.usage === usage && o.cell === cell);
   return {
     seed,
     privateKey,
     publicKey,
+    pki: () => testPki(seed),
+    certificate(eui, usage, cell = 'management') {
+      const pki = testPki(seed);
+      const root = TEST_PARTIES.find((p) => p.role === RemotePartyRole.ROOT);
+      if (eui === root?.eui) return pki.rootOca.certificate;
+      return (organisation(eui, usage, cell) ?? deviceCredential(pki, deriveTestPrivateKey, eui, usage))
+        .certificate;
+    },
     trustAnchors() {
       const cells: TrustAnchorCell[] = [];
       for (const p of TEST_PARTIES) {
