@@ -26,6 +26,7 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { DecodeError, GbcsError } from '../protocol/errors.ts';
 import { TransportError } from './errors.ts';
+import type { Frame } from './framing/index.ts';
 import type { Transport, Unsubscribe } from './transport.ts';
 import { Waitress } from './waitress.ts';
 
@@ -81,12 +82,15 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
   try {
     v = decoder.decode(bytes);
   } catch (e) {
-    throw new DecodeError('BAD_VALUE', 0, `control: not one CBOR item: ${(e as Error).message}`, { cause: e });
+    throw new DecodeError('BAD_VALUE', 0, `control: not one CBOR item: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array)
     throw new DecodeError('BAD_VALUE', 0, 'control: not a CBOR map');
   const o = v as Record<string, unknown>;
-  if (o.v !== CONTROL_VERSION) throw new DecodeError('BAD_VALUE', 0, `control: version ${String(o.v)}, expected 1`);
+  if (o.v !== CONTROL_VERSION)
+    throw new DecodeError('BAD_VALUE', 0, `control: version ${String(o.v)}, expected 1`);
   if (typeof o.id !== 'number' || !Number.isInteger(o.id) || o.id < 0)
     throw new DecodeError('BAD_VALUE', 0, 'control: id must be an unsigned integer');
   if (typeof o.op === 'string') return o as ControlRequest;
@@ -116,11 +120,14 @@ export class ControlClient {
   private readonly waitress = new Waitress<ControlResponse>();
   private nextId = 1;
   private readonly off: Unsubscribe;
+  private readonly onSend: ((frame: Frame) => void) | undefined;
   readonly timeoutMs: number;
 
-  constructor(transport: Transport, timeoutMs = 5000) {
+  /** `timeoutMs` per request (default 5000); `onSend` sees every frame sent (tracing). */
+  constructor(transport: Transport, options: { timeoutMs?: number; onSend?: (frame: Frame) => void } = {}) {
     this.transport = transport;
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.onSend = options.onSend;
     this.off = transport.onFrame((f) => {
       if (f.channel !== 'control') return;
       let m: ControlMessage;
@@ -137,11 +144,20 @@ export class ControlClient {
    * Sends `op` with `params`; resolves with `result`.
    * @throws ControlError (the device's code), TransportError (TIMEOUT, link errors)
    */
-  async request(op: string, params: Record<string, unknown> = {}, timeoutMs = this.timeoutMs): Promise<unknown> {
+  async request(
+    op: string,
+    params: Record<string, unknown> = {},
+    timeoutMs = this.timeoutMs,
+  ): Promise<unknown> {
     const id = this.nextId++;
     const answer = this.waitress.wait(String(id), timeoutMs);
     try {
-      await this.transport.send({ channel: 'control', payload: encodeControl({ ...params, v: CONTROL_VERSION, id, op }) });
+      const frame: Frame = {
+        channel: 'control',
+        payload: encodeControl({ ...params, v: CONTROL_VERSION, id, op }),
+      };
+      await this.transport.send(frame);
+      this.onSend?.(frame);
     } catch (e) {
       this.waitress.reject(String(id), e as Error);
       await answer.catch(() => {});

@@ -45,7 +45,12 @@ export class TransportError extends GbcsError {
     this.canceled = flags.canceled ?? false;
   }
   override toJSON(): { code: string; message: string; disconnected: boolean; canceled: boolean } {
-    return { code: this.code, message: this.message, disconnected: this.disconnected, canceled: this.canceled };
+    return {
+      code: this.code,
+      message: this.message,
+      disconnected: this.disconnected,
+      canceled: this.canceled,
+    };
   }
 }
 
@@ -79,8 +84,12 @@ export function asTransportError(code: TransportErrorCode, what: string, e: unkn
   if (e instanceof TransportError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const disconnected = looksDisconnected(e);
-  return new TransportError(disconnected && code === 'WRITE_FAILED' ? 'DISCONNECTED' : code, `${what}: ${msg}`, {
-    disconnected,
-    cause: e,
-  });
+  return new TransportError(
+    disconnected && code === 'WRITE_FAILED' ? 'DISCONNECTED' : code,
+    `${what}: ${msg}`,
+    {
+      disconnected,
+      cause: e,
+    },
+  );
 }

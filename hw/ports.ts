@@ -46,7 +46,11 @@ export async function listPorts(): Promise<PortListing> {
     });
     return { source: 'serialport', ports: [...ports, ...scanPtys()] };
   } catch (e) {
-    return { source: 'scan', ports: scanDev(), warning: `serialport list failed (${(e as Error).message}); scanned /dev` };
+    return {
+      source: 'scan',
+      ports: scanDev(),
+      warning: `serialport list failed (${(e as Error).message}); scanned /dev`,
+    };
   }
 }
 
@@ -105,7 +109,8 @@ function scanDev(): PortEntry[] {
   for (const n of safeReaddir('/dev')) {
     if (/^tty(USB|ACM|AMA)\d+$/.test(n) || (/^ttyS\d+$/.test(n) && realTtyS(n))) {
       try {
-        if (statSync(`/dev/${n}`).isCharacterDevice()) out.push({ path: `/dev/${n}`, kind: kindOf(`/dev/${n}`) });
+        if (statSync(`/dev/${n}`).isCharacterDevice())
+          out.push({ path: `/dev/${n}`, kind: kindOf(`/dev/${n}`) });
       } catch {
         // vanished meanwhile
       }

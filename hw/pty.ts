@@ -67,7 +67,8 @@ export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Prom
     waited += 10;
     if (r instanceof Error || r === 'exit' || waited >= timeoutMs) {
       await stop();
-      const why = r instanceof Error ? r.message : r === 'exit' ? `socat exited: ${stderr.trim()}` : 'timed out';
+      const why =
+        r instanceof Error ? r.message : r === 'exit' ? `socat exited: ${stderr.trim()}` : 'timed out';
       throw new TransportError('OPEN_FAILED', `pty pair ${a} ↔ ${b}: ${why}`);
     }
   }

@@ -95,7 +95,9 @@ export class ReconnectingTransport implements Transport {
   waitUp(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this._state === 'up') return Promise.resolve();
     if (this._state === 'closed')
-      return Promise.reject(new TransportError('NOT_OPEN', `${this.description}: closed`, { disconnected: true }));
+      return Promise.reject(
+        new TransportError('NOT_OPEN', `${this.description}: closed`, { disconnected: true }),
+      );
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       const off = this.states.add((s, err) => {
@@ -151,7 +153,9 @@ export class ReconnectingTransport implements Transport {
       await t.open();
     } catch (e) {
       for (const u of unsub) u();
-      log.debug(() => `${this.description}: open failed (${(e as Error).message}), retry in ${this.delay} ms`);
+      log.debug(
+        () => `${this.description}: open failed (${(e as Error).message}), retry in ${this.delay} ms`,
+      );
       this.scheduleRetry();
       return;
     }

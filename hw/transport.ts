@@ -160,7 +160,9 @@ export class FramedTransport implements Transport {
   send(frame: Frame): Promise<void> {
     if (this.state !== 'open') {
       return Promise.reject(
-        new TransportError('NOT_OPEN', `${this.description}: not open`, { disconnected: this.state === 'closed' }),
+        new TransportError('NOT_OPEN', `${this.description}: not open`, {
+          disconnected: this.state === 'closed',
+        }),
       );
     }
     let bytes: Uint8Array;

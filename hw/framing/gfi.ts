@@ -55,7 +55,11 @@ class GfiDecoder extends ScanningDecoder {
   }
 
   /** Reads up to MAX_DIGITS decimal digits then ':' at `at`. */
-  private number(buf: Uint8Array, at: number, to: number): { value: number; next: number } | 'need-more' | 'invalid' {
+  private number(
+    buf: Uint8Array,
+    at: number,
+    to: number,
+  ): { value: number; next: number } | 'need-more' | 'invalid' {
     let v = 0;
     let i = at;
     for (; i < to && i - at <= MAX_DIGITS; i++) {

@@ -40,7 +40,7 @@ class InProcessLink implements ByteLink {
     const peer = this.peer;
     const copy = bytes.slice();
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if (!peer || peer.state !== 'open') return; // bytes into a dead line are lost, like on a wire
+    if (peer?.state !== 'open') return; // bytes into a dead line are lost, like on a wire
     for (let o = 0; o < copy.length; o += this.chunking) {
       peer.onData?.(copy.subarray(o, Math.min(copy.length, o + this.chunking)));
     }
@@ -64,7 +64,8 @@ export function createInProcessPair(chunking = Number.MAX_SAFE_INTEGER): InProce
     a,
     b,
     unplug() {
-      const err = () => new TransportError('DISCONNECTED', 'in-process link unplugged', { disconnected: true });
+      const err = () =>
+        new TransportError('DISCONNECTED', 'in-process link unplugged', { disconnected: true });
       a.end(err());
       b.end(err());
     },

@@ -85,7 +85,9 @@ export class SerialLink implements ByteLink {
       if (this.closing && !err?.disconnected) this.finish(null);
       else {
         const why = err?.message ?? 'closed by the other side';
-        this.finish(new TransportError('DISCONNECTED', `${this.description}: ${why}`, { disconnected: true }));
+        this.finish(
+          new TransportError('DISCONNECTED', `${this.description}: ${why}`, { disconnected: true }),
+        );
       }
     });
     port.on('error', (e: Error) => {
@@ -144,7 +146,9 @@ export class SerialLink implements ByteLink {
   async write(bytes: Uint8Array): Promise<void> {
     const port = this.port;
     if (!port || this.closedReported || !port.isOpen)
-      throw new TransportError('NOT_OPEN', `${this.description}: not open`, { disconnected: this.closedReported });
+      throw new TransportError('NOT_OPEN', `${this.description}: not open`, {
+        disconnected: this.closedReported,
+      });
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     await new Promise<void>((resolve, reject) => {
       let full = false;

@@ -63,7 +63,9 @@ export class TcpLink implements ByteLink {
       this.finish(
         this.closing
           ? null
-          : new TransportError('DISCONNECTED', `${this.description}: connection closed`, { disconnected: true }),
+          : new TransportError('DISCONNECTED', `${this.description}: connection closed`, {
+              disconnected: true,
+            }),
       );
     });
   }

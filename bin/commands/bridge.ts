@@ -1,0 +1,152 @@
+/** `gbcs-sim bridge` (issue 5): drive a hub (physical, or `serve`d) on a port through a scenario. */
+import { createWriteStream } from 'node:fs';
+import { type Command, Option } from 'commander';
+import type { FramingName } from '../../hw/framing/index.ts';
+import { createFraming } from '../../hw/framing/index.ts';
+import { SerialLink } from '../../hw/links/serial.ts';
+import { TcpLink } from '../../hw/links/tcp.ts';
+import { listPorts } from '../../hw/ports.ts';
+import { ReconnectingTransport } from '../../hw/reconnect.ts';
+import { FramedTransport } from '../../hw/transport.ts';
+import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import { bridgeSucceeded, runBridge, testBridgeKeys } from '../../sim/bridge.ts';
+import {
+  type BridgeStep,
+  defaultBridgeSteps,
+  defaultScenarioContext,
+  loadScenarioFile,
+  type ScenarioContext,
+} from '../../sim/bridge-scenario.ts';
+import { WallClock } from '../../sim/clock.ts';
+import { HeadEnd } from '../../sim/head-end.ts';
+import { loadKeystores } from '../../sim/keystore.ts';
+import { createTestKeys } from '../../sim/test-pki.ts';
+import { acbOf, collect, cryptoOption, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
+
+interface BridgeFlags {
+  port?: string;
+  tcp?: string;
+  baud: string;
+  framing: FramingName;
+  scenario: string;
+  trace?: string;
+  json?: boolean;
+  seed: string;
+  keystore?: string[];
+  acb?: string;
+  timeoutMs: string;
+  retries: string;
+  blockLimit: string;
+  maxPayload?: string;
+  giveUpMs: string;
+  list?: boolean;
+  crypto: CryptoBackendName;
+}
+
+const int = (flag: string, v: string, min: number, max: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: an integer ${min}..${max}`);
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command('bridge')
+    .description('drive the hub on a port (physical or `serve`d) through a scenario; --list shows ports')
+    .option('--port <path>', 'serial port or pty of the hub')
+    .option('--tcp <host:port>', 'a hub (or `serve --tcp`) over TCP instead')
+    .option('--baud <n>', 'serial bits per second', '115200')
+    .addOption(new Option('--framing <name>', 'line framing').choices(['gfi', 'binary']).default('gfi'))
+    .option('--scenario <file|default>', 'JSON or YAML scenario file, or the default scenario', 'default')
+    .option('--trace <file>', 'JSON Lines trace of every frame (hex and decoded) and link event')
+    .option('--json', 'one JSON object per step, then {"summary": …}')
+    .option('--seed <seed>', 'test PKI seed of a `serve`d premises', '1')
+    .option('--keystore <path>', "the lab's own keys instead of the test PKI (repeatable)", collect)
+    .option('--acb <eui>', 'EUI of the Access Control Broker (default: the keystore role-4 party)')
+    .option('--timeout-ms <ms>', 'response timeout per attempt', '5000')
+    .option('--retries <n>', 'retransmissions after the first attempt', '3')
+    .option('--block-limit <bytes>', 'longer commands go as GBT blocks', '1200')
+    .option('--max-payload <bytes>', 'framing payload bound (default: gfi 2048, binary 4096)')
+    .option('--give-up-ms <ms>', 'stop reconnecting after this long without a link', '30000')
+    .option('--list', 'list serial ports and ptys, then exit')
+    .addOption(cryptoOption())
+    .action(async (o: BridgeFlags) => {
+      if (o.list) {
+        const l = await listPorts();
+        if (l.warning) process.stderr.write(`gbcs-sim bridge: ${l.warning}\n`);
+        if (o.json) for (const p of l.ports) out(JSON.stringify({ ...p, source: l.source }));
+        else for (const p of l.ports) out(`${p.path}\t${p.kind}${p.target ? `\t-> ${p.target}` : ''}`);
+        process.exitCode = EXIT_OK;
+        return;
+      }
+      if ((o.port === undefined) === (o.tcp === undefined))
+        throw new UsageError('bridge: give one of --port PATH or --tcp HOST:PORT (or --list)');
+      const crypto = createCrypto(o.crypto);
+      const maxPayload =
+        o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
+      const codec = () => createFraming(o.framing, maxPayload);
+      let link: () => SerialLink | TcpLink;
+      if (o.tcp !== undefined) {
+        const m = /^(.+):(\d+)$/.exec(o.tcp);
+        if (!m) throw new UsageError('--tcp: HOST:PORT');
+        const target = { host: m[1]!, port: int('--tcp port', m[2]!, 1, 65_535) };
+        link = () => new TcpLink(target);
+      } else {
+        const opts = { path: o.port!, baudRate: int('--baud', o.baud, 50, 4_000_000) };
+        link = () => new SerialLink(opts);
+      }
+      const transport = new ReconnectingTransport(() => new FramedTransport(link(), codec()), {
+        giveUpAfterMs: int('--give-up-ms', o.giveUpMs, 0, 86_400_000),
+      });
+
+      // Keys and the scenario's names: the test PKI of `serve --seed`, or the lab's keystore.
+      const clock = new WallClock();
+      const ctx: ScenarioContext = defaultScenarioContext();
+      let headEnd: HeadEnd;
+      if (o.keystore) {
+        const ks = loadKeystores(o.keystore);
+        for (const w of ks.warnings) process.stderr.write(`gbcs-sim bridge: ${w}\n`);
+        const acb = acbOf(ks, o.acb);
+        if (!acb) throw new UsageError('bridge: the keystore has no single ACB (role 4): give --acb EUI');
+        const byRole = (role: number) =>
+          ks.euis().find((e) => ks.roleOf(e) === role && ks.privateKey(e, 'ds') !== undefined);
+        const supplier = byRole(2);
+        const no = byRole(3);
+        if (supplier) ctx.parties.supplier = supplier;
+        if (no) ctx.parties.networkOperator = no;
+        ctx.parties.acb = acb;
+        headEnd = new HeadEnd({ crypto, keys: ks, acbId: acb, clock });
+      } else {
+        const keys = createTestKeys(o.seed);
+        headEnd = new HeadEnd({
+          crypto,
+          keys: testBridgeKeys(keys, ctx.premises),
+          acbId: ctx.parties.acb,
+          clock,
+        });
+      }
+      const steps: BridgeStep[] =
+        o.scenario === 'default' ? defaultBridgeSteps(ctx) : loadScenarioFile(o.scenario, ctx);
+
+      const traceFile = o.trace ? createWriteStream(o.trace) : null;
+      const trace = traceFile
+        ? (entry: Record<string, unknown>) => {
+            traceFile.write(`${JSON.stringify(entry)}\n`);
+          }
+        : undefined;
+      const { summary } = await runBridge({
+        transport,
+        headEnd,
+        steps,
+        clock,
+        timeoutMs: int('--timeout-ms', o.timeoutMs, 1, 3_600_000),
+        retries: int('--retries', o.retries, 0, 1000),
+        blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
+        json: o.json ?? false,
+        write: out,
+        ...(trace ? { trace } : {}),
+      });
+      if (traceFile) await new Promise<void>((r) => traceFile.end(() => r()));
+      process.exitCode = bridgeSucceeded(summary) ? EXIT_OK : EXIT_FAILURE;
+    });
+}

@@ -1,0 +1,111 @@
+/** `gbcs-sim serve` (issue 5): a virtual premises answering on a pty, serial port or TCP port. */
+import { type Command, Option } from 'commander';
+import type { FramingName } from '../../hw/framing/index.ts';
+import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import { type ServeEndpoint, type ServeEvent, startServe } from '../../sim/harness-serve.ts';
+import { cryptoOption, EXIT_OK, out, UsageError } from '../common.ts';
+
+interface ServeFlags {
+  pty?: string;
+  serial?: string;
+  tcp?: string;
+  host: string;
+  baud?: string;
+  framing: FramingName;
+  seed: string;
+  gsmePollMs: string;
+  blockLimit: string;
+  maxPayload?: string;
+  json?: boolean;
+  crypto: CryptoBackendName;
+}
+
+const int = (flag: string, v: string, min: number, max: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: an integer ${min}..${max}`);
+  return n;
+};
+
+function describe(e: ServeEvent): string {
+  switch (e.event) {
+    case 'command':
+      return `command ${e.device ?? '?'} 0x${(e.messageCode ?? 0).toString(16).padStart(4, '0')} counter ${e.counter ?? '?'}: ${
+        e.accepted
+          ? e.duplicate
+            ? 'retransmission'
+            : e.queued
+              ? 'queued for the GSME'
+              : 'answered'
+          : `REJECTED ${e.reason}`
+      }${e.detail && !e.accepted ? ` (${e.detail})` : ''}`;
+    case 'control':
+      return `control ${e.op}: ${e.ok ? 'ok' : e.code}`;
+    case 'frame-error':
+      return `frame error ${e.code}: ${e.message}`;
+    case 'link':
+      return `link ${e.description}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('a virtual premises (CHF, GPF, ESME, GSME) answering GBCS on a pty, serial port or TCP port')
+    .option('--pty <path>', 'an existing pty, or a path where serve links a new socat pty pair')
+    .option('--serial <path>', 'a serial port')
+    .option('--tcp <port>', 'listen on a TCP port (0 = any free port)')
+    .option('--host <host>', 'TCP listen address', '127.0.0.1')
+    .option('--baud <n>', 'serial bits per second (default 115200)')
+    .addOption(new Option('--framing <name>', 'line framing').choices(['gfi', 'binary']).default('gfi'))
+    .option('--seed <seed>', 'seed of the test PKI (the bridge must use the same)', '1')
+    .option('--gsme-poll-ms <ms>', 'GSME wake-up period, wall ms (0 = always awake)', '1000')
+    .option('--block-limit <bytes>', 'responses longer than this go as GBT blocks', '1200')
+    .option('--max-payload <bytes>', 'framing payload bound (default: gfi 2048, binary 4096)')
+    .option('--json', 'one JSON object per event on stdout')
+    .addOption(cryptoOption())
+    .action(async (o: ServeFlags) => {
+      const given = [o.pty, o.serial, o.tcp].filter((x) => x !== undefined).length;
+      if (given !== 1)
+        throw new UsageError('serve: give exactly one of --pty PATH, --serial PATH, --tcp PORT');
+      const endpoint: ServeEndpoint =
+        o.pty !== undefined
+          ? { kind: 'pty', path: o.pty }
+          : o.serial !== undefined
+            ? o.baud === undefined
+              ? { kind: 'serial', path: o.serial }
+              : { kind: 'serial', path: o.serial, baudRate: int('--baud', o.baud, 50, 4_000_000) }
+            : { kind: 'tcp', port: int('--tcp', o.tcp!, 0, 65535), host: o.host };
+      const json = o.json ?? false;
+      const running = await startServe({
+        endpoint,
+        framing: o.framing,
+        seed: o.seed,
+        crypto: createCrypto(o.crypto),
+        gsmePollMs: int('--gsme-poll-ms', o.gsmePollMs, 0, 86_400_000),
+        blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
+        ...(o.maxPayload !== undefined ? { maxPayload: int('--max-payload', o.maxPayload, 1, 65_535) } : {}),
+        onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
+      });
+      const ready = {
+        event: 'listening',
+        where: running.where,
+        ...(running.ownEnd ? { ownEnd: running.ownEnd } : {}),
+        framing: o.framing,
+        seed: o.seed,
+      };
+      if (json) out(JSON.stringify(ready));
+      process.stderr.write(
+        `gbcs-sim serve: virtual premises on ${running.where} (${o.framing}, seed ${JSON.stringify(o.seed)}); Ctrl-C stops\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await running.stop();
+      const summary = { ...running.served.counts };
+      if (json) out(JSON.stringify({ summary }));
+      else out(`summary: ${JSON.stringify(summary)}`);
+      process.exitCode = EXIT_OK;
+    });
+}

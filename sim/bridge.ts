@@ -1,0 +1,454 @@
+/**
+ * The bridge harness (`gbcs-sim bridge`, issue 5): the head-end drives whatever is on a port — a
+ * physical Communications Hub, or a `gbcs-sim serve`d virtual premises — through a scenario.
+ *
+ * Per command: built by the head-end as its Remote Party would (signed when critical, MAC'd by the
+ * ACB), split into GBT blocks when longer than the block limit, written with backpressure, and
+ * correlated with its response by (device → originator, Originator Counter, Message Code, CRA 2).
+ * No response within `timeoutMs`, or the link lost meanwhile, and the same bytes are sent again
+ * (up to `retries` times; a device never executes a command twice — anti-replay — and `serve`
+ * answers a retransmission with its cached response). Alerts (CRA 3) are traced and counted. Every
+ * command ends `answered` (with the response's verification) or `failed` with a reason: none is
+ * lost silently. The link reconnects with backoff after an unplug (hw/reconnect.ts).
+ */
+
+import { ControlClient, ControlError, decodeControl } from '../hw/control.ts';
+import { TransportError } from '../hw/errors.ts';
+import type { Frame } from '../hw/framing/index.ts';
+import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../hw/gbt-link.ts';
+import type { ReconnectingTransport } from '../hw/reconnect.ts';
+import { Waitress } from '../hw/waitress.ts';
+import { toHex } from '../protocol/bytes.ts';
+import { decodeGbcsMessage } from '../protocol/envelope.ts';
+import { DecodeError } from '../protocol/errors.ts';
+import type { Eui64 } from '../protocol/types.ts';
+import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
+import type { KeyResolver } from '../protocol/verify.ts';
+import type { BridgeStep } from './bridge-scenario.ts';
+import type { Clock } from './clock.ts';
+import { headerJson } from './decode-report.ts';
+import type { HeadEnd } from './head-end.ts';
+import type { PremisesIds } from './premises.ts';
+import { TEST_PARTIES, type TestKeys } from './test-pki.ts';
+
+export interface BridgeOptions {
+  /** The port, reconnecting. The bridge opens and closes it. */
+  transport: ReconnectingTransport;
+  headEnd: HeadEnd;
+  steps: readonly BridgeStep[];
+  /** Time stamps of trace lines (the wall clock for labs). */
+  clock: Clock;
+  /** Per attempt, ms (default 5000). */
+  timeoutMs?: number;
+  /** Extra attempts after the first (default 3). */
+  retries?: number;
+  /** Longer messages go as GBT blocks, bytes (default 1200). */
+  blockLimit?: number;
+  /** Control requests' timeout, ms (default = timeoutMs). */
+  controlTimeoutMs?: number;
+  json: boolean;
+  /** One line of results (stdout). */
+  write: (line: string) => void;
+  /** One JSON object per frame and link event (the `--trace` file), when given. */
+  trace?: (entry: Record<string, unknown>) => void;
+}
+
+export interface CommandResult {
+  step: number;
+  label: string;
+  device: string;
+  recipientId: Eui64;
+  originatorId: Eui64;
+  messageCode: number;
+  useCase: string;
+  critical: boolean;
+  counter: string;
+  attempts: number;
+  status: 'answered' | 'failed';
+  /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED otherwise. */
+  reason: string | null;
+  responseVerified: boolean;
+  mac: string;
+  signature: string;
+  problems: string[];
+  /** Round trip of the answered attempt, ms. */
+  rttMs: number | null;
+  blocksOut: number;
+  blocksIn: number;
+  /** Alerts the device raised while this command was outstanding (Message Codes). */
+  alerts: number[];
+  response: string | null;
+}
+
+export interface ControlResult {
+  step: number;
+  label: string;
+  control: string;
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export interface BridgeSummary {
+  /** Commands attempted; each is either answered or failed. */
+  sent: number;
+  answered: number;
+  failed: number;
+  reconnects: number;
+  /** Answered with a response that verified (protection and correlation). */
+  verified: number;
+  alerts: number;
+  /** Responses nobody waited for (late, duplicated, or for another harness). */
+  unmatched: number;
+  controls: { sent: number; ok: number; failed: number };
+  framesOut: number;
+  framesIn: number;
+  droppedBytes: number;
+}
+
+/** Key lookups for the head-end over the test key set: the parties' private keys, the devices' public keys. */
+export function testBridgeKeys(keys: TestKeys, premises: PremisesIds): KeyResolver {
+  const parties = new Set(TEST_PARTIES.map((p) => p.eui));
+  const devices = new Set(Object.values(premises));
+  return {
+    publicKey: (eui, usage) =>
+      parties.has(eui) || devices.has(eui) ? keys.publicKey(eui, usage) : undefined,
+    privateKey: (eui, usage) => (parties.has(eui) ? keys.privateKey(eui, usage) : undefined),
+  };
+}
+
+const responseKey = (device: Eui64, party: Eui64, counter: bigint, messageCode: number): string =>
+  `${device}>${party}#${counter}@${messageCode}`;
+
+/** JSON view of a GBCS message for the trace: header (and GBT block fields), or the decode error. */
+export function traceDecode(bytes: Uint8Array): Record<string, unknown> {
+  try {
+    const m = decodeGbcsMessage(bytes);
+    if (m.form === 'gbt') {
+      const b = m.block;
+      return {
+        form: 'gbt',
+        header: {
+          craFlag: b.routing.craFlag,
+          originatorCounter: b.routing.originatorCounter.toString(),
+          originatorId: b.routing.originatorId,
+          recipientId: b.routing.recipientId,
+          messageCode: b.routing.messageCode,
+          useCase: useCaseOf(b.routing.messageCode)?.useCase || null,
+        },
+        gbt: { blockNumber: b.blockNumber, lastBlock: b.lastBlock, dataLength: b.data.length },
+      };
+    }
+    return { form: m.form, header: headerJson(m.apdu.header) };
+  } catch (e) {
+    if (e instanceof DecodeError) return { error: e.toJSON() };
+    throw e;
+  }
+}
+
+/** CBOR-decoded control message as JSON (bytes as hex). */
+function controlJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(
+      JSON.stringify(decodeControl(bytes), (_k, v) =>
+        v instanceof Uint8Array ? toHex(v) : typeof v === 'bigint' ? v.toString() : v,
+      ),
+    );
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs the steps; returns every result and the summary (also written, per `json`). */
+export async function runBridge(
+  opts: BridgeOptions,
+): Promise<{ results: Array<CommandResult | ControlResult>; summary: BridgeSummary }> {
+  const t = opts.transport;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const retries = opts.retries ?? 3;
+  const blockLimit = opts.blockLimit ?? DEFAULT_BLOCK_LIMIT;
+  const trace = opts.trace;
+  const waitress = new Waitress<{ bytes: Uint8Array; blocks: number }>();
+  const inbound = new GbtInbound();
+  const alertsByDevice = new Map<Eui64, number[]>();
+  let alerts = 0;
+  let unmatched = 0;
+
+  const traceFrame = (dir: 'in' | 'out', f: Frame) => {
+    if (!trace) return;
+    trace({
+      t: opts.clock.now(),
+      dir,
+      channel: f.channel,
+      ...(f.n !== undefined ? { n: f.n } : {}),
+      length: f.payload.length,
+      hex: toHex(f.payload),
+      decoded: f.channel === 'gbcs' ? traceDecode(f.payload) : controlJson(f.payload),
+    });
+  };
+
+  const offFrame = t.onFrame((f) => {
+    traceFrame('in', f);
+    if (f.channel !== 'gbcs') return;
+    const r = inbound.accept(f.payload);
+    if (r.status !== 'message') return;
+    let m: ReturnType<typeof decodeGbcsMessage>;
+    try {
+      m = decodeGbcsMessage(r.bytes);
+    } catch {
+      unmatched++;
+      return;
+    }
+    if (m.form === 'gbt') return;
+    const h = m.apdu.header;
+    if (h.craFlag === 3) {
+      alerts++;
+      const list = alertsByDevice.get(h.originatorId);
+      if (list) list.push(h.messageCode);
+      return;
+    }
+    const key = responseKey(h.originatorId, h.recipientId, h.originatorCounter, h.messageCode);
+    if (h.craFlag !== 2 || !waitress.resolve(key, { bytes: r.bytes, blocks: r.blocks })) unmatched++;
+  });
+  const offState = t.onState((state, err) => {
+    trace?.({
+      t: opts.clock.now(),
+      event: `link-${state}`,
+      description: t.description,
+      ...(err ? { error: err.message } : {}),
+    });
+    // Whatever was outstanding cannot be answered on a dead link: fail the attempt now.
+    if (state === 'down' || state === 'closed')
+      waitress.rejectAll(err ?? new TransportError('DISCONNECTED', 'link lost', { disconnected: true }));
+  });
+
+  const control = new ControlClient(t, {
+    timeoutMs: opts.controlTimeoutMs ?? timeoutMs,
+    onSend: (f) => traceFrame('out', f),
+  });
+  const send = async (f: Frame) => {
+    await t.send(f);
+    traceFrame('out', f);
+  };
+  const results: Array<CommandResult | ControlResult> = [];
+  const controls = { sent: 0, ok: 0, failed: 0 };
+
+  let linkError: TransportError | null = null;
+  try {
+    await t.open();
+  } catch (e) {
+    linkError =
+      e instanceof TransportError ? e : new TransportError('OPEN_FAILED', String(e), { disconnected: true });
+  }
+
+  for (let i = 0; i < opts.steps.length; i++) {
+    const s = opts.steps[i]!;
+    if (s.kind === 'wait') {
+      await sleep(s.ms);
+      continue;
+    }
+    if (s.kind === 'control') {
+      controls.sent++;
+      let r: ControlResult;
+      try {
+        if (linkError) throw linkError;
+        await t.waitUp();
+        const result = await control.request(s.op, s.params);
+        r = { step: i + 1, label: s.label, control: s.op, ok: true, result: jsonable(result) };
+        controls.ok++;
+      } catch (e) {
+        const code = e instanceof ControlError || e instanceof TransportError ? e.code : 'FAILED';
+        r = {
+          step: i + 1,
+          label: s.label,
+          control: s.op,
+          ok: false,
+          error: { code, message: (e as Error).message },
+        };
+        controls.failed++;
+      }
+      results.push(r);
+      report(opts, r);
+      continue;
+    }
+    const r = await runCommand(i + 1, s);
+    results.push(r);
+    report(opts, r);
+  }
+
+  async function runCommand(stepNo: number, s: BridgeStep & { kind: 'command' }): Promise<CommandResult> {
+    const uc = useCaseOf(s.messageCode);
+    const base = {
+      step: stepNo,
+      label: s.label,
+      device: s.deviceName.toUpperCase(),
+      recipientId: s.recipientId,
+      originatorId: s.originatorId,
+      messageCode: s.messageCode,
+      useCase: uc?.useCase || messageCodeHex(s.messageCode),
+      critical: uc?.kind === 'critical',
+    };
+    const failed = (
+      counter: string,
+      attempts: number,
+      reason: string,
+      problems: string[] = [],
+    ): CommandResult => ({
+      ...base,
+      counter,
+      attempts,
+      status: 'failed',
+      reason,
+      responseVerified: false,
+      mac: 'absent',
+      signature: 'absent',
+      problems,
+      rttMs: null,
+      blocksOut: 0,
+      blocksIn: 0,
+      alerts: [],
+      response: null,
+    });
+    let built: ReturnType<HeadEnd['buildCommand']>;
+    let frames: Uint8Array[];
+    try {
+      built = opts.headEnd.buildCommand({
+        originatorId: s.originatorId,
+        recipientId: s.recipientId,
+        messageCode: s.messageCode,
+        payload: s.payload,
+      });
+      frames = segmentForLink(built.bytes, Math.min(blockLimit, t.maxPayload));
+    } catch (e) {
+      return failed('0', 0, 'BUILD_FAILED', [(e as Error).message]);
+    }
+    const counter = built.header.originatorCounter;
+    const key = responseKey(s.recipientId, s.originatorId, counter, s.messageCode);
+    const seen: number[] = [];
+    alertsByDevice.set(s.recipientId, seen);
+    let attempts = 0;
+    let reason = 'TIMEOUT';
+    const problems: string[] = [];
+    try {
+      while (attempts < 1 + retries) {
+        if (linkError) {
+          reason = linkError.code;
+          break;
+        }
+        try {
+          await t.waitUp();
+        } catch (e) {
+          linkError = e instanceof TransportError ? e : new TransportError('GAVE_UP', String(e));
+          reason = linkError.code === 'NOT_OPEN' ? 'GAVE_UP' : linkError.code;
+          break;
+        }
+        attempts++;
+        const started = performance.now();
+        const answer = waitress.wait(key, timeoutMs);
+        try {
+          for (const payload of frames) await send({ channel: 'gbcs', payload });
+        } catch (e) {
+          waitress.reject(key, e as Error);
+        }
+        try {
+          const got = await answer;
+          const rttMs = Math.round((performance.now() - started) * 100) / 100;
+          const check = opts.headEnd.checkResponse(built.header, got.bytes);
+          return {
+            ...base,
+            counter: counter.toString(),
+            attempts,
+            status: 'answered',
+            reason: null,
+            responseVerified: check.ok,
+            mac: check.mac,
+            signature: check.signature,
+            problems: check.problems,
+            rttMs,
+            blocksOut: frames.length,
+            blocksIn: got.blocks,
+            alerts: [...seen],
+            response: toHex(got.bytes),
+          };
+        } catch (e) {
+          const err = e as TransportError;
+          reason = err.code === 'TIMEOUT' ? 'TIMEOUT' : err.disconnected ? 'DISCONNECTED' : 'SEND_FAILED';
+          problems.push(`attempt ${attempts}: ${err.message}`);
+        }
+      }
+    } finally {
+      alertsByDevice.delete(s.recipientId);
+    }
+    const r = failed(counter.toString(), attempts, reason, problems);
+    r.alerts = [...seen];
+    return r;
+  }
+
+  const st = t.stats;
+  const commandResults = results.filter((r): r is CommandResult => 'status' in r);
+  const answered = commandResults.filter((r) => r.status === 'answered');
+  const summary: BridgeSummary = {
+    sent: commandResults.length,
+    answered: answered.length,
+    failed: commandResults.length - answered.length,
+    reconnects: t.reconnects,
+    verified: answered.filter((r) => r.responseVerified).length,
+    alerts,
+    unmatched,
+    controls,
+    framesOut: st.framesOut,
+    framesIn: st.framesIn,
+    droppedBytes: st.droppedBytes,
+  };
+  offFrame();
+  offState();
+  control.dispose();
+  await t.close();
+  if (opts.json) opts.write(JSON.stringify({ summary }));
+  else {
+    opts.write(
+      `summary: ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified), ` +
+        `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
+    );
+  }
+  return { results, summary };
+}
+
+function jsonable(v: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(v ?? null, (_k, x) =>
+      x instanceof Uint8Array ? toHex(x) : typeof x === 'bigint' ? x.toString() : x,
+    ),
+  );
+}
+
+function report(opts: BridgeOptions, r: CommandResult | ControlResult): void {
+  if (opts.json) {
+    opts.write(JSON.stringify(r));
+    return;
+  }
+  if ('control' in r) {
+    opts.write(
+      `${String(r.step).padStart(3)}  control ${r.control}: ${r.ok ? 'ok' : `FAILED ${r.error?.code}: ${r.error?.message}`}`,
+    );
+    return;
+  }
+  const verdict =
+    r.status === 'answered'
+      ? r.responseVerified
+        ? `answered, verified (${r.signature === 'valid' ? 'signed' : 'MAC'}) in ${r.rttMs} ms`
+        : `answered, NOT VERIFIED: ${r.problems.join('; ')}`
+      : `FAILED ${r.reason} after ${r.attempts} attempt(s)`;
+  opts.write(
+    `${String(r.step).padStart(3)}  ${r.device.padEnd(4)} ${r.useCase.padEnd(7)} counter ${r.counter}  ${verdict}  — ${r.label}`,
+  );
+}
+
+/** True when the run is a success: every command answered and verified, every control ok. */
+export function bridgeSucceeded(s: BridgeSummary): boolean {
+  return (
+    s.failed === 0 && s.verified === s.answered && s.controls.failed === 0 && s.sent + s.controls.sent > 0
+  );
+}

@@ -1,0 +1,689 @@
+/**
+ * A virtual premises on a port (`gbcs-sim serve`, issue 5): the premises of `gbcs-sim run` (CHF,
+ * GPF, ESME, GSME under the deterministic test key set of `--seed`) answering GBCS frames that
+ * arrive on one or more transports, plus the CBOR control channel (hw/control.ts).
+ *
+ * What happens to a GBCS frame:
+ * 1. GBT blocks are reassembled per transport (hw/gbt-link.ts), bounded;
+ * 2. a byte-identical repeat of a command already answered is a link-level retransmission (the
+ *    harness timed out, or the line dropped the response): the cached response is sent again and
+ *    the devices see nothing — anti-replay still guards them against any other repeat;
+ * 3. the CHF routes it (Premises.submit); the answer goes back on the transport it came from,
+ *    segmented into GBT blocks when larger than the block limit;
+ * 4. GSME commands wait in the GPF until the GSME wakes: every `gsmePollMs` (wall time), or at
+ *    once when 0, or on a `gsme.wake` control request.
+ *
+ * Rejected commands get no response (as from a device that drops them); each one is reported as
+ * an event with its reason.
+ */
+import { existsSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  CONTROL_VERSION,
+  type ControlRequest,
+  type ControlResponse,
+  decodeControl,
+  encodeControl,
+  isControlRequest,
+} from '../hw/control.ts';
+import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
+import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../hw/gbt-link.ts';
+import { SerialLink } from '../hw/links/serial.ts';
+import { listenTcp } from '../hw/links/tcp.ts';
+import { type PtyPair, startPtyPair } from '../hw/pty.ts';
+import { ReconnectingTransport } from '../hw/reconnect.ts';
+import { FramedTransport, type Transport, type Unsubscribe } from '../hw/transport.ts';
+import { toHex } from '../protocol/bytes.ts';
+import type { GbcsCrypto } from '../protocol/crypto/index.ts';
+import { decodeGbcsMessage } from '../protocol/envelope.ts';
+import { DecodeError } from '../protocol/errors.ts';
+import type { Eui64 } from '../protocol/types.ts';
+import { type Clock, WallClock } from './clock.ts';
+import type { CommandOutcome } from './device.ts';
+import { createPremises, DEFAULT_PREMISES, type Premises, type PremisesIds } from './premises.ts';
+import { createTestKeys, type TestKeys } from './test-pki.ts';
+
+/** A clock that follows another (the wall clock) with an adjustable offset: `clock.set` moves it. */
+export class AdjustableClock implements Clock {
+  private readonly base: Clock;
+  private offset = 0;
+  constructor(base: Clock = new WallClock()) {
+    this.base = base;
+  }
+  now(): number {
+    return this.base.now() + this.offset;
+  }
+  /** Makes `now()` return `ms` (ms since the Unix epoch) at this instant. */
+  set(ms: number): void {
+    this.offset = ms - this.base.now();
+  }
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export interface ServeOptions {
+  /** Seed of the test key set (the bridge must use the same one). */
+  seed: string;
+  crypto: GbcsCrypto;
+  clock?: AdjustableClock;
+  ids?: PremisesIds;
+  /** GSME wake-up period, ms of wall time (default 1000; 0 = answer GSME commands at once). */
+  gsmePollMs?: number;
+  /** Responses longer than this go as GBT blocks (bytes, default 1200). */
+  blockLimit?: number;
+  /** Events (commands handled, control requests), for `serve --json`. */
+  onEvent?: (event: ServeEvent) => void;
+}
+
+export type ServeEvent =
+  | {
+      event: 'command';
+      device: Eui64 | null;
+      messageCode: number | null;
+      counter: string | null;
+      accepted: boolean;
+      reason: string | null;
+      detail: string | null;
+      queued?: boolean;
+      duplicate?: boolean;
+      blocksIn: number;
+      blocksOut: number;
+    }
+  | { event: 'control'; op: string; ok: boolean; code?: string }
+  | { event: 'frame-error'; code: string; message: string }
+  | { event: 'link'; description: string; state: string; error?: string };
+
+/** Link faults played by the harness itself (`fault` control op). */
+interface LinkFaults {
+  dropResponses: number;
+  corruptResponses: number;
+  delayMs: number;
+}
+
+interface FirmwareImage {
+  total: number;
+  bytes: Uint8Array;
+  filled: number;
+  sha256: string | null;
+}
+
+const MAX_FIRMWARE_BYTES = 16 * 1024 * 1024;
+const DEDUP_ENTRIES = 128;
+const MAX_GSME_QUEUE = 256;
+
+export interface ServeCounts {
+  commands: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  undeliverable: number;
+  controls: number;
+}
+
+export class ServedPremises {
+  readonly keys: TestKeys;
+  readonly clock: AdjustableClock;
+  readonly ids: PremisesIds;
+  premises: Premises;
+  readonly counts: ServeCounts = {
+    commands: 0,
+    accepted: 0,
+    rejected: 0,
+    duplicates: 0,
+    undeliverable: 0,
+    controls: 0,
+  };
+  private readonly crypto: GbcsCrypto;
+  private readonly gsmePollMs: number;
+  private readonly blockLimit: number;
+  private readonly onEvent: (e: ServeEvent) => void;
+  private readonly links = new Map<Transport, { inbound: GbtInbound; off: Unsubscribe[] }>();
+  /** Transport to answer on, per message in the GPF's GSME queue (same order). */
+  private gsmeReplyTo: Transport[] = [];
+  /** Command hex → encoded response frames (null while queued for the GSME). Insertion-ordered LRU. */
+  private readonly answered = new Map<string, Uint8Array[] | null>();
+  private faults: LinkFaults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
+  private readonly firmware = new Map<string, FirmwareImage>();
+  private poll: NodeJS.Timeout | null = null;
+
+  constructor(options: ServeOptions) {
+    this.crypto = options.crypto;
+    this.keys = createTestKeys(options.seed);
+    this.clock = options.clock ?? new AdjustableClock();
+    this.ids = options.ids ?? DEFAULT_PREMISES;
+    this.gsmePollMs = options.gsmePollMs ?? 1000;
+    this.blockLimit = options.blockLimit ?? DEFAULT_BLOCK_LIMIT;
+    this.onEvent = options.onEvent ?? (() => {});
+    this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids);
+    if (this.gsmePollMs > 0) {
+      this.poll = setInterval(() => this.gsmeWake(), this.gsmePollMs);
+      this.poll.unref();
+    }
+  }
+
+  /** Answers the frames of `t` on `t`. Returns a detach function. */
+  attach(t: Transport): Unsubscribe {
+    const entry = { inbound: new GbtInbound(), off: [] as Unsubscribe[] };
+    entry.off.push(t.onFrame((f) => this.onFrame(t, f)));
+    this.links.set(t, entry);
+    return () => {
+      for (const u of entry.off) u();
+      this.links.delete(t);
+    };
+  }
+
+  /** Reports a link state change as an event. */
+  linkEvent(description: string, state: string, error?: string): void {
+    this.onEvent(
+      error ? { event: 'link', description, state, error } : { event: 'link', description, state },
+    );
+  }
+
+  /** Stops the GSME timer and detaches every transport (does not close them). */
+  stop(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
+    for (const [, e] of this.links) for (const u of e.off) u();
+    this.links.clear();
+  }
+
+  private onFrame(t: Transport, f: Frame): void {
+    if (f.channel === 'control') {
+      void this.onControl(t, f.payload);
+      return;
+    }
+    const link = this.links.get(t);
+    if (!link) return;
+    const r = link.inbound.accept(f.payload);
+    if (r.status === 'incomplete') return;
+    if (r.status === 'error') {
+      this.onEvent({ event: 'frame-error', code: r.code, message: r.message });
+      return;
+    }
+    this.handleCommand(t, r.bytes, r.blocks);
+  }
+
+  /** Handles one whole GBCS message from `t`. */
+  handleCommand(t: Transport, bytes: Uint8Array, blocksIn = 1): void {
+    this.counts.commands++;
+    const key = toHex(bytes);
+    const header = peekHeader(bytes);
+    const base = {
+      event: 'command' as const,
+      device: header?.recipientId ?? null,
+      messageCode: header?.messageCode ?? null,
+      counter: header?.counter ?? null,
+      blocksIn,
+    };
+    if (this.answered.has(key)) {
+      this.counts.duplicates++;
+      const frames = this.answered.get(key);
+      this.answered.delete(key);
+      this.answered.set(key, frames ?? null);
+      if (frames) void this.sendResponse(t, frames, false);
+      this.onEvent({
+        ...base,
+        accepted: true,
+        reason: null,
+        detail: frames ? 'retransmission: response sent again' : 'retransmission: still queued for the GSME',
+        duplicate: true,
+        blocksOut: frames?.length ?? 0,
+      });
+      return;
+    }
+    const sub = this.premises.submit(bytes);
+    if (sub.status === 'queued') {
+      if (this.premises.gsmeQueue.length > MAX_GSME_QUEUE) {
+        this.premises.gsmeQueue.pop();
+        this.counts.rejected++;
+        this.onEvent({
+          ...base,
+          accepted: false,
+          reason: 'QUEUE_FULL',
+          detail: 'GSME queue full',
+          blocksOut: 0,
+        });
+        return;
+      }
+      this.gsmeReplyTo.push(t);
+      this.remember(key, null);
+      this.onEvent({
+        ...base,
+        accepted: true,
+        reason: null,
+        detail: 'queued for the GSME',
+        queued: true,
+        blocksOut: 0,
+      });
+      if (this.gsmePollMs === 0) this.gsmeWake();
+      return;
+    }
+    if (sub.status === 'undeliverable') this.counts.undeliverable++;
+    this.answer(t, key, base, sub.outcome);
+  }
+
+  private answer(
+    t: Transport,
+    key: string,
+    base: Omit<Extract<ServeEvent, { event: 'command' }>, 'accepted' | 'reason' | 'detail' | 'blocksOut'>,
+    outcome: CommandOutcome,
+  ): void {
+    if (!outcome.accepted) {
+      this.counts.rejected++;
+      this.onEvent({
+        ...base,
+        accepted: false,
+        reason: outcome.rejection.reason,
+        detail: outcome.rejection.detail,
+        blocksOut: 0,
+      });
+      return;
+    }
+    this.counts.accepted++;
+    let frames: Uint8Array[];
+    try {
+      frames = segmentForLink(outcome.response, this.blockLimit);
+    } catch (e) {
+      this.onEvent({
+        ...base,
+        accepted: true,
+        reason: 'SEGMENT',
+        detail: (e as Error).message,
+        blocksOut: 0,
+      });
+      return;
+    }
+    this.remember(key, frames);
+    this.onEvent({ ...base, accepted: true, reason: null, detail: null, blocksOut: frames.length });
+    void this.sendResponse(t, frames, true);
+  }
+
+  private remember(key: string, frames: Uint8Array[] | null): void {
+    this.answered.delete(key);
+    this.answered.set(key, frames);
+    while (this.answered.size > DEDUP_ENTRIES)
+      this.answered.delete(this.answered.keys().next().value as string);
+  }
+
+  private async sendResponse(t: Transport, frames: Uint8Array[], fresh: boolean): Promise<void> {
+    const f = this.faults;
+    if (fresh && f.dropResponses > 0) {
+      f.dropResponses--;
+      return;
+    }
+    let out = frames;
+    if (fresh && f.corruptResponses > 0) {
+      f.corruptResponses--;
+      out = frames.map((b, i) => {
+        if (i !== frames.length - 1) return b;
+        const c = b.slice();
+        c[c.length - 1]! ^= 0x01;
+        return c;
+      });
+    }
+    if (f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
+    for (const payload of out) {
+      try {
+        await t.send({ channel: 'gbcs', payload });
+      } catch {
+        return; // the link is down: the harness will retransmit and get the cached response
+      }
+    }
+  }
+
+  /** The GSME wakes: every queued command is answered on the transport it came from. */
+  gsmeWake(): number {
+    if (this.premises.gsmeQueue.length === 0) return 0;
+    const queued = [...this.premises.gsmeQueue];
+    const replyTo = this.gsmeReplyTo;
+    this.gsmeReplyTo = [];
+    const outcomes = this.premises.gsmeWake();
+    outcomes.forEach((o, i) => {
+      const bytes = queued[i]!;
+      const h = peekHeader(bytes);
+      const base = {
+        event: 'command' as const,
+        device: h?.recipientId ?? null,
+        messageCode: h?.messageCode ?? null,
+        counter: h?.counter ?? null,
+        blocksIn: 1,
+      };
+      const t = replyTo[i];
+      if (t) this.answer(t, toHex(bytes), base, o);
+    });
+    return outcomes.length;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Control channel
+
+  private async onControl(t: Transport, payload: Uint8Array): Promise<void> {
+    let req: ControlRequest;
+    try {
+      const m = decodeControl(payload);
+      if (!isControlRequest(m)) return;
+      req = m;
+    } catch (e) {
+      if (e instanceof DecodeError) this.onEvent({ event: 'frame-error', code: e.code, message: e.message });
+      return;
+    }
+    this.counts.controls++;
+    let res: ControlResponse;
+    try {
+      res = { v: CONTROL_VERSION, id: req.id, ok: true, result: this.control(req) };
+    } catch (e) {
+      const code = e instanceof ControlFailure ? e.code : 'FAILED';
+      res = { v: CONTROL_VERSION, id: req.id, ok: false, error: { code, message: (e as Error).message } };
+    }
+    this.onEvent(
+      res.ok
+        ? { event: 'control', op: req.op, ok: true }
+        : { event: 'control', op: req.op, ok: false, code: res.error.code },
+    );
+    await t.send({ channel: 'control', payload: encodeControl(res) }).catch(() => {});
+  }
+
+  /**
+   * Runs one control request; returns its result.
+   * @throws ControlFailure with a stable code (BAD_REQUEST, UNKNOWN_OP, UNSUPPORTED, NO_DEVICE, FAILED)
+   */
+  control(req: ControlRequest): unknown {
+    switch (req.op) {
+      case 'ping':
+        return { pong: true };
+      case 'status':
+        return this.status();
+      case 'reset':
+        return this.reset(req.mode === undefined ? 'reboot' : req.mode);
+      case 'clock.set': {
+        if (typeof req.ms === 'number' && Number.isFinite(req.ms)) this.clock.set(req.ms);
+        else if (typeof req.advanceMs === 'number' && req.advanceMs >= 0) this.clock.advance(req.advanceMs);
+        else throw new ControlFailure('BAD_REQUEST', 'clock.set needs ms (epoch ms) or advanceMs (≥ 0)');
+        return { clockMs: this.clock.now() };
+      }
+      case 'fault':
+        return this.fault(req);
+      case 'fault.clear':
+        this.faults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
+        return { faults: { ...this.faults } };
+      case 'firmware':
+        return this.firmwareChunk(req);
+      case 'gsme.wake':
+        return { answered: this.gsmeWake() };
+      default:
+        throw new ControlFailure('UNKNOWN_OP', `unknown op ${JSON.stringify(req.op)}`);
+    }
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      premises: { ...this.ids },
+      clockMs: this.clock.now(),
+      devices: [...this.premises.devices.values()].map((d) => ({
+        eui: d.eui,
+        deviceType: d.deviceType,
+        antiReplay: { ...d.state.antiReplay },
+        alertCounter: d.state.alertCounter,
+      })),
+      gsmeQueue: this.premises.gsmeQueue.length,
+      counts: { ...this.counts },
+      faults: { ...this.faults },
+      firmware: [...this.firmware.entries()].map(([device, f]) => ({
+        device,
+        total: f.total,
+        received: f.filled,
+        sha256: f.sha256,
+      })),
+      links: [...this.links.keys()].map((t) => ({
+        description: t.description,
+        open: t.isOpen,
+        stats: { ...t.stats },
+      })),
+    };
+  }
+
+  /** `reboot`: volatile state goes, durable device state stays; `factory`: a fresh premises. */
+  reset(mode: unknown): Record<string, unknown> {
+    if (mode !== 'reboot' && mode !== 'factory')
+      throw new ControlFailure('BAD_REQUEST', 'reset mode is "reboot" or "factory"');
+    this.premises.gsmeQueue.length = 0;
+    this.gsmeReplyTo = [];
+    this.answered.clear();
+    for (const l of this.links.values()) l.inbound.clear();
+    this.faults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
+    if (mode === 'factory') {
+      this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids);
+      this.firmware.clear();
+    }
+    return { mode };
+  }
+
+  private fault(req: ControlRequest): unknown {
+    const name = req.fault;
+    if (typeof name !== 'string') throw new ControlFailure('BAD_REQUEST', 'fault needs a fault name');
+    const count = (v: unknown): number => {
+      if (v === undefined) return 1;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+        throw new ControlFailure('BAD_REQUEST', 'count is an integer ≥ 0');
+      return v;
+    };
+    switch (name) {
+      case 'drop-responses':
+        this.faults.dropResponses = count(req.count);
+        return { faults: { ...this.faults } };
+      case 'corrupt-responses':
+        this.faults.corruptResponses = count(req.count);
+        return { faults: { ...this.faults } };
+      case 'delay-responses': {
+        const ms = req.ms;
+        if (typeof ms !== 'number' || !(ms >= 0) || ms > 600_000)
+          throw new ControlFailure('BAD_REQUEST', 'delay-responses needs ms in 0..600000');
+        this.faults.delayMs = ms;
+        return { faults: { ...this.faults } };
+      }
+    }
+    // Device-model faults: whoever implements `injectFault` plays them.
+    const target = this.target(req.device);
+    const fn = (target as { injectFault?: unknown }).injectFault;
+    if (typeof fn !== 'function')
+      throw new ControlFailure(
+        'UNSUPPORTED',
+        `fault ${JSON.stringify(name)} is not supported by ${this.targetName(req.device)}`,
+      );
+    const { v: _v, id: _id, op: _op, fault: _f, device: _d, ...params } = req;
+    try {
+      return {
+        result: (fn as (f: string, p: Record<string, unknown>) => unknown).call(target, name, params) ?? null,
+      };
+    } catch (e) {
+      throw new ControlFailure('FAILED', `fault ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  private target(device: unknown): object {
+    if (device === undefined) return this.premises;
+    const eui = this.deviceEui(device);
+    return this.premises.devices.get(eui)!;
+  }
+
+  private targetName(device: unknown): string {
+    return device === undefined ? 'the premises' : `device ${String(device)}`;
+  }
+
+  private deviceEui(device: unknown): Eui64 {
+    if (typeof device !== 'string')
+      throw new ControlFailure('BAD_REQUEST', 'device is an EUI-64 or chf|gpf|esme|gsme');
+    const d = device.toLowerCase();
+    const eui = d in this.ids ? this.ids[d as keyof PremisesIds] : d;
+    if (!this.premises.devices.has(eui)) throw new ControlFailure('NO_DEVICE', `no device ${device}`);
+    return eui;
+  }
+
+  private firmwareChunk(req: ControlRequest): unknown {
+    const eui = this.deviceEui(req.device);
+    const { offset, total, data } = req;
+    if (
+      typeof offset !== 'number' ||
+      typeof total !== 'number' ||
+      !Number.isInteger(offset) ||
+      !Number.isInteger(total) ||
+      !(data instanceof Uint8Array)
+    )
+      throw new ControlFailure('BAD_REQUEST', 'firmware needs offset, total (integers) and data (bytes)');
+    if (total < 1 || total > MAX_FIRMWARE_BYTES)
+      throw new ControlFailure('BAD_REQUEST', `firmware total is 1..${MAX_FIRMWARE_BYTES} bytes`);
+    let img = this.firmware.get(eui);
+    if (offset === 0 || !img || img.total !== total) {
+      if (offset !== 0) throw new ControlFailure('BAD_REQUEST', 'a firmware image starts at offset 0');
+      img = { total, bytes: new Uint8Array(total), filled: 0, sha256: null };
+      this.firmware.set(eui, img);
+    }
+    if (offset !== img.filled) throw new ControlFailure('BAD_REQUEST', `expected offset ${img.filled}`);
+    if (offset + data.length > total) throw new ControlFailure('BAD_REQUEST', 'chunk beyond total');
+    img.bytes.set(data, offset);
+    img.filled += data.length;
+    if (img.filled < total) return { device: eui, received: img.filled, total, complete: false };
+    img.sha256 = toHex(sha256(img.bytes));
+    if (typeof req.sha256 === 'string' && req.sha256.toLowerCase() !== img.sha256) {
+      this.firmware.delete(eui);
+      throw new ControlFailure('FAILED', `firmware SHA-256 ${img.sha256} differs from ${req.sha256}`);
+    }
+    const dev = this.premises.devices.get(eui)!;
+    const accept = (dev as { acceptFirmwareImage?: unknown }).acceptFirmwareImage;
+    const delivered = typeof accept === 'function';
+    if (delivered) (accept as (b: Uint8Array) => unknown).call(dev, img.bytes);
+    return { device: eui, received: img.filled, total, complete: true, sha256: img.sha256, delivered };
+  }
+}
+
+/** A control request refused with a stable code. */
+export class ControlFailure extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function peekHeader(bytes: Uint8Array): { recipientId: Eui64; messageCode: number; counter: string } | null {
+  try {
+    const m = decodeGbcsMessage(bytes);
+    if (m.form === 'gbt') {
+      const r = m.block.routing;
+      return {
+        recipientId: r.recipientId,
+        messageCode: r.messageCode,
+        counter: r.originatorCounter.toString(),
+      };
+    }
+    const h = m.apdu.header;
+    return {
+      recipientId: h.recipientId,
+      messageCode: h.messageCode,
+      counter: h.originatorCounter.toString(),
+    };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints: where `serve` listens
+
+export type ServeEndpoint =
+  | { kind: 'pty'; path: string }
+  | { kind: 'serial'; path: string; baudRate?: number }
+  | { kind: 'tcp'; port: number; host?: string };
+
+export interface RunningServe {
+  served: ServedPremises;
+  /** Where a lab's software connects: the pty/serial path or `host:port`. */
+  where: string;
+  /** Set when serve made the pty pair itself: the end serve opened. */
+  ownEnd: string | null;
+  /** Stops answering, closes the port(s), stops socat when serve started it. */
+  stop(): Promise<void>;
+}
+
+export interface StartServeOptions extends ServeOptions {
+  endpoint: ServeEndpoint;
+  framing: FramingName;
+  /** Framing's payload bound, bytes (default per framing). */
+  maxPayload?: number;
+}
+
+/**
+ * Opens the endpoint and answers on it.
+ *
+ * - `pty`: an existing terminal path (one end of a pair the lab made) is opened as is; a path that
+ *   does not exist yet makes serve start `socat` for a new pair, link PATH to one end (for the lab's
+ *   software) and PATH.serve to the other (serve's own), and stop socat on `stop()`.
+ * - `serial`: a real port. Both reopen with backoff after an unplug, forever.
+ * - `tcp`: listens (default host 127.0.0.1); each connection is answered on its own.
+ * @throws TransportError OPEN_FAILED (port missing with no socat, TCP port taken)
+ */
+export async function startServe(options: StartServeOptions): Promise<RunningServe> {
+  const served = new ServedPremises(options);
+  const codec = () => createFraming(options.framing, options.maxPayload);
+  const ep = options.endpoint;
+  if (ep.kind === 'tcp') {
+    const conns = new Set<Transport>();
+    const listener = await listenTcp(
+      ep.port,
+      (link) => {
+        const ft = new FramedTransport(link, codec());
+        void ft.open().then(() => {
+          conns.add(ft);
+          const detach = served.attach(ft);
+          served.linkEvent(ft.description, 'up');
+          ft.onClose(() => {
+            detach();
+            conns.delete(ft);
+            served.linkEvent(ft.description, 'closed');
+          });
+        });
+      },
+      ep.host,
+    );
+    return {
+      served,
+      where: `${ep.host ?? '127.0.0.1'}:${listener.port}`,
+      ownEnd: null,
+      async stop() {
+        served.stop();
+        for (const c of conns) await c.close();
+        await listener.close();
+      },
+    };
+  }
+  let pair: PtyPair | null = null;
+  let path = ep.path;
+  if (ep.kind === 'pty' && !existsSync(ep.path)) {
+    pair = await startPtyPair(`${ep.path}.serve`, ep.path);
+    path = pair.a;
+  }
+  const baudRate = ep.kind === 'serial' ? ep.baudRate : undefined;
+  const t = new ReconnectingTransport(
+    () =>
+      new FramedTransport(new SerialLink(baudRate === undefined ? { path } : { path, baudRate }), codec()),
+  );
+  served.attach(t);
+  t.onState((s, err) => served.linkEvent(t.description, s, err?.message));
+  try {
+    await t.open();
+  } catch (e) {
+    await pair?.stop();
+    throw e;
+  }
+  return {
+    served,
+    where: ep.path,
+    ownEnd: pair ? pair.a : null,
+    async stop() {
+      served.stop();
+      await t.close();
+      await pair?.stop();
+    },
+  };
+}
