@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GbcsError } from '../protocol/errors.ts';
-import { register as conformance } from './commands/conformance.ts';
 import { register as bridge } from './commands/bridge.ts';
+import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
