@@ -42,6 +42,7 @@ export class ReconnectingTransport implements Transport {
   private giveUpTimer: NodeJS.Timeout | null = null;
   private delay: number;
   private everUp = false;
+  private unopened: Transport | null;
   private readonly totals: TransportStats = emptyStats();
 
   constructor(factory: () => Transport, options: ReconnectOptions = {}) {
@@ -52,10 +53,12 @@ export class ReconnectingTransport implements Transport {
       giveUpAfterMs: options.giveUpAfterMs ?? Number.POSITIVE_INFINITY,
     };
     this.delay = this.opts.initialDelayMs;
-    const probe = factory();
-    this.description = probe.description;
-    this.framing = probe.framing;
-    this.maxPayload = probe.maxPayload;
+    // The first transport tells what this one is, and is the first to be opened.
+    const first = factory();
+    this.unopened = first;
+    this.description = first.description;
+    this.framing = first.framing;
+    this.maxPayload = first.maxPayload;
   }
 
   get state(): LinkState {
@@ -147,7 +150,8 @@ export class ReconnectingTransport implements Transport {
   private async attempt(): Promise<void> {
     this.retryTimer = null;
     if (this._state !== 'down') return;
-    const t = this.factory();
+    const t = this.unopened ?? this.factory();
+    this.unopened = null;
     const unsub = [t.onFrame((f) => this.frames.emit(f)), t.onClose((err) => this.lost(t, err))];
     try {
       await t.open();

@@ -61,6 +61,11 @@ export class SerialLink implements ByteLink {
     this.description = `serial ${this.opts.path} @${this.opts.baudRate}`;
   }
 
+  /** The serialport stream while open (tests reach the mock binding's port through it). */
+  get serialPort(): unknown {
+    return this.port;
+  }
+
   async open(): Promise<void> {
     if (this.port) throw new TransportError('OPEN_FAILED', `${this.description}: already opened once`);
     const { path, baudRate } = this.opts;
