@@ -40,7 +40,17 @@ export interface DerNode {
   children: DerNode[] | null;
 }
 
-function readNode(r: ByteReader, depth: number): DerNode {
+/** Decoding options. */
+export interface DerDecodeOptions {
+  /**
+   * Accept definite lengths in a longer form than needed (`82 00 DE` for 222), as BER allows.
+   * GBCS devices answer this way: the RTDS 4.5.0 CS02b/CS02f/CS02g responses and alerts encode
+   * long lengths in two octets (`30 82 00 83 …`). Default false (strict DER).
+   */
+  allowNonMinimalLength?: boolean;
+}
+
+function readNode(r: ByteReader, depth: number, opts: DerDecodeOptions): DerNode {
   if (depth > MAX_DER_DEPTH)
     throw new DecodeError(ErrorCode.TOO_LARGE, r.offset, `DER nesting deeper than ${MAX_DER_DEPTH}`);
   const offset = r.offset;
@@ -64,7 +74,7 @@ function readNode(r: ByteReader, depth: number): DerNode {
     if (n > 3) throw new DecodeError(ErrorCode.BAD_LENGTH, lenAt, `DER length of ${n} octets`);
     length = 0;
     for (let i = 0; i < n; i++) length = length * 256 + r.u8('DER length');
-    if (length < 0x80 || (n > 1 && length < 1 << (8 * (n - 1)))) {
+    if (!opts.allowNonMinimalLength && (length < 0x80 || (n > 1 && length < 1 << (8 * (n - 1))))) {
       throw new DecodeError(ErrorCode.BAD_LENGTH, lenAt, 'non-minimal DER length');
     }
   }
@@ -75,7 +85,7 @@ function readNode(r: ByteReader, depth: number): DerNode {
   if (constructed) {
     children = [];
     const sub = new ByteReader(value, valueOffset);
-    while (sub.remaining > 0) children.push(readNode(sub, depth + 1));
+    while (sub.remaining > 0) children.push(readNode(sub, depth + 1, opts));
   }
   return { tag, tagClass: first >> 6, constructed, offset, value, children };
 }
@@ -84,10 +94,10 @@ function readNode(r: ByteReader, depth: number): DerNode {
  * Decodes exactly one DER TLV (with its nested children) spanning all of `bytes`.
  * @throws DecodeError TRUNCATED, BAD_LENGTH, BAD_VALUE, TOO_LARGE, TRAILING_BYTES
  */
-export function decodeDer(bytes: Uint8Array, baseOffset = 0): DerNode {
+export function decodeDer(bytes: Uint8Array, baseOffset = 0, options: DerDecodeOptions = {}): DerNode {
   if (bytes.length === 0) throw new DecodeError(ErrorCode.EMPTY, baseOffset, 'empty DER');
   const r = new ByteReader(bytes, baseOffset);
-  const node = readNode(r, 0);
+  const node = readNode(r, 0, options);
   r.end('DER value');
   return node;
 }
