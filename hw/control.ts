@@ -151,6 +151,7 @@ export class ControlClient {
   ): Promise<unknown> {
     const id = this.nextId++;
     const answer = this.waitress.wait(String(id), timeoutMs);
+    answer.catch(() => {}); // may fail while the request is still being written
     try {
       const frame: Frame = {
         channel: 'control',

@@ -347,6 +347,7 @@ export async function runBridge(
         attempts++;
         const started = performance.now();
         const answer = waitress.wait(key, timeoutMs);
+        answer.catch(() => {}); // may fail (link lost) while the frames are still being written
         try {
           for (const payload of frames) await send({ channel: 'gbcs', payload });
         } catch (e) {

@@ -1,0 +1,185 @@
+/**
+ * The bridge harness against a served virtual premises, in process (no kernel ptys: those are
+ * test/hw-pty.test.ts): the default scenario end to end on both framings, retransmission after a
+ * dropped response, a corrupted response reported as not verified, GBT segmentation both ways,
+ * and an unplug mid-run — every command answered or reported failed.
+ */
+import { describe, expect, it } from 'vitest';
+import { fromHex } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
+import { createFraming, type FramingName } from '../hw/framing/index.ts';
+import { createInProcessPair, type InProcessPair } from '../hw/links/in-process.ts';
+import { ReconnectingTransport } from '../hw/reconnect.ts';
+import { FramedTransport } from '../hw/transport.ts';
+import { type CommandResult, type ControlResult, runBridge, testBridgeKeys } from '../sim/bridge.ts';
+import { type BridgeStep, defaultBridgeSteps, defaultScenarioContext, resolveScenario } from '../sim/bridge-scenario.ts';
+import { WallClock } from '../sim/clock.ts';
+import { ServedPremises } from '../sim/harness-serve.ts';
+import { HeadEnd } from '../sim/head-end.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
+import { dlmsRequest } from '../sim/scenario.ts';
+import { createTestKeys } from '../sim/test-pki.ts';
+
+const crypto = createCrypto('noble');
+const SEED = 'bridge';
+
+/** A served premises reachable through in-process pairs; each reconnect plugs a fresh pair in. */
+function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: number } = {}) {
+  const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: opts.gsmePollMs ?? 0, ...opts });
+  const pairs: InProcessPair[] = [];
+  const transport = new ReconnectingTransport(
+    () => {
+      const pair = createInProcessPair(7);
+      pairs.push(pair);
+      const dev = new FramedTransport(pair.b, createFraming(framing));
+      void dev.open().then(() => {
+        const detach = served.attach(dev);
+        dev.onClose(() => detach());
+      });
+      return new FramedTransport(pair.a, createFraming(framing));
+    },
+    { initialDelayMs: 5, maxDelayMs: 20, giveUpAfterMs: 5000 },
+  );
+  const ctx = defaultScenarioContext();
+  const headEnd = new HeadEnd({
+    crypto,
+    keys: testBridgeKeys(createTestKeys(SEED), DEFAULT_PREMISES),
+    acbId: ctx.parties.acb,
+    clock: new WallClock(),
+  });
+  return { served, transport, headEnd, pairs, ctx };
+}
+
+async function bridge(r: ReturnType<typeof rig>, steps: BridgeStep[], extra: Partial<Parameters<typeof runBridge>[0]> = {}) {
+  const lines: string[] = [];
+  const trace: Array<Record<string, unknown>> = [];
+  const out = await runBridge({
+    transport: r.transport,
+    headEnd: r.headEnd,
+    steps,
+    clock: new WallClock(),
+    timeoutMs: 1000,
+    retries: 2,
+    json: true,
+    write: (l) => lines.push(l),
+    trace: (e) => trace.push(e),
+    ...extra,
+  });
+  r.served.stop();
+  const commands = out.results.filter((x): x is CommandResult => 'status' in x);
+  const controls = out.results.filter((x): x is ControlResult => 'control' in x);
+  return { ...out, lines, trace, commands, controls };
+}
+
+describe.each<FramingName>(['gfi', 'binary'])('bridge ↔ served premises in process (%s)', (framing) => {
+  it('the default scenario: every command answered and verified; JSON lines end with the summary', async () => {
+    const r = rig(framing);
+    const { summary, lines, commands, trace } = await bridge(r, defaultBridgeSteps(r.ctx));
+    expect(commands).toHaveLength(12);
+    expect(commands.every((c) => c.status === 'answered' && c.responseVerified && c.attempts === 1)).toBe(true);
+    expect(new Set(commands.map((c) => c.device))).toEqual(new Set(['ESME', 'CHF', 'GPF', 'GSME']));
+    expect(summary).toMatchObject({ sent: 12, answered: 12, failed: 0, verified: 12, reconnects: 0 });
+    expect(Object.keys(JSON.parse(lines.at(-1)!))).toEqual(['summary']);
+    expect(lines).toHaveLength(13);
+    // The trace has every frame both ways, with hex and the decoded header.
+    const frames = trace.filter((e) => e.dir);
+    expect(frames.filter((e) => e.dir === 'out')).toHaveLength(12);
+    expect(frames.filter((e) => e.dir === 'in')).toHaveLength(12);
+    const first = frames[0] as { hex: string; decoded: { header: { craFlag: number; messageCode: number } } };
+    expect(first.hex).toMatch(/^dd00/);
+    expect(first.decoded.header).toMatchObject({ craFlag: 1, messageCode: 0x62 });
+  });
+});
+
+describe('bridge retries, verification, GBT, unplug', () => {
+  it('a dropped response: the retransmission is answered from the served cache (device executes once)', async () => {
+    const r = rig('gfi');
+    const steps = resolveScenario(
+      { steps: [{ control: { op: 'fault', fault: 'drop-responses', count: 1 } }, { default: 2 }, { default: 4 }] },
+      r.ctx,
+    );
+    const { commands, controls, summary } = await bridge(r, steps, { timeoutMs: 300 });
+    expect(controls[0]).toMatchObject({ ok: true });
+    expect(commands.map((c) => [c.status, c.attempts, c.responseVerified])).toEqual([
+      ['answered', 2, true],
+      ['answered', 1, true],
+    ]);
+    expect(r.served.counts).toMatchObject({ accepted: 2, duplicates: 1, rejected: 0 });
+    expect(summary.failed).toBe(0);
+  });
+
+  it('a corrupted response is answered but NOT verified (MAC or signature invalid)', async () => {
+    const r = rig('binary');
+    const steps = resolveScenario(
+      { steps: [{ control: { op: 'fault', fault: 'corrupt-responses', count: 2 } }, { default: 1 }, { default: 2 }] },
+      r.ctx,
+    );
+    const { commands, summary } = await bridge(r, steps);
+    expect(commands.map((c) => [c.status, c.responseVerified])).toEqual([
+      ['answered', false],
+      ['answered', false],
+    ]);
+    expect(commands[0]!.signature).toBe('invalid');
+    expect(commands[1]!.mac).toBe('invalid');
+    expect(summary).toMatchObject({ answered: 2, verified: 0 });
+  });
+
+  it('no answer at all: failed TIMEOUT after 1 + retries attempts, never silently', async () => {
+    const r = rig('gfi');
+    const steps = resolveScenario(
+      { steps: [{ device: 'esme', from: 'supplier', messageCode: 0x0021, payload: 'd9200000' }] },
+      r.ctx,
+    );
+    // The ESME rejects a payload that does not decode: no response.
+    const { commands, summary } = await bridge(r, steps, { timeoutMs: 100, retries: 2 });
+    expect(commands[0]).toMatchObject({ status: 'failed', reason: 'TIMEOUT', attempts: 3 });
+    expect(summary).toMatchObject({ sent: 1, answered: 0, failed: 1 });
+  });
+
+  it('GBT: with a 128-byte block limit both commands and responses travel in blocks', async () => {
+    const r = rig('binary', { blockLimit: 128 });
+    const display = { classId: 1, instanceId: fromHex('00005e2c0200'), attributeId: 2 };
+    const long = new TextEncoder().encode('A long message for the customer display. '.repeat(12));
+    const esme = (messageCode: number, payload: (c: bigint) => Uint8Array): BridgeStep => ({
+      kind: 'command',
+      label: `0x${messageCode.toString(16)}`,
+      deviceName: 'esme',
+      recipientId: DEFAULT_PREMISES.esme,
+      originatorId: r.ctx.parties.supplier,
+      messageCode,
+      payload,
+    });
+    const steps = [
+      esme(0x0021, dlmsRequest([{ type: 'set', attribute: display }], [{ type: 'octet-string', value: long }])),
+      esme(0x0059, dlmsRequest([{ type: 'get', attribute: display }], [{ type: 'null-data' }])),
+    ];
+    const { commands, summary } = await bridge(r, steps, { blockLimit: 128 });
+    expect(summary).toMatchObject({ answered: 2, verified: 2 });
+    expect(commands[0]!.blocksOut).toBeGreaterThan(3);
+    expect(commands[1]!.blocksIn).toBeGreaterThan(3);
+    expect(commands[1]!.response).toContain(Buffer.from(long).toString('hex'));
+  });
+
+  it('unplugged mid-run: reconnects; every command answered or reported failed, none lost', async () => {
+    const r = rig('gfi', { gsmePollMs: 50 });
+    const steps = defaultBridgeSteps(r.ctx).flatMap((s): BridgeStep[] => [s, { kind: 'wait', label: 'gap', ms: 15 }]);
+    let unplugs = 0;
+    const timer = setInterval(() => {
+      if (unplugs < 3) {
+        r.pairs.at(-1)?.unplug();
+        unplugs++;
+      }
+    }, 60);
+    const { commands, summary, trace } = await bridge(r, steps, { timeoutMs: 500, retries: 4 });
+    clearInterval(timer);
+    expect(commands).toHaveLength(12);
+    expect(summary.answered + summary.failed).toBe(summary.sent);
+    expect(summary.sent).toBe(12);
+    expect(summary.reconnects).toBeGreaterThanOrEqual(1);
+    expect(trace.some((e) => e.event === 'link-down')).toBe(true);
+    for (const c of commands) {
+      if (c.status === 'failed') expect(c.reason).toMatch(/TIMEOUT|DISCONNECTED/);
+      else expect(c.responseVerified).toBe(true);
+    }
+  });
+});
