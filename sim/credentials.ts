@@ -27,6 +27,8 @@ export interface KeyPair {
    * a KA key of null is covered by `peerPrivateKey` (ECDH from the other side gives the same Z).
    */
   privateKey: Uint8Array | null;
+  /** The Device Certificate of this key pair (DER), when known: CS02e returns it (sim/models/security-credentials.ts). */
+  certificate?: Uint8Array | null;
 }
 
 export interface DeviceCredentials {

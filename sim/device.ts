@@ -8,7 +8,7 @@
  * anti-replay floor (durably, through the state store) and reaches the device model.
  */
 
-import { concatBytes, equalBytes, fromHex } from '../protocol/bytes.ts';
+import { concatBytes, equalBytes, fromHex, toHex } from '../protocol/bytes.ts';
 import {
   deriveKey,
   encryptPayloadPart,
@@ -243,7 +243,13 @@ export class Device {
   /** Z between my KA key and a peer's KA public key (from whichever private key is known). */
   sharedSecretWith(peer: Eui64, peerPublicKey: Uint8Array): Uint8Array | undefined {
     const own = this.credentials.ka.privateKey;
-    if (own) return this.cache.get(`${this.eui}/ka`, own, peerPublicKey);
+    // The key id names the key pair (CS02d may replace it), not just the device.
+    if (own)
+      return this.cache.get(
+        `${this.eui}/ka/${toHex(this.credentials.ka.publicKey.subarray(1, 9))}`,
+        own,
+        peerPublicKey,
+      );
     const peerPriv = this.peerPrivateKey?.(peer);
     if (peerPriv) return this.cache.get(`${peer}/ka`, peerPriv, this.credentials.ka.publicKey);
     return undefined;

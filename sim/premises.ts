@@ -110,8 +110,16 @@ export function createPremises(
         eui,
         deviceType,
         credentials: {
-          ds: { publicKey: keys.publicKey(eui, 'ds'), privateKey: keys.privateKey(eui, 'ds') },
-          ka: { publicKey: keys.publicKey(eui, 'ka'), privateKey: keys.privateKey(eui, 'ka') },
+          ds: {
+            publicKey: keys.publicKey(eui, 'ds'),
+            privateKey: keys.privateKey(eui, 'ds'),
+            certificate: keys.certificate(eui, 'ds'),
+          },
+          ka: {
+            publicKey: keys.publicKey(eui, 'ka'),
+            privateKey: keys.privateKey(eui, 'ka'),
+            certificate: keys.certificate(eui, 'ka'),
+          },
           trustAnchors: anchors,
         },
         crypto,

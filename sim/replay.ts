@@ -90,8 +90,8 @@ export class Replayer {
       eui,
       deviceType,
       credentials: {
-        ds: { publicKey: ds, privateKey: ks.privateKey(eui, 'ds') ?? null },
-        ka: { publicKey: ka, privateKey: ks.privateKey(eui, 'ka') ?? null },
+        ds: { publicKey: ds, privateKey: ks.privateKey(eui, 'ds') ?? null, certificate: ks.find(eui, 'ds')?.certificate ?? null },
+        ka: { publicKey: ka, privateKey: ks.privateKey(eui, 'ka') ?? null, certificate: ks.find(eui, 'ka')?.certificate ?? null },
         trustAnchors: this.anchors,
       },
       crypto: this.opts.crypto,

@@ -3,3 +3,4 @@
  * Add one import line per model file.
  */
 export { handledCodes, handlerFor, registerHandler, type UseCaseHandler } from './registry.ts';
+import './security-credentials.ts';

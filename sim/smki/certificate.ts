@@ -190,6 +190,16 @@ function encodeName(dn: DistinguishedName): Name {
   );
 }
 
+/** DER of a distinguished name. */
+export function encodeDistinguishedName(dn: DistinguishedName): Uint8Array {
+  return new Uint8Array(AsnConvert.serialize(encodeName(dn)));
+}
+
+/** DER `Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }`. */
+export function encodeExtension(e: ExtensionSpec): Uint8Array {
+  return derSequence(derOid(e.oid), ...(e.critical ? [derBoolean(true)] : []), derOctetString(e.value));
+}
+
 function encodeTime(ms: number): Time {
   const d = new Date(Math.floor(ms / 1000) * 1000);
   return d.getUTCFullYear() < 2050 ? new Time({ utcTime: d }) : new Time({ generalTime: d });
