@@ -8,9 +8,11 @@ import { GbcsError } from '../protocol/errors.ts';
 import { register as bridge } from './commands/bridge.ts';
 import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
+import { register as keys } from './commands/keys.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
+import { register as smki } from './commands/smki.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './common.ts';
 
 const program = new Command()
@@ -21,7 +23,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay, conformance, serve, bridge]) register(program);
+for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki]) register(program);
 
 try {
   await program.parseAsync(process.argv);

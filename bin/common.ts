@@ -14,6 +14,17 @@ export class UsageError extends Error {}
 export const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+
+// A reader that closes the pipe early (`| head`) is not an error: stop quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+/** Keystore loading problems that did not stop the load (misfiled certificates, …) go to stderr. */
+export function warnKeystore(ks: Keystore): void {
+  for (const w of ks.warnings) process.stderr.write(`gbcs-sim: keystore warning: ${w}\n`);
+}
 export const readStdin = (): string => readFileSync(0, 'utf8');
 
 /** Commander collector for repeatable options. */

@@ -11,13 +11,16 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 /**
- * Bytes of a hex string. Whitespace is ignored (RTDS files wrap lines).
- * @throws DecodeError NOT_HEX (offset = index of the offending character), EMPTY, BAD_LENGTH (odd digit count)
+ * Bytes of a hex string. Whitespace and a leading byte-order mark are ignored (RTDS files wrap lines).
+ * @throws DecodeError NOT_HEX (offset = the byte the offending character falls in), EMPTY, BAD_LENGTH (odd digit count)
  */
 export function fromHex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
+  const clean = text.replace(/^\uFEFF/, '').replace(/\s+/g, '');
   const bad = /[^0-9a-fA-F]/.exec(clean);
-  if (bad) throw new DecodeError(ErrorCode.NOT_HEX, bad.index, `not a hex digit: ${JSON.stringify(bad[0])}`);
+  if (bad) {
+    // The offset is that of the byte the bad character would have been part of.
+    throw new DecodeError(ErrorCode.NOT_HEX, bad.index >> 1, `not a hex digit: ${JSON.stringify(bad[0])}`);
+  }
   if (clean.length === 0) throw new DecodeError(ErrorCode.EMPTY, 0, 'no hex digits');
   if (clean.length % 2)
     throw new DecodeError(ErrorCode.BAD_LENGTH, clean.length >> 1, 'odd number of hex digits');

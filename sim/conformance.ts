@@ -29,7 +29,9 @@ import { Device } from './device.ts';
 import { createExecutor } from './executors/index.ts';
 import type { FaultRule } from './faults.ts';
 import type { Keystore } from './keystore.ts';
+import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
 import { trustAnchorsFromKeystore } from './replay.ts';
+import { Scheduler } from './scheduler.ts';
 
 export type RtdsRole = 'COMMAND' | 'PRECOMMAND' | 'RESPONSE' | 'ALERT';
 
@@ -212,7 +214,9 @@ export function payloadShape(m: MacMessage | SigningMessage, vctx: VerifyContext
   }
   if (d.encoding === 'asn1') {
     try {
-      const n = decodeDer(m.apdu.payload);
+      // Long-form lengths (`30 82 00 DE`) are how GBCS devices encode them (RTDS CS02b/f/g responses
+      // and alerts); lengths are not part of the shape, so both sides are read leniently.
+      const n = decodeDer(m.apdu.payload, 0, { allowNonMinimalLength: true });
       // A bare INTEGER is a response code (CS02c error `02 01 03`): its value must match.
       return { asn1: n.tag === 0x02 && !n.constructed ? `code:${derIntegerValue(n)}` : derShape(n) };
     } catch (e) {
@@ -370,12 +374,53 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     acbId: opts.acbId,
     cache: new SharedSecretCache(opts.crypto),
   };
+  const ks = opts.keystore;
+  /** A device like the RTDS one: its certificates from the keystore, every organisation a trust anchor. */
+  const provision = (eui: Eui64, deviceType: DeviceType): Device | string => {
+    const ds = ks.publicKey(eui, 'ds');
+    const ka = ks.publicKey(eui, 'ka');
+    if (!ds || !ka) return `no device keys for ${eui}`;
+    return new Device({
+      eui,
+      deviceType,
+      credentials: {
+        ds: { publicKey: ds, privateKey: ks.privateKey(eui, 'ds') ?? null },
+        ka: { publicKey: ka, privateKey: ks.privateKey(eui, 'ka') ?? null },
+        trustAnchors: trustAnchorsFromKeystore(ks),
+      },
+      crypto: opts.crypto,
+      clock: new VirtualClock(Date.UTC(2015, 0, 1)),
+      cache: vctx.cache,
+      executor: createExecutor(deviceType),
+      peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
+    });
+  };
+  const rtdsAlerts = readRtdsAlerts(s.alerts.map((a) => a.path));
+  if (typeof rtdsAlerts === 'string') return { ...base, status: 'mismatched', differences: [rtdsAlerts] };
   if (!s.command) {
-    return {
+    // Alert-only scenario: the device raises the alert through its event API or scheduler
+    // (sim/conformance-alerts.ts).
+    const first = rtdsAlerts[0]?.message.apdu.header;
+    if (!first) return { ...base, status: 'mismatched', differences: ['RTDS has no command for this response'] };
+    const alertUc = useCaseOf(first.messageCode);
+    const deviceType = RTDS_DEVICE_TYPES.get(first.originatorId) ?? alertUc?.devices[0] ?? 'ESME';
+    const info = {
       ...base,
-      status: 'mismatched',
-      differences: ['alert-only scenario: device-initiated alerts are not generated yet'],
+      useCase: alertUc?.useCase || null,
+      messageCode: first.messageCode,
+      device: first.originatorId,
+      deviceType,
     };
+    const dev = provision(first.originatorId, deviceType);
+    if (typeof dev === 'string') return { ...info, status: 'mismatched', differences: [dev] };
+    let ours: ReturnType<typeof stimulateAlerts>;
+    try {
+      ours = stimulateAlerts(dev, rtdsAlerts.map((a) => a.message), folderOf(s.alerts[0]!.path));
+    } catch (e) {
+      return { ...info, status: 'mismatched', differences: [`device error: ${(e as Error).message}`] };
+    }
+    const differences = typeof ours === 'string' ? [ours] : compareAlerts(ours, rtdsAlerts, vctx);
+    return { ...info, status: differences.length === 0 ? 'matched' : 'mismatched', differences };
   }
   let cmd: MacMessage | SigningMessage;
   try {
@@ -399,25 +444,8 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
   };
   const rtdsResponse = s.response ? readMessage(s.response.path) : null;
   const fault = rtdsResponse ? faultFromResponse(rtdsResponse, vctx) : null;
-  const ks = opts.keystore;
-  const ds = ks.publicKey(h.recipientId, 'ds');
-  const ka = ks.publicKey(h.recipientId, 'ka');
-  if (!ds || !ka)
-    return { ...info, fault, status: 'mismatched', differences: [`no device keys for ${h.recipientId}`] };
-  const dev = new Device({
-    eui: h.recipientId,
-    deviceType,
-    credentials: {
-      ds: { publicKey: ds, privateKey: ks.privateKey(h.recipientId, 'ds') ?? null },
-      ka: { publicKey: ka, privateKey: ks.privateKey(h.recipientId, 'ka') ?? null },
-      trustAnchors: trustAnchorsFromKeystore(ks),
-    },
-    crypto: opts.crypto,
-    clock: new VirtualClock(Date.UTC(2015, 0, 1)),
-    cache: vctx.cache,
-    executor: createExecutor(deviceType),
-    peerPrivateKey: (peer) => ks.privateKey(peer, 'ka'),
-  });
+  const dev = provision(h.recipientId, deviceType);
+  if (typeof dev === 'string') return { ...info, fault, status: 'mismatched', differences: [dev] };
   if (fault) dev.injectFault(fault);
   let out: ReturnType<Device['handle']>;
   try {
@@ -441,6 +469,16 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     ...envelopeDiffs(ours, rtdsResponse),
     ...diffShapes(payloadShape(ours, vctx), payloadShape(rtdsResponse, vctx)),
   ];
+  if (rtdsAlerts.length > 0) {
+    // The alerts the command causes: at once, or when its future-dated parts come due. (Where RTDS
+    // shows no alert file for a scenario nothing is asserted: RTDS records only some of them.)
+    try {
+      const alerts = [...(out.alerts ?? []), ...new Scheduler(dev.clock as VirtualClock, [dev]).runPending()];
+      differences.push(...compareAlerts(alerts, rtdsAlerts, vctx));
+    } catch (e) {
+      differences.push(`device error raising alerts: ${(e as Error).message}`);
+    }
+  }
   return { ...info, fault, status: differences.length === 0 ? 'matched' : 'mismatched', differences };
 }
 

@@ -82,6 +82,9 @@ export function decodeReport(input: string, text: string, ctx: DecodeContext): R
         dateTime: null,
         messageCode: b.routing.messageCode,
         useCase: useCaseOf(b.routing.messageCode)?.useCase || null,
+        supplementaryRemotePartyId: null,
+        supplementaryRemotePartyCounter: null,
+        supplementaryOriginatorCounter: null,
       },
       gbt: {
         blockNumber: b.blockNumber,

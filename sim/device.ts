@@ -8,6 +8,7 @@
  * anti-replay floor (durably, through the state store) and reaches the device model.
  */
 
+import { decodeDer } from '../protocol/asn1/der.ts';
 import { concatBytes, equalBytes, fromHex, toHex } from '../protocol/bytes.ts';
 import {
   deriveKey,
@@ -29,19 +30,21 @@ import {
   type SigningMessage,
   signedBytes,
 } from '../protocol/envelope.ts';
-import { DecodeError } from '../protocol/errors.ts';
+import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 import {
   encodeGroupingHeaderAndPayload,
   encodeSignatureField,
   type GroupingHeader,
   groupingHeader,
 } from '../protocol/grouping-header.ts';
-import { decodePayload } from '../protocol/payload.ts';
+import { decodePayload, payloadEncoding } from '../protocol/payload.ts';
 import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
 import { type DeviceType, type UseCase, useCaseOf } from '../protocol/use-case-catalogue.ts';
+import { type AlertSpec, type RaisedAlert, raiseAlert } from './alerts.ts';
 import type { Clock } from './clock.ts';
 import { type DeviceCredentials, findTrustAnchor, roleOfRemoteParty } from './credentials.ts';
 import { type FaultRule, faultFor } from './faults.ts';
+import { planFutureDated, type ScheduledTask } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
 
 /** Stable reasons for refusing a command (DESIGN §4 `replay --json` `reason`). */
@@ -81,6 +84,8 @@ export interface DeviceState {
   model: Record<string, unknown>;
   /** Injected faults (sim/faults.ts), applied in order; absent = none. */
   faults?: FaultRule[];
+  /** Pending future-dated executions (sim/scheduler.ts), in due order; absent = none. */
+  schedule?: ScheduledTask[];
 }
 
 export interface ExecutionContext {
@@ -96,6 +101,8 @@ export interface ExecutionContext {
   encryptForRecipient(plaintext: Uint8Array): Uint8Array;
   /** The payload-level fault injected for this use case, if any: handlers answer accordingly. */
   fault: PayloadFault | undefined;
+  /** Raises an alert caused by this command (sim/alerts.ts); it travels with the command outcome. */
+  raiseAlert(spec: AlertSpec): RaisedAlert;
 }
 
 /** Faults a device model applies while building its response payload. */
@@ -122,10 +129,11 @@ export interface DeviceConfig {
   /** Shared between devices of a premises or fleet; one is made when absent. */
   cache?: SharedSecretCache;
   /**
-   * Private KA key of a peer, for devices whose own KA private key is unknown (replay of published
-   * test data): static-static ECDH gives the same Z from either side.
+   * Private KA keys of a peer (every key generation held), for devices whose own KA private key is
+   * unknown (replay of published test data): static-static ECDH gives the same Z from either side.
+   * The key whose public key is the trust anchor's is used.
    */
-  peerPrivateKey?: (eui: Eui64) => Uint8Array | undefined;
+  peerPrivateKeys?: (eui: Eui64) => Uint8Array[];
   store?: StateStore<DeviceState>;
   /** Initial state; the store's copy wins when it has one. */
   state?: DeviceState;
@@ -144,6 +152,8 @@ export type CommandOutcome =
       dropped?: boolean;
       /** Fault injection: the response leaves after this many milliseconds. */
       delayMs?: number;
+      /** Alerts the command caused while executing (sim/alerts.ts); absent = none. */
+      alerts?: RaisedAlert[];
     };
 
 type Step<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
@@ -165,7 +175,7 @@ export class Device {
   readonly cache: SharedSecretCache;
   state: DeviceState;
   private readonly executor: Executor;
-  private readonly peerPrivateKey: ((eui: Eui64) => Uint8Array | undefined) | undefined;
+  private readonly peerPrivateKeys: ((eui: Eui64) => Uint8Array[]) | undefined;
   private readonly store: StateStore<DeviceState> | undefined;
 
   constructor(cfg: DeviceConfig) {
@@ -176,7 +186,7 @@ export class Device {
     this.clock = cfg.clock;
     this.executor = cfg.executor;
     this.cache = cfg.cache ?? new SharedSecretCache(cfg.crypto);
-    this.peerPrivateKey = cfg.peerPrivateKey;
+    this.peerPrivateKeys = cfg.peerPrivateKeys;
     this.store = cfg.store;
     this.state = cfg.store?.load(cfg.eui) ?? cfg.state ?? newDeviceState(cfg.eui, cfg.deviceType);
   }
@@ -204,12 +214,12 @@ export class Device {
     if (!sig.ok) return fail(sig);
     const rp = checkReplayStep(this, m, a.value.role);
     if (!rp.ok) return fail(rp);
-    const pl = checkPayloadStep(m);
+    const pl = checkPayloadStep(m, a.value.useCase);
     if (!pl.ok) return fail(pl);
     // Accepted: from here on state changes. The floor is raised before execution so a crash in the
     // model can never let the same command run twice.
     this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
-    const { response, header } = executeAndProtect(this, m, a.value.useCase, a.value.role, sig.value);
+    const { response, header, alerts } = executeAndProtect(this, m, a.value.useCase, a.value.role, sig.value);
     this.persist();
     const code = m.apdu.header.messageCode;
     const delay = faultFor(this.state.faults, code, 'delay');
@@ -222,6 +232,7 @@ export class Device {
       responseHeader: header,
       ...(faultFor(this.state.faults, code, 'drop') ? { dropped: true } : {}),
       ...(delay ? { delayMs: delay.ms } : {}),
+      ...(alerts.length > 0 ? { alerts } : {}),
     };
   }
 
@@ -240,6 +251,17 @@ export class Device {
     this.persist();
   }
 
+  private readonly publicKeys = new Map<string, Uint8Array>();
+  private publicKeyOf(priv: Uint8Array): Uint8Array {
+    const k = toHex(priv);
+    let p = this.publicKeys.get(k);
+    if (!p) {
+      p = this.crypto.publicKeyOf(priv);
+      this.publicKeys.set(k, p);
+    }
+    return p;
+  }
+
   /** Z between my KA key and a peer's KA public key (from whichever private key is known). */
   sharedSecretWith(peer: Eui64, peerPublicKey: Uint8Array): Uint8Array | undefined {
     const own = this.credentials.ka.privateKey;
@@ -250,8 +272,15 @@ export class Device {
         own,
         peerPublicKey,
       );
-    const peerPriv = this.peerPrivateKey?.(peer);
-    if (peerPriv) return this.cache.get(`${peer}/ka`, peerPriv, this.credentials.ka.publicKey);
+    for (const priv of this.peerPrivateKeys?.(peer) ?? []) {
+      if (equalBytes(this.publicKeyOf(priv), peerPublicKey)) {
+        return this.cache.get(
+          `${peer}/ka/${toHex(peerPublicKey.subarray(1, 9))}`,
+          priv,
+          this.credentials.ka.publicKey,
+        );
+      }
+    }
     return undefined;
   }
 
@@ -336,19 +365,27 @@ export function verifyMacStep(dev: Device, m: MacMessage | SigningMessage, uc: U
       return reject(RejectReason.MAC_MISSING, `${uc.useCase} must carry a MAC`);
     return { ok: true, value: false };
   }
-  const acb = findTrustAnchor(dev.credentials, 4, 'ka');
-  if (!acb) return reject(RejectReason.NO_TRUST_ANCHOR, 'no Access Control Broker KA trust anchor');
-  const z = dev.sharedSecretWith(acb.subjectUniqueId, acb.publicKey);
-  if (!z) return reject(RejectReason.NO_TRUST_ANCHOR, 'no KA private key on either side of the ACB pair');
-  const h = m.apdu.header;
-  const key = deriveKey(
-    dev.crypto,
-    z,
-    kdfOtherInfo(h.originatorId, KdfPurpose.COMMAND, h.originatorCounter, h.recipientId),
+  // A device holds one ACB KA cell; a replaying device may hold one per key generation.
+  const acbs = dev.credentials.trustAnchors.filter(
+    (t) => t.role === 4 && t.usage === 'ka' && t.cell === 'management',
   );
-  const mac = gbcsMac(dev.crypto, key, gcmIv(h.originatorId), macAad(m));
-  if (!equalBytes(mac, m.macHeader.mac)) return reject(RejectReason.MAC_INVALID, 'MAC does not verify');
-  return { ok: true, value: true };
+  if (acbs.length === 0)
+    return reject(RejectReason.NO_TRUST_ANCHOR, 'no Access Control Broker KA trust anchor');
+  const h = m.apdu.header;
+  const oi = kdfOtherInfo(h.originatorId, KdfPurpose.COMMAND, h.originatorCounter, h.recipientId);
+  const aad = macAad(m);
+  const iv = gcmIv(h.originatorId);
+  let computable = false;
+  for (const acb of acbs) {
+    const z = dev.sharedSecretWith(acb.subjectUniqueId, acb.publicKey);
+    if (!z) continue;
+    computable = true;
+    if (equalBytes(gbcsMac(dev.crypto, deriveKey(dev.crypto, z, oi), iv, aad), m.macHeader.mac))
+      return { ok: true, value: true };
+  }
+  if (!computable)
+    return reject(RejectReason.NO_TRUST_ANCHOR, 'no KA private key on either side of the ACB pair');
+  return reject(RejectReason.MAC_INVALID, 'MAC does not verify');
 }
 
 export function verifySignatureStep(
@@ -366,12 +403,15 @@ export function verifySignatureStep(
     return { ok: true, value: false };
   }
   // The cell of the originator's role whose subject is the originator (a device holds one cell per
-  // role; a replaying device provisioned from a keystore may hold several, e.g. two suppliers).
-  const anchor = dev.credentials.trustAnchors.find(
+  // role; a replaying device provisioned from a keystore may hold several: two suppliers, or two
+  // key generations of one party).
+  const anchors = dev.credentials.trustAnchors.filter(
     (t) => t.role === role && t.usage === 'ds' && t.subjectUniqueId === m.apdu.header.originatorId,
   );
-  if (!anchor) return reject(RejectReason.NO_TRUST_ANCHOR, `no DS trust anchor for role ${role}`);
-  if (!dev.crypto.verify(anchor.publicKey, signedBytes(m), s.value)) {
+  if (anchors.length === 0)
+    return reject(RejectReason.NO_TRUST_ANCHOR, `no DS trust anchor for role ${role}`);
+  const signed = signedBytes(m);
+  if (!anchors.some((a) => dev.crypto.verify(a.publicKey, signed, s.value))) {
     return reject(RejectReason.SIGNATURE_INVALID, 'signature does not verify');
   }
   return { ok: true, value: true };
@@ -381,9 +421,22 @@ export function verifySignatureStep(
  * The payload must decode in its encoding (DLMS, GBZ) before the command is accepted: a malformed
  * payload from a genuine Remote Party is refused like a malformed envelope, changing nothing.
  */
-export function checkPayloadStep(m: MacMessage | SigningMessage): Step<null> {
+export function checkPayloadStep(m: MacMessage | SigningMessage, uc: UseCase): Step<null> {
+  const payload = m.apdu.payload;
+  const encoding = payloadEncoding(payload);
+  // The payload must be in the use case's encoding (DLMS for ESME/CHF use cases, GBZ for GSME/GPF,
+  // DER for the security and join use cases) and must decode in it.
+  if (encoding === 'unknown' || (uc.encoding !== null && encoding !== uc.encoding)) {
+    const error = {
+      code: ErrorCode.UNKNOWN_TAG,
+      offset: m.apdu.payloadOffset,
+      message: `payload encoding ${encoding}: ${uc.useCase || 'this use case'} expects ${uc.encoding ?? 'DLMS, GBZ or ASN.1'}`,
+    };
+    return { ok: false, rejection: { reason: RejectReason.DECODE, detail: error.message, error } };
+  }
   try {
-    decodePayload(m.apdu.payload, m.apdu.payloadOffset, { craFlag: m.apdu.header.craFlag });
+    if (encoding === 'asn1') decodeDer(payload, m.apdu.payloadOffset);
+    else decodePayload(payload, m.apdu.payloadOffset, { craFlag: m.apdu.header.craFlag });
     return { ok: true, value: null };
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
@@ -415,23 +468,34 @@ export function responseHeaderFor(dev: Device, h: GroupingHeader, uc: UseCase): 
   });
 }
 
-function executeAndProtect(
+/** What a device model needs to execute a command (a live one, or a due future-dated one). */
+export interface CommandToExecute {
+  header: GroupingHeader;
+  payload: Uint8Array;
+  useCase: UseCase;
+  signed: boolean;
+  originatorRole: number;
+}
+
+/**
+ * The execution context of a command on `dev`; alerts the model raises through it are appended
+ * to `alerts`.
+ */
+export function executionContext(
   dev: Device,
-  m: MacMessage | SigningMessage,
-  uc: UseCase,
-  role: number,
-  signed: boolean,
-): { response: Uint8Array; header: GroupingHeader } {
-  const h = m.apdu.header;
-  const rh = responseHeaderFor(dev, h, uc);
+  c: CommandToExecute,
+  alerts: RaisedAlert[] = [],
+): ExecutionContext {
+  const h = c.header;
+  const rh = responseHeaderFor(dev, h, c.useCase);
   const encRecipient = rh.supplementaryRemotePartyId ?? rh.recipientId;
-  const ctx: ExecutionContext = {
+  return {
     device: dev,
     header: h,
-    payload: m.apdu.payload,
-    useCase: uc,
-    signed,
-    originatorRole: role,
+    payload: c.payload,
+    useCase: c.useCase,
+    signed: c.signed,
+    originatorRole: c.originatorRole,
     now: dev.clock.now(),
     encryptForRecipient(plaintext) {
       const pub = dev.remotePartyKaKey(encRecipient);
@@ -454,14 +518,38 @@ function executeAndProtect(
       'asn1-status',
       'sentinel',
     ),
+    raiseAlert(spec) {
+      const a = raiseAlert(dev, spec);
+      alerts.push(a);
+      return a;
+    },
   };
+}
+
+function executeAndProtect(
+  dev: Device,
+  m: MacMessage | SigningMessage,
+  uc: UseCase,
+  role: number,
+  signed: boolean,
+): { response: Uint8Array; header: GroupingHeader; alerts: RaisedAlert[] } {
+  const h = m.apdu.header;
+  const rh = responseHeaderFor(dev, h, uc);
+  const alerts: RaisedAlert[] = [];
+  const ctx = executionContext(
+    dev,
+    { header: h, payload: m.apdu.payload, useCase: uc, signed, originatorRole: role },
+    alerts,
+  );
   const faults = dev.state.faults;
   const override = faultFor(faults, h.messageCode, 'response-payload');
   const payload = override ? fromHex(override.payload) : dev.executor_(ctx).payload;
+  // Future-dated parts of an accepted command wait in the schedule for the clock (sim/scheduler.ts).
+  if (!override) planFutureDated(ctx, payload);
   const signResponse = uc.responseSigned === 'yes' || (uc.responseSigned === 'if-command-signed' && signed);
   const response = protect(dev, rh, payload, signResponse);
   if (faultFor(faults, h.messageCode, 'corrupt-mac')) response[response.length - 1]! ^= 0x01;
-  return { response, header: rh };
+  return { response, header: rh, alerts };
 }
 
 /**

@@ -1,15 +1,26 @@
 /**
  * CLI inputs (DESIGN §4): a file with one hex message (whitespace ignored), a directory (every
- * `*.HEX`/`*.hex` below it, sorted by path), or `-` (one hex message per stdin line).
+ * `*.HEX`/`*.hex` below it, sorted by path), or `-` (one hex message per stdin line; blank lines
+ * are skipped). A file that cannot be read, or is larger than any GBCS message can be, becomes an
+ * input with an `error` (reported as one JSON error line), so one bad file never stops a run.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { GbcsError } from '../protocol/errors.ts';
+import { ErrorCode, GbcsError } from '../protocol/errors.ts';
+import { GBT_MAX_BLOCK_DATA, GBT_MAX_BLOCKS } from '../protocol/gbt.ts';
+
+/**
+ * Largest input file read: the hex of the largest reassembled GBT message (255 blocks of 1200
+ * bytes), doubled for whitespace and line breaks.
+ */
+export const MAX_INPUT_BYTES = GBT_MAX_BLOCKS * GBT_MAX_BLOCK_DATA * 2 * 2;
 
 export interface InputItem {
   /** `<path>` or `stdin:<line>` (1-based). */
   input: string;
   text: string;
+  /** Set when the input could not be read: `text` is then empty. */
+  error?: { code: string; offset: number; message: string };
 }
 
 function walk(dir: string, out: string[]): void {
@@ -20,9 +31,29 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+function readItem(path: string): InputItem {
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_INPUT_BYTES) {
+      return {
+        input: path,
+        text: '',
+        error: {
+          code: ErrorCode.TOO_LARGE,
+          offset: 0,
+          message: `${size} bytes: larger than any GBCS message (${MAX_INPUT_BYTES})`,
+        },
+      };
+    }
+    return { input: path, text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    return { input: path, text: '', error: { code: 'UNREADABLE', offset: 0, message: (e as Error).message } };
+  }
+}
+
 /**
  * Expands inputs in order. `readStdin` is injected so the function stays testable.
- * @throws GbcsError NO_INPUT for a path that does not exist.
+ * @throws GbcsError NO_INPUT for a path that does not exist, or when nothing at all was found.
  */
 export function expandInputs(args: readonly string[], readStdin: () => string): InputItem[] {
   const items: InputItem[] = [];
@@ -43,11 +74,13 @@ export function expandInputs(args: readonly string[], readStdin: () => string): 
     if (st.isDirectory()) {
       const files: string[] = [];
       walk(a, files);
+      if (files.length === 0) throw new GbcsError('NO_INPUT', `no *.hex files in ${a}`);
       files.sort();
-      for (const f of files) items.push({ input: f, text: readFileSync(f, 'latin1') });
+      for (const f of files) items.push(readItem(f));
     } else {
-      items.push({ input: a, text: readFileSync(a, 'latin1') });
+      items.push(readItem(a));
     }
   }
+  if (items.length === 0) throw new GbcsError('NO_INPUT', 'no input messages');
   return items;
 }

@@ -179,6 +179,11 @@ export class Keystore {
     return cached;
   }
 
+  /** Every key pair of the slot, best first (KeyResolver.keyPairs: verifiers try each generation). */
+  keyPairs(eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): readonly KeystoreMatch[] {
+    return this.findAll(eui, usage, cell);
+  }
+
   /** Every public key of the slot, best first (for signature checks across key generations). */
   publicKeys(eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): Uint8Array[] {
     const out: Uint8Array[] = [];

@@ -4,18 +4,18 @@
  * case one device per recipient EUI lives across inputs (and its anti-replay floors with it).
  *
  * Provisioning from a keystore: the device's own certificates give its DS/KA public keys; every
- * organisation entry with a Remote Party Role becomes a trust-anchor cell (a keystore may hold two
- * parties of one role, e.g. two suppliers; the device then trusts both — a real device holds one
- * cell per role). Device private keys are rarely published: without the KA key the device derives
- * Z from the peer's private key (static-static ECDH gives the same Z from either side); without the
- * DS key it cannot sign genuinely, and its signed responses are reported `no-key`.
+ * organisation credential with a Remote Party Role becomes a trust-anchor cell (a keystore may hold
+ * two parties of one role, e.g. two suppliers, or two key generations of one party, e.g. DCC
+ * Boxed's Z1 and Z1b sets; the device then trusts each — a real device holds one cell per role).
+ * Device private keys are rarely published: without the KA key the device derives Z from the
+ * peer's private key (static-static ECDH gives the same Z from either side); without the DS key it
+ * cannot sign genuinely, and its signed responses are reported `no-key`.
  */
-
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { DecodeError } from '../protocol/errors.ts';
-import type { Eui64 } from '../protocol/types.ts';
+import { CraFlag, type Eui64 } from '../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { type MacVerdict, type SignatureVerdict, verifyMac, verifySignature } from '../protocol/verify.ts';
 import type { Clock } from './clock.ts';
@@ -34,34 +34,40 @@ export interface ReplayOptions {
   deviceTypes?: ReadonlyMap<Eui64, DeviceType>;
 }
 
+/** One `replay --json` line; every key is always present (null when it does not apply). */
 export interface ReplayResult {
   input: string;
   recipientId: Eui64 | null;
   messageCode: number | null;
   accepted: boolean;
   reason: string | null;
-  detail?: string;
-  error?: { code: string; offset: number; message: string };
+  detail: string | null;
+  error: { code: string; offset: number; message: string } | null;
   response: string | null;
   responseCheck: { mac: MacVerdict; signature: SignatureVerdict } | null;
 }
 
+/** Trust-anchor cells for every GBCS organisation credential (roles < 0x80) of a keystore. */
 export function trustAnchorsFromKeystore(ks: Keystore): TrustAnchorCell[] {
   const cells: TrustAnchorCell[] = [];
+  const seen = new Set<string>();
   for (const e of ks.entries) {
     if (e.kind !== 'organisation') continue;
-    if (cells.some((c) => c.subjectUniqueId === e.eui && c.usage === e.usage && c.cell === e.cell)) continue;
-    // The best credential of the slot decides the role: an organisation's DUIS XML-signing
-    // certificates (roles >= 0x80) share its EUI but are not GBCS Remote Party credentials.
-    const best = ks.find(e.eui, e.usage, e.cell);
-    if (!best?.publicKey || best.role === null || best.role >= 0x80) continue;
-    cells.push({
-      role: best.role,
-      usage: e.usage,
-      cell: e.cell,
-      subjectUniqueId: e.eui,
-      publicKey: best.publicKey,
-    });
+    // Each key generation of the slot; an organisation's DUIS XML-signing certificates (roles
+    // >= 0x80) share its EUI but are not GBCS Remote Party credentials.
+    for (const m of ks.keyPairs(e.eui, e.usage, e.cell)) {
+      if (!m.publicKey || m.role === null || m.role >= 0x80) continue;
+      const k = `${e.eui}/${e.usage}/${e.cell}/${toHex(m.publicKey)}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      cells.push({
+        role: m.role,
+        usage: e.usage,
+        cell: e.cell,
+        subjectUniqueId: e.eui,
+        publicKey: m.publicKey,
+      });
+    }
   }
   return cells;
 }
@@ -90,79 +96,97 @@ export class Replayer {
       eui,
       deviceType,
       credentials: {
-        ds: { publicKey: ds, privateKey: ks.privateKey(eui, 'ds') ?? null, certificate: ks.find(eui, 'ds')?.certificate ?? null },
-        ka: { publicKey: ka, privateKey: ks.privateKey(eui, 'ka') ?? null, certificate: ks.find(eui, 'ka')?.certificate ?? null },
+        ds: {
+          publicKey: ds,
+          privateKey: ks.privateKey(eui, 'ds') ?? null,
+          certificate: ks.find(eui, 'ds')?.certificate ?? null,
+        },
+        ka: {
+          publicKey: ka,
+          privateKey: ks.privateKey(eui, 'ka') ?? null,
+          certificate: ks.find(eui, 'ka')?.certificate ?? null,
+        },
         trustAnchors: this.anchors,
       },
       crypto: this.opts.crypto,
       clock: this.opts.clock,
       cache: this.cache,
       executor: createExecutor(deviceType),
-      peerPrivateKey: (peer) => ks.privateKey(peer, 'ka'),
+      peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
     });
     if (this.opts.keepState) this.devices.set(eui, dev);
     return dev;
   }
 
+  /** The line for an input that could not be read (missing, too large, …). */
+  unreadable(input: string, error: { code: string; offset: number; message: string }): ReplayResult {
+    return {
+      input,
+      recipientId: null,
+      messageCode: null,
+      accepted: false,
+      reason: RejectReason.DECODE,
+      detail: error.message,
+      error,
+      response: null,
+      responseCheck: null,
+    };
+  }
+
   replay(input: string, text: string): ReplayResult {
-    const base = { input, response: null, responseCheck: null };
+    const r: ReplayResult = {
+      input,
+      recipientId: null,
+      messageCode: null,
+      accepted: false,
+      reason: null,
+      detail: null,
+      error: null,
+      response: null,
+      responseCheck: null,
+    };
     let bytes: Uint8Array;
     try {
       bytes = fromHex(text);
       const m = decodeGbcsMessage(bytes);
       if (m.form === 'gbt') {
-        return {
-          ...base,
-          recipientId: m.block.routing.recipientId,
-          messageCode: m.block.routing.messageCode,
-          accepted: false,
-          reason: RejectReason.GBT_BLOCK,
-        };
+        r.recipientId = m.block.routing.recipientId;
+        r.messageCode = m.block.routing.messageCode;
+        r.reason = RejectReason.GBT_BLOCK;
+        r.detail = 'a GBT block reaches a device only through reassembly';
+        return r;
       }
       const h = m.apdu.header;
+      r.recipientId = h.recipientId;
+      r.messageCode = h.messageCode;
+      if (h.craFlag !== CraFlag.COMMAND) {
+        r.reason = RejectReason.NOT_A_COMMAND;
+        r.detail = `CRA flag ${h.craFlag} is not a command`;
+        return r;
+      }
       const dev = this.deviceFor(h.recipientId, h.messageCode);
       if (typeof dev === 'string') {
-        return {
-          ...base,
-          recipientId: h.recipientId,
-          messageCode: h.messageCode,
-          accepted: false,
-          reason: 'NO_DEVICE_KEYS',
-          detail: dev,
-        };
+        r.reason = 'NO_DEVICE_KEYS';
+        r.detail = dev;
+        return r;
       }
       const out = dev.handle(bytes);
       if (!out.accepted) {
-        return {
-          ...base,
-          recipientId: h.recipientId,
-          messageCode: h.messageCode,
-          accepted: false,
-          reason: out.rejection.reason,
-          detail: out.rejection.detail,
-        };
+        r.reason = out.rejection.reason;
+        r.detail = out.rejection.detail;
+        r.error = out.rejection.error ?? null;
+        return r;
       }
-      return {
-        input,
-        recipientId: h.recipientId,
-        messageCode: h.messageCode,
-        accepted: true,
-        reason: null,
-        response: toHex(out.response),
-        responseCheck: this.checkResponse(out.response, dev),
-      };
+      r.accepted = true;
+      r.response = toHex(out.response);
+      r.responseCheck = this.checkResponse(out.response, dev);
+      return r;
     } catch (e) {
-      if (e instanceof DecodeError) {
-        return {
-          ...base,
-          recipientId: null,
-          messageCode: null,
-          accepted: false,
-          reason: RejectReason.DECODE,
-          error: e.toJSON(),
-        };
-      }
-      throw e;
+      if (!(e instanceof DecodeError)) throw e;
+      r.reason = RejectReason.DECODE;
+      r.detail = e.message;
+      r.error = e.toJSON();
+      return r;
     }
   }
 

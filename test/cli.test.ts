@@ -3,11 +3,11 @@
  * exit codes (0 ok, 1 verification/run failure, 2 usage), bad input as one JSON error line each.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
+import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR, sharedPath } from './helpers/shared.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/gbcs-sim');
 
@@ -52,7 +52,7 @@ describe('gbcs-sim CLI', () => {
 
   it('bad input: one JSON error line per input with a stable code and byte offset, exit 1, no stack trace', () => {
     const cases: Array<[string, string, string, number]> = [
-      ['not-hex', 'DD00ZZ', 'NOT_HEX', 4],
+      ['not-hex', 'DD00ZZ', 'NOT_HEX', 2],
       ['empty', '   \n', 'EMPTY', 0],
       ['odd', 'DD0', 'BAD_LENGTH', 1],
       ['unknown-tag', 'AB0000', 'UNKNOWN_TAG', 0],
@@ -82,6 +82,30 @@ describe('gbcs-sim CLI', () => {
         error: { code: cases[i]![2], offset: cases[i]![3] },
       });
     });
+  });
+
+  it('one unreadable or oversized file is one error line, not a crash; an empty directory is a usage error', () => {
+    const big = join(dir, 'big.hex');
+    writeFileSync(big, 'A'.repeat(2 * 1024 * 1024));
+    const dangling = join(dir, 'links');
+    mkdirSync(dangling);
+    symlinkSync(join(dir, 'nowhere.hex'), join(dangling, 'dangling.hex'));
+    writeFileSync(join(dangling, 'ok.hex'), 'DF0902');
+    const r = cli(['decode', '--json', big, dangling]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.lines.map((l) => JSON.parse(l).error?.code)).toEqual(['TOO_LARGE', 'UNREADABLE', 'TRUNCATED']);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const e = cli(['decode', empty]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/no \*\.hex files/);
+  });
+
+  it('a reader that closes the pipe early (| head) ends the run quietly', () => {
+    const r = spawnSync('bash', ['-c', `${BIN} run | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^gbcs-sim run/);
+    expect(r.stderr).toBe('');
   });
 
   it('stdin: one message per line, inputs named stdin:<line>', () => {
@@ -121,7 +145,26 @@ describeShared('gbcs-sim CLI over RTDS', () => {
 
   it('replay --json accepts every command to a device whose keys the keystore holds', () => {
     const r = cli(['replay', '--json', '--keystore', RTDS_KEYSTORE_DIR, RTDS_DIR]);
-    expect(r.code).toBe(0);
+    // Exit 1: the tree also holds unsigned pre-commands and HAN-only PCS commands, which a device refuses.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /keystore warning: .*90b3d51f30000007-ka\.pem: certificate is for EUI 90b3d51f30030000/,
+    );
+    for (const o of r.lines.map((l) => JSON.parse(l))) {
+      expect(Object.keys(o).sort()).toEqual(
+        [
+          'accepted',
+          'detail',
+          'error',
+          'input',
+          'messageCode',
+          'reason',
+          'recipientId',
+          'response',
+          'responseCheck',
+        ].sort(),
+      );
+    }
     const cmds = r.lines.map((l) => JSON.parse(l)).filter((o) => /_COMMAND_GBCS\.HEX$/.test(o.input));
     expect(cmds).toHaveLength(335);
     expect(cmds.filter((o) => !o.accepted).map((o) => o.reason)).toEqual([
@@ -131,6 +174,28 @@ describeShared('gbcs-sim CLI over RTDS', () => {
     for (const o of cmds.filter((c) => c.accepted)) {
       expect(o).toMatchObject({ reason: null });
       expect(o.response).toMatch(/^(dd00|df09)/);
+    }
+  });
+
+  it('replay of accepted commands only exits 0; key generations in any keystore order give the same verdicts', () => {
+    const one = join(RTDS_DIR, '7.1_ECS42', 'ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX');
+    expect(cli(['replay', '--json', '--keystore', RTDS_KEYSTORE_DIR, one]).code).toBe(0);
+    const boxed = sharedPath('samples', 'smartdcc-dccboxed-keystore', 'keystore.json');
+    // DCC Boxed holds Z1 and Z1b keys of the ACB and suppliers; RTDS uses Z1.
+    for (const order of [
+      [boxed, RTDS_KEYSTORE_DIR],
+      [RTDS_KEYSTORE_DIR, boxed],
+    ]) {
+      const r = cli([
+        'replay',
+        '--json',
+        ...order.flatMap((k) => ['--keystore', k]),
+        join(RTDS_DIR, '7.1_ECS42'),
+      ]);
+      const cmds = r.lines.map((l) => JSON.parse(l)).filter((o) => /_COMMAND_GBCS/.test(o.input));
+      expect(cmds.map((o) => o.accepted)).toEqual([true]);
+      const d = cli(['decode', '--json', ...order.flatMap((k) => ['--keystore', k]), one]);
+      expect(JSON.parse(d.lines[0]!)).toMatchObject({ mac: 'valid', signature: 'valid' });
     }
   });
 });

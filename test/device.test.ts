@@ -109,6 +109,9 @@ describe('device pipeline', () => {
         }),
       ),
     ).toBe('NOT_AUTHORISED');
+    // Genuinely signed and MAC'd, but the payload is not in the use case's encoding (DLMS for ECS45).
+    expect(r(build({ payload: Uint8Array.of(0x30, 0x00) }))).toBe('DECODE');
+    expect(r(build({ payload: Uint8Array.of(0xff, 0xff, 0xff, 0xff) }))).toBe('DECODE');
     const ok = build();
     expect(r(ok)).toBe('ACCEPTED');
     expect(r(ok)).toBe('REPLAY');
@@ -209,7 +212,7 @@ describeShared('GBCS §18.4 cryptographic test vector (../shared/vectors/henrygi
       crypto,
       clock: new VirtualClock(),
       executor: createExecutor('ESME'),
-      peerPrivateKey: (eui) => (eui === acb ? acbPriv : undefined),
+      peerPrivateKeys: (eui) => (eui === acb ? [acbPriv] : []),
     });
     // The device derives Z from the ACB side: the vector's intermediate value.
     expect(Buffer.from(dev.sharedSecretWith(acb, crypto.publicKeyOf(acbPriv))!).toString('hex')).toBe(

@@ -4,7 +4,16 @@ import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/inde
 import { createDecodeContext, decodeReport } from '../../sim/decode-report.ts';
 import { expandInputs } from '../../sim/inputs.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
-import { acbOf, collect, cryptoOption, EXIT_FAILURE, EXIT_OK, out, readStdin } from '../common.ts';
+import {
+  acbOf,
+  collect,
+  cryptoOption,
+  EXIT_FAILURE,
+  EXIT_OK,
+  out,
+  readStdin,
+  warnKeystore,
+} from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -25,11 +34,15 @@ export function register(program: Command): void {
         o: { keystore?: string[]; acb?: string; json?: boolean; crypto: CryptoBackendName },
       ) => {
         const ks = o.keystore ? loadKeystores(o.keystore) : null;
+        if (ks) warnKeystore(ks);
         const ctx = createDecodeContext(createCrypto(o.crypto), ks, acbOf(ks, o.acb));
         let failed = false;
         for (const item of expandInputs(inputs, readStdin)) {
-          const r = decodeReport(item.input, item.text, ctx);
-          if (!r.ok || r.mac === 'invalid' || r.signature === 'invalid') failed = true;
+          const r = item.error
+            ? { input: item.input, ok: false, error: item.error }
+            : decodeReport(item.input, item.text, ctx);
+          const payloadError = r.ok && (r.payload as { error?: unknown } | undefined)?.error !== undefined;
+          if (!r.ok || r.mac === 'invalid' || r.signature === 'invalid' || payloadError) failed = true;
           if (o.json) out(JSON.stringify(r));
           else if (!r.ok) {
             const e = r.error as { code: string; offset: number; message: string };

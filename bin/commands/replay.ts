@@ -15,6 +15,7 @@ import {
   out,
   readStdin,
   UsageError,
+  warnKeystore,
 } from '../common.ts';
 
 export function register(program: Command): void {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
         },
       ) => {
         const ks = loadKeystores(o.keystore);
+        warnKeystore(ks);
         const types = new Map<string, DeviceType>();
         for (const spec of o.deviceType ?? []) {
           const m = /^([0-9a-fA-F]{16})=(ESME|GSME|CHF|GPF|PPMID|HCALCS)$/.exec(spec);
@@ -62,8 +64,11 @@ export function register(program: Command): void {
         });
         let failed = false;
         for (const item of expandInputs(inputs, readStdin)) {
-          const r = replayer.replay(item.input, item.text);
-          if (r.reason === 'DECODE') failed = true;
+          const r = item.error
+            ? replayer.unreadable(item.input, item.error)
+            : replayer.replay(item.input, item.text);
+          // A verification failure: any input refused, except messages that are not commands.
+          if (!r.accepted && r.reason !== 'NOT_A_COMMAND') failed = true;
           if (o.json) out(JSON.stringify(r));
           else
             out(

@@ -19,7 +19,7 @@ import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
 import { publicKeyOfPrivate, toPem } from '../certificate-info.ts';
 import { Keystore, type KeystoreEntry, serializeKeystore } from '../keystore.ts';
 import { subjectPublicKeyInfo } from './certificate.ts';
-import { caCertificatesOf, type PkiCredential, type TestPki } from './generator.ts';
+import type { PkiCredential, TestPki } from './generator.ts';
 
 export type KeystoreFormat = 'dcc-tools' | 'dcc-boxed' | 'gbcs-sim';
 export const KEYSTORE_FORMATS: readonly KeystoreFormat[] = ['dcc-tools', 'dcc-boxed', 'gbcs-sim'];
@@ -171,7 +171,8 @@ export const CA_FILES = {
 /**
  * Writes a whole test PKI into `dir`: the end-entity credentials in the DCC tools' layout at the top,
  * the CA certificates and keys in `ca/` (`root-oca.pem|key`, `issuing-oca…`, `root-dca…`,
- * `issuing-dca…`, `ca-bundle.pem` with all four), the contingency material in `ca/`
+ * `issuing-dca…`; `roots.pem` and `issuing.pem`, bundles for `openssl verify -CAfile … -untrusted …`),
+ * the contingency material in `ca/`
  * (`contingency.key`, `contingency-symmetric.hex`), and `keystore.json` (DCC Boxed).
  * @returns the files written
  */
@@ -186,18 +187,23 @@ export function writePkiDirectory(pki: TestPki, dir: string): string[] {
     writeFileSync(join(ca, `${stem}.key`), privateKeyPem(a.privateKey));
     written.push(join(ca, `${stem}.pem`), join(ca, `${stem}.key`));
   }
+  // Bundles for `openssl verify -CAfile ca/roots.pem -untrusted ca/issuing.pem <certificates>`.
+  writeFileSync(join(ca, 'roots.pem'), toPem(pki.rootOca.certificate) + toPem(pki.rootDca.certificate));
   writeFileSync(
-    join(ca, 'ca-bundle.pem'),
-    caCertificatesOf(pki)
-      .map((c) => toPem(c))
-      .join(''),
+    join(ca, 'issuing.pem'),
+    toPem(pki.issuingOca.certificate) + toPem(pki.issuingDca.certificate),
   );
   writeFileSync(join(ca, 'contingency.key'), privateKeyPem(pki.contingency.privateKey));
   writeFileSync(
     join(ca, 'contingency-symmetric.hex'),
     `${Buffer.from(pki.contingency.symmetricKey).toString('hex')}\n`,
   );
-  written.push(join(ca, 'ca-bundle.pem'), join(ca, 'contingency.key'), join(ca, 'contingency-symmetric.hex'));
+  written.push(
+    join(ca, 'roots.pem'),
+    join(ca, 'issuing.pem'),
+    join(ca, 'contingency.key'),
+    join(ca, 'contingency-symmetric.hex'),
+  );
   writeKeystore(ks, 'dcc-boxed', join(dir, 'keystore.json'));
   written.push(join(dir, 'keystore.json'));
   return written;

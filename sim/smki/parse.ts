@@ -227,8 +227,13 @@ const SHORT: Record<string, string> = {
 export function formatName(attrs: readonly ParsedAttribute[]): string {
   return attrs
     .map((a) => {
+      // Strings as text; an Entity Identifier BIT STRING as its 16 hex digits; anything else as #hex.
       const v =
-        a.tag === 0x0c || a.tag === 0x13 || a.tag === 0x16 ? td.decode(a.value) : `#${toHex(a.value)}`;
+        a.tag === 0x0c || a.tag === 0x13 || a.tag === 0x16
+          ? td.decode(a.value)
+          : a.tag === 0x03 && a.value[0] === 0
+            ? toHex(a.value.subarray(1))
+            : `#${toHex(a.value)}`;
       return `${SHORT[a.oid] ?? a.oid}=${v}`;
     })
     .join(', ');

@@ -132,8 +132,8 @@ export const TEST_POLICIES: PolicySet = {
 };
 
 export interface ValidationOptions {
-  /** Known CA certificates (DER): issuers are looked up by name and key identifier. */
-  issuers?: readonly Uint8Array[];
+  /** Known CA certificates (DER, or an index of them): issuers are looked up by name and key identifier. */
+  issuers?: readonly Uint8Array[] | IssuerIndex;
   /** Check validity periods at this instant (ms since epoch); none when absent. */
   at?: number;
   policies?: PolicySet;
@@ -643,7 +643,7 @@ function signatureValid(crypto: GbcsCrypto, c: ParsedCertificate, issuerPoint: U
   return raw !== null && crypto.verify(issuerPoint, c.tbs, raw);
 }
 
-/** A set of known CA certificates, indexed for issuer look-up. */
+/** A set of known (CA) certificates, indexed for issuer look-up. */
 export class IssuerIndex {
   readonly #entries: IssuerEntry[] = [];
 
@@ -651,13 +651,15 @@ export class IssuerIndex {
     for (const der of certificates) this.add(der);
   }
 
-  /** Adds a certificate (ignored unless it parses and presents itself as a CA). */
+  /**
+   * Adds a certificate (ignored unless it parses). Non-CA certificates are kept too, so that a
+   * certificate naming one of them as its issuer is reported ISSUER_NOT_CA rather than unknown.
+   */
   add(der: Uint8Array): void {
     try {
       const parsed = parseCertificate(der);
       const x = extract(parsed, () => {});
-      if (kindOf(parsed, x) === 'ca' && !this.#entries.some((e) => equalBytes(e.parsed.der, der)))
-        this.#entries.push({ parsed, x });
+      if (!this.#entries.some((e) => equalBytes(e.parsed.der, der))) this.#entries.push({ parsed, x });
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
     }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 export const SHARED_DIR =
   process.env.GBCS_SIM_SHARED ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
@@ -16,9 +16,14 @@ if (!sharedAvailable) {
   );
 }
 
-export const describeShared: typeof describe.skip = sharedAvailable
-  ? describe
-  : (describe.skip as typeof describe.skip);
+/**
+ * `describe` for suites that read ../shared. When it is absent the suite body is NOT run (it
+ * would read the missing files while collecting); one skipped test says why instead.
+ */
+export function describeShared(name: string, fn: () => void): void {
+  if (sharedAvailable) describe(name, fn);
+  else describe(name, () => it.skip(`needs the reference data in ${SHARED_DIR} (set GBCS_SIM_SHARED)`, () => {}));
+}
 
 export function sharedPath(...p: string[]): string {
   return join(SHARED_DIR, ...p);
