@@ -208,18 +208,21 @@ export function handleRepositoryRequest(
   return { status: 404, type: 'text/plain', body: 'not found\n' };
 }
 
+/**
+ * The request body, or null when it is larger than MAX_BODY_BYTES: the rest is read and dropped so
+ * that the 413 reaches the client (a body 16 times larger ends the connection).
+ */
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let n = 0;
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > MAX_BODY_BYTES) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(c);
+      if (n <= MAX_BODY_BYTES) chunks.push(c);
+      else if (n > 16 * MAX_BODY_BYTES) req.destroy();
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(n > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('close', () => resolve(null));
     req.on('error', reject);
   });
 }

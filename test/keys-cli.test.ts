@@ -1,0 +1,253 @@
+/**
+ * `gbcs-sim keys …` and `gbcs-sim smki …` as a user runs them: `keys init` output passes
+ * `keys validate` (chains to the generated roots) and an independent check with OpenSSL (the README
+ * command, when `openssl` is on PATH); `keys issue` through the RA with the timeline; export/import;
+ * `smki timeline --json`; usage errors exit 2.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = resolve(import.meta.dirname, '../bin/gbcs-sim');
+const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-keys-cli-'));
+const PKI = join(dir, 'pki');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    lines: r.stdout.split('\n').filter((l) => l !== ''),
+  };
+}
+const cli = (...args: string[]) => run(BIN, args);
+const json = (line: string | undefined) => JSON.parse(line ?? 'null');
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const pems = () =>
+  readdirSync(PKI)
+    .filter((f) => f.endsWith('.pem'))
+    .map((f) => join(PKI, f));
+
+describe('gbcs-sim keys / smki', () => {
+  it('keys init writes the PKI and the default premises credentials', () => {
+    const r = cli('keys', 'init', '--out', PKI, '--seed', '3');
+    expect(r.code).toBe(0);
+    expect(json(r.lines[0])).toMatchObject({
+      organisationCertificates: 11,
+      deviceCertificates: 8,
+      caCertificates: 4,
+    });
+    for (const f of [
+      'ab00000000010000-pp-ka.pem',
+      'ab00000000010000-pp-ka.key',
+      'd000000000000003-ds.pem',
+      'keystore.json',
+      'smki.json',
+      'ca/roots.pem',
+      'ca/issuing.pem',
+      'ca/root-oca.key',
+    ])
+      expect(existsSync(join(PKI, f)), f).toBe(true);
+    expect(cli('keys', 'init', '--out', PKI).code).toBe(2); // refuses to overwrite without --force
+  });
+
+  it('keys validate: every certificate valid, chained to the generated roots', () => {
+    const r = cli('keys', 'validate', PKI);
+    expect(r.code).toBe(0);
+    const lines = r.lines.map((l) => json(l));
+    expect(lines).toHaveLength(4 + 11 + 8);
+    for (const l of lines) {
+      expect(l).toMatchObject({ ok: true, reasons: [] });
+      expect(['verified', 'self-signed']).toContain(l.chain.status);
+    }
+    expect(lines.filter((l) => l.kind === 'device')).toHaveLength(8);
+    expect(lines.find((l) => l.input.endsWith('d000000000000003-ka.pem'))).toMatchObject({
+      kind: 'device',
+      eui: 'd000000000000003',
+      usage: 'ka',
+      chain: {
+        path: [
+          `(device ${lines.find((l) => l.input.endsWith('d000000000000003-ka.pem')).serial})`,
+          'CN=GSD1',
+          'CN=GSD0',
+        ],
+      },
+    });
+  });
+
+  it.runIf(hasOpenssl)(
+    'OpenSSL agrees: openssl verify -x509_strict with the generated roots (README command)',
+    () => {
+      const r = run('openssl', [
+        'verify',
+        '-x509_strict',
+        '-CAfile',
+        join(PKI, 'ca', 'roots.pem'),
+        '-untrusted',
+        join(PKI, 'ca', 'issuing.pem'),
+        ...pems(),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.lines).toHaveLength(19);
+      for (const l of r.lines) expect(l).toMatch(/: OK$/);
+      // Policy processing: organisation certificates under the organisation policy only.
+      const org = pems().filter((p) => p.includes('/ab'));
+      const policy = (oid: string, files: string[]) =>
+        run('openssl', [
+          'verify',
+          '-x509_strict',
+          '-policy_check',
+          '-explicit_policy',
+          '-policy',
+          oid,
+          '-CAfile',
+          join(PKI, 'ca', 'roots.pem'),
+          '-untrusted',
+          join(PKI, 'ca', 'issuing.pem'),
+          ...files,
+        ]).code;
+      expect(policy('1.2.826.0.1.8641679.1.2.1.4', org)).toBe(0);
+      expect(policy('1.2.826.0.1.1800000.1.2.1.4', org)).not.toBe(0);
+      const text = run('openssl', [
+        'x509',
+        '-in',
+        join(PKI, 'd000000000000003-ds.pem'),
+        '-noout',
+        '-text',
+      ]).stdout;
+      expect(text).toContain('Not After : Dec 31 23:59:59 9999 GMT');
+      expect(text).toMatch(/X509v3 Subject Alternative Name: critical/);
+      expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature/);
+      expect(text).toMatch(/Subject: *\n/);
+      const org2 = run('openssl', [
+        'x509',
+        '-in',
+        join(PKI, 'ab00000000010000-ds.pem'),
+        '-noout',
+        '-subject',
+        '-ext',
+        'certificatePolicies',
+      ]).stdout;
+      expect(org2).toContain('OU = 02, x500UniqueIdentifier = #030900AB00000000010000');
+      expect(org2).toMatch(/Certificate Policies: critical/);
+    },
+  );
+
+  it('keys validate reports a broken certificate and exits 1', () => {
+    const r = cli('keys', 'validate', join(PKI, 'keystore.json'), join(PKI, 'ab00000000010000-ds.key'));
+    expect(r.code).toBe(1);
+    expect(r.lines.map((l) => json(l).reasons[0].code)).toEqual(['NOT_A_CERTIFICATE', 'NOT_A_CERTIFICATE']);
+  });
+
+  it('keys csr + keys issue: refused before SEC L3 for a Supplier (citing the direction), issued after', () => {
+    const csr = join(dir, 'supplier.csr');
+    expect(
+      cli(
+        'keys',
+        'csr',
+        '--eui',
+        'ab00000000010000',
+        '--usage',
+        'ka',
+        '--role',
+        '2',
+        '--out',
+        csr,
+        '--key-out',
+        join(dir, 'supplier.key'),
+      ).code,
+    ).toBe(0);
+    const before = cli(
+      'keys',
+      'issue',
+      '--pki',
+      PKI,
+      '--csr',
+      csr,
+      '--submitter',
+      'supplier',
+      '--as-of',
+      '2016-03-08',
+    );
+    expect(before.code).toBe(1);
+    expect(json(before.lines[0])).toMatchObject({
+      ok: false,
+      reasons: [{ code: 'ONLY_DCC_MAY_SUBMIT_CSR', citation: expect.stringContaining('variation (a)') }],
+    });
+    const out = join(dir, 'issued.pem');
+    const after = cli(
+      'keys',
+      'issue',
+      '--pki',
+      PKI,
+      '--csr',
+      csr,
+      '--submitter',
+      'supplier',
+      '--as-of',
+      '2016-03-09',
+      '--out',
+      out,
+    );
+    expect(after.code).toBe(0);
+    expect(json(after.lines[0])).toMatchObject({
+      ok: true,
+      kind: 'organisation',
+      eui: 'ab00000000010000',
+      role: 2,
+      usage: 'ka',
+      status: 'I',
+    });
+    expect(json(cli('keys', 'validate', out, '--ca', join(PKI, 'ca')).lines[0])).toMatchObject({
+      ok: true,
+      chain: { status: 'verified' },
+    });
+    // The same key again: refused, nothing issued.
+    const again = cli('keys', 'issue', '--pki', PKI, '--csr', csr, '--submitter', 'supplier');
+    expect(json(again.lines[0]).reasons.map((r: { code: string }) => r.code)).toEqual([
+      'KEY_ALREADY_CERTIFIED',
+    ]);
+  });
+
+  it('keys export / import round trip a DCC Boxed keystore.json', () => {
+    const boxed = join(dir, 'exported.json');
+    const e = cli('keys', 'export', '--keystore', PKI, '--format', 'dcc-boxed', '--out', boxed);
+    expect(e.code).toBe(0);
+    const tools = join(dir, 'tools');
+    expect(cli('keys', 'export', '--keystore', boxed, '--format', 'dcc-tools', '--out', tools).code).toBe(0);
+    expect(readdirSync(tools).sort()).toEqual(
+      readdirSync(PKI)
+        .filter((f) => /^[0-9a-f]{16}-/.test(f))
+        .sort(),
+    );
+    const imported = cli('keys', 'import', '--pki', PKI, boxed);
+    expect(imported.code).toBe(0);
+    expect(json(imported.lines[0])).toMatchObject({ imported: 0 }); // all already in the repository
+    expect(cli('keys', 'export', '--keystore', PKI, '--format', 'pkcs12', '--out', boxed).code).toBe(2);
+  });
+
+  it('smki timeline --json, enduring and as of a date; bad dates exit 2', () => {
+    const enduring = json(cli('smki', 'timeline', '--json').lines[0]);
+    expect(enduring.asOf).toBe('enduring');
+    expect(enduring.provisions.every((p: { inForce: boolean }) => p.inForce)).toBe(true);
+    const early = json(
+      cli('smki', 'timeline', '--json', '--as-of', '2016-02-09', '--sr13', '2016-12-01').lines[0],
+    );
+    const inForce = Object.fromEntries(
+      early.provisions.map((p: { provision: string; inForce: boolean }) => [p.provision, p.inForce]),
+    );
+    expect(inForce).toMatchObject({
+      RAPP: true,
+      RECOVERY_PROCEDURE_INITIAL: true,
+      SECTION_F6: false,
+      CSR_BY_ANY_SUBSCRIBER: false,
+      RECOVERY_PRIVATE_KEY_STEPS: false,
+    });
+    expect(early.dates.serviceRelease13).toBe('2016-12-01');
+    expect(cli('smki', 'timeline', '--as-of', '2016-02-30').code).toBe(2);
+  });
+});
