@@ -259,15 +259,6 @@ export interface RaisedAlert {
 export const ZIGBEE_EPOCH_MS = Date.UTC(2000, 0, 1);
 export const zigbeeTime = (ms: number): number => Math.floor((ms - ZIGBEE_EPOCH_MS) / 1000);
 
-/** Increments and persists the device's own Originator Counter; returns the new value. */
-export function nextAlertCounter(dev: Device): bigint {
-  const next = BigInt(dev.state.alertCounter || '0') + 1n;
-  dev.state.alertCounter = next.toString();
-  // Durable before the alert leaves: a restarted device never reuses a counter (KDF uniqueness).
-  dev.persist();
-  return next;
-}
-
 /** Key for a sensitive part of an alert: KDF(device, purpose 04, alert counter, recipient). */
 function encryptForAlertRecipient(dev: Device, h: GroupingHeader, plaintext: Uint8Array): Uint8Array {
   const pub = dev.remotePartyKaKey(h.recipientId);
@@ -391,7 +382,8 @@ function alertPayload(
  * Code's encoding and protects it (signed when the Message Code is a critical alert, else MAC'd
  * with KDF CRA 03).
  * @throws GbcsError ALERT (no Message Code for the alert, no recipient cell, a body of the wrong
- *   form, no KA key to MAC or encrypt for the recipient) — before the counter moves.
+ *   form, no KA key to MAC or encrypt for the recipient); the counter moves only for an alert that
+ *   leaves, and is persisted before it does.
  */
 export function raiseAlert(dev: Device, spec: AlertSpec): RaisedAlert {
   const messageCode = spec.messageCode ?? alertMessageCode(dev.deviceType, spec.alertCode);
@@ -417,9 +409,10 @@ export function raiseAlert(dev: Device, spec: AlertSpec): RaisedAlert {
     throw new GbcsError(ALERT_ERROR, `no KA trust anchor for ${recipientId} to MAC an alert`);
   }
   const at = spec.at ?? dev.clock.now();
+  const counter = BigInt(dev.state.alertCounter || '0') + 1n;
   const header = groupingHeader({
     craFlag: CraFlag.ALERT,
-    originatorCounter: nextAlertCounter(dev),
+    originatorCounter: counter,
     originatorId: dev.eui,
     recipientId,
     messageCode,
@@ -427,6 +420,9 @@ export function raiseAlert(dev: Device, spec: AlertSpec): RaisedAlert {
   });
   const payload = alertPayload(dev, header, encoding, spec.alertCode, at, spec.body);
   const bytes = protect(dev, header, payload, signed);
+  // Durable before the alert leaves: a restarted device never reuses a counter (KDF uniqueness).
+  dev.state.alertCounter = counter.toString();
+  dev.persist();
   return { bytes, header, alertCode: spec.alertCode, messageCode, at, signed };
 }
 

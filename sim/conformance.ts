@@ -12,12 +12,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DerNode, decodeDer, derIntegerValue } from '../protocol/asn1/der.ts';
+import { readBerLength } from '../protocol/ber.ts';
 import { ByteReader, fromHex } from '../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import type { DlmsApdu } from '../protocol/dlms/apdu.ts';
-import { type DlmsData, decodeData } from '../protocol/dlms/axdr.ts';
+import { type DlmsData, decodeData, type TypeDescription } from '../protocol/dlms/axdr.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../protocol/envelope.ts';
-import { DecodeError } from '../protocol/errors.ts';
+import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 import type { GbzComponent } from '../protocol/gbz/gbz.ts';
 import { decodeReadAttributesResponse, ZclCommand } from '../protocol/gbz/zcl.ts';
 import { type DecodedPayload, decodePayload, locateEncryptedParts } from '../protocol/payload.ts';
@@ -25,11 +26,12 @@ import type { Eui64 } from '../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { decryptParts, type VerifyContext } from '../protocol/verify.ts';
 import { VirtualClock } from './clock.ts';
+import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
 import { Device } from './device.ts';
 import { createExecutor } from './executors/index.ts';
+import { provisionModel } from './models/index.ts';
 import type { FaultRule } from './faults.ts';
 import type { Keystore } from './keystore.ts';
-import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
 import { trustAnchorsFromKeystore } from './replay.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -120,9 +122,82 @@ export function groupRtdsScenarios(dir: string): RtdsScenario[] {
 
 type Shape = string | number | null | Shape[] | { [k: string]: Shape };
 
+function typeDescriptionShape(t: TypeDescription): Shape {
+  if (t.type === 'array') return ['array', t.numberOfElements, typeDescriptionShape(t.typeDescription)];
+  if (t.type === 'structure') return ['structure', ...t.elements.map(typeDescriptionShape)];
+  return t.type;
+}
+
+/** Reads one compact-array element of type `t` (no tags; strings keep their length); false if it overruns. */
+function skipCompactElement(r: ByteReader, t: TypeDescription): void {
+  if (t.type === 'array') {
+    for (let i = 0; i < t.numberOfElements; i++) skipCompactElement(r, t.typeDescription);
+  } else if (t.type === 'structure') {
+    for (const e of t.elements) skipCompactElement(r, e);
+  } else if (t.type === 'octet-string' || t.type === 'visible-string' || t.type === 'utf8-string') {
+    r.take(readBerLength(r, t.type), t.type);
+  } else if (t.type === 'bit-string') {
+    r.take(Math.ceil(readBerLength(r, t.type) / 8), t.type);
+  } else {
+    const size = COMPACT_FIXED_SIZE[t.type];
+    if (size === undefined) throw new DecodeError(ErrorCode.BAD_VALUE, r.offset, `no compact form of ${t.type}`);
+    r.take(size, t.type);
+  }
+}
+const COMPACT_FIXED_SIZE: Partial<Record<string, number>> = {
+  'null-data': 0,
+  boolean: 1,
+  'double-long': 4,
+  'double-long-unsigned': 4,
+  bcd: 1,
+  integer: 1,
+  long: 2,
+  unsigned: 1,
+  'long-unsigned': 2,
+  long64: 8,
+  'long64-unsigned': 8,
+  enum: 1,
+  float32: 4,
+  float64: 8,
+  'date-time': 12,
+  date: 5,
+  time: 4,
+};
+
+/** Whether compact-array contents are a whole number of elements of the described type. */
+function wholeElements(d: Extract<DlmsData, { type: 'compact-array' }>): boolean {
+  const r = new ByteReader(d.arrayContents);
+  try {
+    while (r.remaining > 0) skipCompactElement(r, d.contentsDescription);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Arrays and compact-arrays compare by the shape of their elements, not by how many there are:
+ * the number of seasons a tariff has, of special days, of log entries or profile rows in a range,
+ * is the device's state (what was configured, how long it has run), which the issue lets differ.
+ * An array is its distinct element shapes (so an empty array differs from a non-empty one); a
+ * compact-array its type-description and whether its contents are whole elements of that type.
+ */
 function dlmsDataShape(d: DlmsData): Shape {
-  if (d.type === 'array' || d.type === 'structure') return [d.type, ...d.value.map(dlmsDataShape)];
-  if (d.type === 'compact-array') return ['compact-array', d.arrayContents.length];
+  if (d.type === 'structure') return [d.type, ...d.value.map(dlmsDataShape)];
+  if (d.type === 'array') {
+    const seen = new Map<string, Shape>();
+    for (const e of d.value) {
+      const s = dlmsDataShape(e);
+      seen.set(JSON.stringify(s), s);
+    }
+    return ['array', ...seen.values()];
+  }
+  if (d.type === 'compact-array')
+    return [
+      'compact-array',
+      typeDescriptionShape(d.contentsDescription),
+      wholeElements(d) ? 'whole elements' : 'ragged contents',
+    ];
   return d.type;
 }
 
@@ -401,7 +476,8 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     // Alert-only scenario: the device raises the alert through its event API or scheduler
     // (sim/conformance-alerts.ts).
     const first = rtdsAlerts[0]?.message.apdu.header;
-    if (!first) return { ...base, status: 'mismatched', differences: ['RTDS has no command for this response'] };
+    if (!first)
+      return { ...base, status: 'mismatched', differences: ['RTDS has no command for this response'] };
     const alertUc = useCaseOf(first.messageCode);
     const deviceType = RTDS_DEVICE_TYPES.get(first.originatorId) ?? alertUc?.devices[0] ?? 'ESME';
     const info = {
@@ -413,9 +489,18 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     };
     const dev = provision(first.originatorId, deviceType);
     if (typeof dev === 'string') return { ...info, status: 'mismatched', differences: [dev] };
+    provisionModel(deviceType, dev.state, {
+      scenario: s.prefix,
+      messageCode: first.messageCode,
+      nowMs: dev.clock.now(),
+    });
     let ours: ReturnType<typeof stimulateAlerts>;
     try {
-      ours = stimulateAlerts(dev, rtdsAlerts.map((a) => a.message), folderOf(s.alerts[0]!.path));
+      ours = stimulateAlerts(
+        dev,
+        rtdsAlerts.map((a) => a.message),
+        folderOf(s.alerts[0]!.path),
+      );
     } catch (e) {
       return { ...info, status: 'mismatched', differences: [`device error: ${(e as Error).message}`] };
     }
@@ -446,6 +531,9 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
   const fault = rtdsResponse ? faultFromResponse(rtdsResponse, vctx) : null;
   const dev = provision(h.recipientId, deviceType);
   if (typeof dev === 'string') return { ...info, fault, status: 'mismatched', differences: [dev] };
+  // The RTDS device of this scenario, as far as its name and use case say (e.g. a twin-element or
+  // polyphase ESME): device models that know variants set up their state from these hints.
+  provisionModel(deviceType, dev.state, { scenario: s.prefix, messageCode: h.messageCode, nowMs: dev.clock.now() });
   if (fault) dev.injectFault(fault);
   let out: ReturnType<Device['handle']>;
   try {

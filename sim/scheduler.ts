@@ -473,7 +473,8 @@ interface Timer {
   at: number;
   seq: number;
   period: number | null;
-  fn: (now: number) => RaisedAlert[] | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a timer returns the alerts it raised, or nothing.
+  fn: (now: number) => RaisedAlert[] | void;
 }
 
 /**
