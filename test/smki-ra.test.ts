@@ -396,7 +396,8 @@ describe('SMKI Repository over HTTP (DCC Boxed certificatesearch / retrievecerti
     expect((await post('/services/certificatesearch', '<nonsense/>')).status).toBe(401);
     expect((await post('/services/certificatesearch', 'x'.repeat(70_000))).status).toBe(413);
     const json = await fetch(`${server.url}/api/certificates?subjectEui=${SUPPLIER}&usage=ka`);
-    expect((await json.json()).map((c: { usage: string }) => c.usage)).toEqual(['ka', 'ka']);
+    const list = (await json.json()) as Array<{ usage: string }>;
+    expect(list.map((c) => c.usage)).toEqual(['ka', 'ka']);
   });
 
   it('filters by role, usage and status inside the request, and refuses malformed ones', () => {
