@@ -15,3 +15,4 @@ export {
 
 import './security-credentials.ts';
 import './esme.ts';
+import './security-and-join.ts';
