@@ -12,6 +12,20 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync } from 'node:fs';
 import { TransportError } from './errors.ts';
 
+/** Every socat this process started and has not stopped: killed when the process exits, however. */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGTERM');
+    });
+  }
+}
+
 /** True when `socat` runs here. */
 export function socatAvailable(): boolean {
   const r = spawnSync('socat', ['-V'], { stdio: 'ignore' });
@@ -39,6 +53,7 @@ export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Prom
     ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  track(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();

@@ -219,6 +219,12 @@ export class ServedPremises {
     if (this.answered.has(key)) {
       this.counts.duplicates++;
       const frames = this.answered.get(key);
+      if (!frames) {
+        // Still queued for the GSME: answer on the link the retransmission came from (the first
+        // one may be gone).
+        const i = this.premises.gsmeQueue.findIndex((q) => toHex(q) === key);
+        if (i >= 0) this.gsmeReplyTo[i] = t;
+      }
       this.answered.delete(key);
       this.answered.set(key, frames ?? null);
       if (frames) void this.sendResponse(t, frames, false);

@@ -5,14 +5,19 @@
  * and an unplug mid-run — every command answered or reported failed.
  */
 import { describe, expect, it } from 'vitest';
-import { fromHex } from '../protocol/bytes.ts';
-import { createCrypto } from '../protocol/crypto/index.ts';
 import { createFraming, type FramingName } from '../hw/framing/index.ts';
 import { createInProcessPair, type InProcessPair } from '../hw/links/in-process.ts';
 import { ReconnectingTransport } from '../hw/reconnect.ts';
 import { FramedTransport } from '../hw/transport.ts';
+import { fromHex } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
 import { type CommandResult, type ControlResult, runBridge, testBridgeKeys } from '../sim/bridge.ts';
-import { type BridgeStep, defaultBridgeSteps, defaultScenarioContext, resolveScenario } from '../sim/bridge-scenario.ts';
+import {
+  type BridgeStep,
+  defaultBridgeSteps,
+  defaultScenarioContext,
+  resolveScenario,
+} from '../sim/bridge-scenario.ts';
 import { WallClock } from '../sim/clock.ts';
 import { ServedPremises } from '../sim/harness-serve.ts';
 import { HeadEnd } from '../sim/head-end.ts';
@@ -50,7 +55,11 @@ function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: num
   return { served, transport, headEnd, pairs, ctx };
 }
 
-async function bridge(r: ReturnType<typeof rig>, steps: BridgeStep[], extra: Partial<Parameters<typeof runBridge>[0]> = {}) {
+async function bridge(
+  r: ReturnType<typeof rig>,
+  steps: BridgeStep[],
+  extra: Partial<Parameters<typeof runBridge>[0]> = {},
+) {
   const lines: string[] = [];
   const trace: Array<Record<string, unknown>> = [];
   const out = await runBridge({
@@ -76,7 +85,9 @@ describe.each<FramingName>(['gfi', 'binary'])('bridge ↔ served premises in pro
     const r = rig(framing);
     const { summary, lines, commands, trace } = await bridge(r, defaultBridgeSteps(r.ctx));
     expect(commands).toHaveLength(12);
-    expect(commands.every((c) => c.status === 'answered' && c.responseVerified && c.attempts === 1)).toBe(true);
+    expect(commands.every((c) => c.status === 'answered' && c.responseVerified && c.attempts === 1)).toBe(
+      true,
+    );
     expect(new Set(commands.map((c) => c.device))).toEqual(new Set(['ESME', 'CHF', 'GPF', 'GSME']));
     expect(summary).toMatchObject({ sent: 12, answered: 12, failed: 0, verified: 12, reconnects: 0 });
     expect(Object.keys(JSON.parse(lines.at(-1)!))).toEqual(['summary']);
@@ -95,7 +106,13 @@ describe('bridge retries, verification, GBT, unplug', () => {
   it('a dropped response: the retransmission is answered from the served cache (device executes once)', async () => {
     const r = rig('gfi');
     const steps = resolveScenario(
-      { steps: [{ control: { op: 'fault', fault: 'drop-responses', count: 1 } }, { default: 2 }, { default: 4 }] },
+      {
+        steps: [
+          { control: { op: 'fault', fault: 'drop-responses', count: 1 } },
+          { default: 2 },
+          { default: 4 },
+        ],
+      },
       r.ctx,
     );
     const { commands, controls, summary } = await bridge(r, steps, { timeoutMs: 300 });
@@ -111,7 +128,13 @@ describe('bridge retries, verification, GBT, unplug', () => {
   it('a corrupted response is answered but NOT verified (MAC or signature invalid)', async () => {
     const r = rig('binary');
     const steps = resolveScenario(
-      { steps: [{ control: { op: 'fault', fault: 'corrupt-responses', count: 2 } }, { default: 1 }, { default: 2 }] },
+      {
+        steps: [
+          { control: { op: 'fault', fault: 'corrupt-responses', count: 2 } },
+          { default: 1 },
+          { default: 2 },
+        ],
+      },
       r.ctx,
     );
     const { commands, summary } = await bridge(r, steps);
@@ -150,7 +173,10 @@ describe('bridge retries, verification, GBT, unplug', () => {
       payload,
     });
     const steps = [
-      esme(0x0021, dlmsRequest([{ type: 'set', attribute: display }], [{ type: 'octet-string', value: long }])),
+      esme(
+        0x0021,
+        dlmsRequest([{ type: 'set', attribute: display }], [{ type: 'octet-string', value: long }]),
+      ),
       esme(0x0059, dlmsRequest([{ type: 'get', attribute: display }], [{ type: 'null-data' }])),
     ];
     const { commands, summary } = await bridge(r, steps, { blockLimit: 128 });
@@ -162,7 +188,10 @@ describe('bridge retries, verification, GBT, unplug', () => {
 
   it('unplugged mid-run: reconnects; every command answered or reported failed, none lost', async () => {
     const r = rig('gfi', { gsmePollMs: 50 });
-    const steps = defaultBridgeSteps(r.ctx).flatMap((s): BridgeStep[] => [s, { kind: 'wait', label: 'gap', ms: 15 }]);
+    const steps = defaultBridgeSteps(r.ctx).flatMap((s): BridgeStep[] => [
+      s,
+      { kind: 'wait', label: 'gap', ms: 15 },
+    ]);
     let unplugs = 0;
     const timer = setInterval(() => {
       if (unplugs < 3) {

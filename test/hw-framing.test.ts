@@ -9,12 +9,12 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { equalBytes, fromHex } from '../protocol/bytes.ts';
 import { crc16CcittFalse } from '../hw/crc16.ts';
 import { TransportError } from '../hw/errors.ts';
 import { createBinaryCodec } from '../hw/framing/binary.ts';
 import type { Frame, FramingCodec } from '../hw/framing/frame.ts';
 import { createGfiCodec } from '../hw/framing/gfi.ts';
+import { equalBytes, fromHex } from '../protocol/bytes.ts';
 import { describeShared, readSharedJson, sharedPath } from './helpers/shared.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -37,7 +37,9 @@ describe('GFI text line', () => {
   it('encodes GBCS:DATA#n:len:HEX CRLF, len in bytes, upper-case hex', () => {
     const line = text(gfi.encode({ channel: 'gbcs', payload: Uint8Array.of(0xdd, 0x00, 0xab) }));
     expect(line).toBe('GBCS:DATA#0:3:DD00AB\r\n');
-    expect(text(gfi.encode({ channel: 'gbcs', payload: Uint8Array.of(1), n: 7 }))).toBe('GBCS:DATA#7:1:01\r\n');
+    expect(text(gfi.encode({ channel: 'gbcs', payload: Uint8Array.of(1), n: 7 }))).toBe(
+      'GBCS:DATA#7:1:01\r\n',
+    );
     expect(text(gfi.encode({ channel: 'control', payload: Uint8Array.of(0xa0) }))).toBe(
       'GBCS-SIM:CBOR#0:1:A0\r\n',
     );
@@ -85,7 +87,9 @@ describe('GFI text line', () => {
 
 describeShared('GFI line of ../shared (HenryGiraldo/gbcs c/gfi.h example)', () => {
   it('decodes to the 72-byte ECS10 response and re-encodes byte for byte', () => {
-    const line = new Uint8Array(readFileSync(sharedPath('samples', 'henrygiraldo-gbcs', 'gfi-line-example.txt')));
+    const line = new Uint8Array(
+      readFileSync(sharedPath('samples', 'henrygiraldo-gbcs', 'gfi-line-example.txt')),
+    );
     const v = readSharedJson('vectors', 'henrygiraldo-gbcs.json').vectors.find((x: any) => x.gfiLine);
     const gfi = createGfiCodec();
     const frames = gfi.createDecoder().push(line);
@@ -197,7 +201,9 @@ describe.each(codecs)('%s framing properties', (_name, make) => {
         const d = codec.createDecoder();
         const got = chunk(line, cs).flatMap((c) => d.push(c));
         expect(got).toHaveLength(frames.length);
-        got.forEach((g, i) => expect(same(g, frames[i]!)).toBe(true));
+        got.forEach((g, i) => {
+          expect(same(g, frames[i]!)).toBe(true);
+        });
         expect(d.buffered).toBe(0);
       }),
       { numRuns: 300 },
@@ -214,7 +220,12 @@ describe.each(codecs)('%s framing properties', (_name, make) => {
           const line = concat([...pairs.flatMap(([g, f]) => [g, codec.encode(f)]), tail]);
           const d = codec.createDecoder();
           const got = [...chunk(line, cs).flatMap((c) => d.push(c)), ...d.flush()];
-          expect(subsequence(pairs.map(([, f]) => f), got)).toBe(true);
+          expect(
+            subsequence(
+              pairs.map(([, f]) => f),
+              got,
+            ),
+          ).toBe(true);
           expect(d.buffered).toBe(0);
         },
       ),
@@ -224,17 +235,20 @@ describe.each(codecs)('%s framing properties', (_name, make) => {
 
   it('bounded: never holds a maximal frame or more, whatever arrives; every push returns', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(garbageArb, fc.uint8Array({ maxLength: 2000 })), { maxLength: 20 }), (chunks) => {
-        const d = codec.createDecoder();
-        for (const c of chunks) {
-          d.push(c);
-          expect(d.buffered).toBeLessThan(codec.maxEncodedLength);
-        }
-        expect(d.stats.highWater).toBeLessThan(codec.maxEncodedLength);
-        expect(d.capacity).toBe(codec.maxEncodedLength + 1024);
-        d.flush();
-        expect(d.buffered).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.oneof(garbageArb, fc.uint8Array({ maxLength: 2000 })), { maxLength: 20 }),
+        (chunks) => {
+          const d = codec.createDecoder();
+          for (const c of chunks) {
+            d.push(c);
+            expect(d.buffered).toBeLessThan(codec.maxEncodedLength);
+          }
+          expect(d.stats.highWater).toBeLessThan(codec.maxEncodedLength);
+          expect(d.capacity).toBe(codec.maxEncodedLength + 1024);
+          d.flush();
+          expect(d.buffered).toBe(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -244,7 +258,15 @@ describe.each(codecs)('%s framing properties', (_name, make) => {
     const bogus =
       codec.name === 'gfi'
         ? ascii(`GBCS:DATA#0:${SMALL_MAX}:`)
-        : Uint8Array.of(0xa5, 0x5a, 0x01, SMALL_MAX >> 8, SMALL_MAX & 0xff, (SMALL_MAX >> 8) ^ 0xff, (SMALL_MAX & 0xff) ^ 0xff);
+        : Uint8Array.of(
+            0xa5,
+            0x5a,
+            0x01,
+            SMALL_MAX >> 8,
+            SMALL_MAX & 0xff,
+            (SMALL_MAX >> 8) ^ 0xff,
+            (SMALL_MAX & 0xff) ^ 0xff,
+          );
     const d = codec.createDecoder();
     const now = d.push(concat([bogus, real]));
     const later = d.flush();

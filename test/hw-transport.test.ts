@@ -8,10 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPortMock } from 'serialport';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { equalBytes } from '../protocol/bytes.ts';
-import { createCrypto } from '../protocol/crypto/index.ts';
-import { decodeGbcsMessage } from '../protocol/envelope.ts';
-import { DecodeError } from '../protocol/errors.ts';
 import { ControlClient, ControlError, decodeControl, encodeControl } from '../hw/control.ts';
 import { TransportError } from '../hw/errors.ts';
 import { createFraming, type Frame } from '../hw/framing/index.ts';
@@ -23,6 +19,10 @@ import { listPorts } from '../hw/ports.ts';
 import { ReconnectingTransport } from '../hw/reconnect.ts';
 import { FramedTransport, type Transport } from '../hw/transport.ts';
 import { Waitress } from '../hw/waitress.ts';
+import { equalBytes } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
+import { decodeGbcsMessage } from '../protocol/envelope.ts';
+import { DecodeError } from '../protocol/errors.ts';
 import { testBridgeKeys } from '../sim/bridge.ts';
 import { defaultScenarioContext, loadScenarioFile, resolveScenario } from '../sim/bridge-scenario.ts';
 import { WallClock } from '../sim/clock.ts';
@@ -51,7 +51,7 @@ const until = async (cond: () => boolean, what: string): Promise<void> => {
 // from ESM would give a second registry of mock ports).
 const MockBinding = SerialPortMock.binding;
 
-// biome-ignore lint/suspicious/noExplicitAny: reaching into the mock binding's port
+// Reaching into the mock binding's port (emitData, recording, pendingRead).
 const mockPort = (link: SerialLink): any => (link.serialPort as any).port;
 
 describe('SerialLink over the serialport mock binding', () => {
@@ -97,7 +97,9 @@ describe('SerialLink over the serialport mock binding', () => {
     mockPort(link).pendingRead(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
     const err = await closed;
     expect(err).toMatchObject({ code: 'DISCONNECTED', disconnected: true });
-    await expect(t.send({ channel: 'gbcs', payload: Uint8Array.of(1) })).rejects.toMatchObject({ code: 'NOT_OPEN' });
+    await expect(t.send({ channel: 'gbcs', payload: Uint8Array.of(1) })).rejects.toMatchObject({
+      code: 'NOT_OPEN',
+    });
   });
 
   it('ReconnectingTransport reopens the port after an unplug and counts the reconnect', async () => {
@@ -253,7 +255,9 @@ describe('CBOR control channel', () => {
       expect(await c.request('ping')).toEqual({ pong: true });
       const st = (await c.request('status')) as { devices: Array<{ deviceType: string }> };
       expect(st.devices.map((d) => d.deviceType).sort()).toEqual(['CHF', 'ESME', 'GPF', 'GSME']);
-      expect(await c.request('clock.set', { ms: Date.UTC(2030, 0, 1) })).toMatchObject({ clockMs: expect.any(Number) });
+      expect(await c.request('clock.set', { ms: Date.UTC(2030, 0, 1) })).toMatchObject({
+        clockMs: expect.any(Number),
+      });
       expect(served.clock.now()).toBeGreaterThanOrEqual(Date.UTC(2030, 0, 1));
       expect(await c.request('fault', { fault: 'drop-responses', count: 2 })).toMatchObject({
         faults: { dropResponses: 2 },
@@ -315,11 +319,27 @@ describe('scenario files', () => {
       ].join('\n'),
     );
     const steps = loadScenarioFile(f, ctx);
-    expect(steps.map((s) => s.kind)).toEqual(['command', 'command', 'command', 'command', 'command', 'control', 'wait']);
-    expect(steps[0]).toMatchObject({ kind: 'command', messageCode: 0x62, recipientId: DEFAULT_PREMISES.esme });
+    expect(steps.map((s) => s.kind)).toEqual([
+      'command',
+      'command',
+      'command',
+      'command',
+      'command',
+      'control',
+      'wait',
+    ]);
+    expect(steps[0]).toMatchObject({
+      kind: 'command',
+      messageCode: 0x62,
+      recipientId: DEFAULT_PREMISES.esme,
+    });
     expect(steps[2]).toMatchObject({ messageCode: 0x52, originatorId: ctx.parties.networkOperator });
     expect(steps[3]).toMatchObject({ messageCode: 0x0001, recipientId: DEFAULT_PREMISES.chf });
-    expect(steps[5]).toMatchObject({ kind: 'control', op: 'fault', params: { fault: 'drop-responses', count: 1 } });
+    expect(steps[5]).toMatchObject({
+      kind: 'control',
+      op: 'fault',
+      params: { fault: 'drop-responses', count: 1 },
+    });
   });
 
   it('JSON with premises and parties overrides; bad files are BAD_SCENARIO', () => {

@@ -6,6 +6,12 @@
  * `disconnected: true`. A pty whose other end vanished is not always noticed by a reader that is
  * not writing, so the link also watches its path (every `watchMs`): a path that disappears, or now
  * names another device (a restarted socat links it to a new /dev/pts/N), counts as an unplug.
+ *
+ * Workaround (@serialport/bindings-cpp 13, src/poller.cpp): `Poller::poll(events)` restarts the
+ * fd's uv_poll with only the events just asked for, so a read that re-arms "readable" while a
+ * write waits for "writable" (the OS buffer was full) cancels the write's wait; with a silent peer
+ * the write then never completes. Seen with bulk traffic both ways over a pty. While a write is
+ * pending longer than `kickMs`, the link re-arms both events every `kickMs`.
  */
 import { stat } from 'node:fs/promises';
 import { SerialPort, SerialPortMock } from 'serialport';
@@ -24,7 +30,12 @@ export interface SerialLinkOptions {
   mock?: boolean;
   /** Path watch interval, ms (default 250; 0 = off; always off with `mock`). */
   watchMs?: number;
+  /** Re-arm period for a stalled write (the poller workaround above), ms (default 20). */
+  kickMs?: number;
 }
+
+/** uv_poll event flags of bindings-cpp's Poller. */
+const UV_READABLE_WRITABLE = 0b0011;
 
 /** What this link uses of a SerialPortStream (the real and the mock class alike). */
 interface PortLike {
@@ -45,6 +56,8 @@ export class SerialLink implements ByteLink {
   onData: ((chunk: Uint8Array) => void) | null = null;
   onClose: ((error: TransportError | null) => void) | null = null;
   private readonly opts: Required<Omit<SerialLinkOptions, 'mock'>> & { mock: boolean };
+  private pendingWrites = 0;
+  private kick: NodeJS.Timeout | null = null;
   private port: PortLike | null = null;
   private closedReported = false;
   private closing = false;
@@ -57,6 +70,7 @@ export class SerialLink implements ByteLink {
       baudRate: options.baudRate ?? 115_200,
       mock: options.mock ?? false,
       watchMs: options.mock ? 0 : (options.watchMs ?? 250),
+      kickMs: options.kickMs ?? 20,
     };
     this.description = `serial ${this.opts.path} @${this.opts.baudRate}`;
   }
@@ -136,6 +150,8 @@ export class SerialLink implements ByteLink {
     this.closedReported = true;
     if (this.watch) clearInterval(this.watch);
     this.watch = null;
+    if (this.kick) clearInterval(this.kick);
+    this.kick = null;
     log.debug(() => `${this.description}: closed${err ? ` (${err.message})` : ''}`);
     this.onClose?.(err);
   }
@@ -155,7 +171,34 @@ export class SerialLink implements ByteLink {
         disconnected: this.closedReported,
       });
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    await new Promise<void>((resolve, reject) => {
+    this.pendingWrites++;
+    if (!this.kick && this.opts.kickMs > 0 && !this.opts.mock) {
+      this.kick = setInterval(() => this.rearm(), this.opts.kickMs);
+      this.kick.unref();
+    }
+    try {
+      await this.writeOnce(port, buf);
+    } finally {
+      if (--this.pendingWrites === 0 && this.kick) {
+        clearInterval(this.kick);
+        this.kick = null;
+      }
+    }
+  }
+
+  /** Re-arms the binding's poller for both directions (see the workaround note above). */
+  private rearm(): void {
+    const poller = (this.port as { port?: { poller?: { poll?: (flags: number) => void } } } | null)?.port
+      ?.poller;
+    try {
+      poller?.poll?.(UV_READABLE_WRITABLE);
+    } catch {
+      // closed meanwhile
+    }
+  }
+
+  private writeOnce(port: PortLike, buf: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       let full = false;
       let written = false;
       let drained = true;
