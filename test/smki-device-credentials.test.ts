@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
@@ -292,5 +293,30 @@ describe('device key lifecycle on the generated test PKI', () => {
     expect(
       toHex(payloadOf(send(0x000c, derSequence(derKeyUsage(['digitalSignature', 'keyAgreement']))).response)),
     ).toBe('020101');
+  });
+
+  it('any payload: CS02c/d/e never throw and only a valid certificate for the pending key changes credentials', () => {
+    const { dev, send } = setup();
+    const before = structuredClone(dev.credentials);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0x000a, 0x000b, 0x000c),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          fc.uint8Array({ maxLength: 40 }).map((b) => derSequence(b)),
+        ),
+        (code, payload) => {
+          try {
+            const out = send(code, payload);
+            expect(out.accepted).toBe(true);
+          } catch (e) {
+            // Refused by the pipeline (a payload that does not decode): a reason, not a crash.
+            expect(String(e)).toMatch(/^Error: [A-Z_]+:/);
+          }
+          expect(dev.credentials).toEqual(before);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
