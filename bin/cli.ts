@@ -12,6 +12,7 @@ import { register as keys } from './commands/keys.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
+import { register as simulate } from './commands/simulate.ts';
 import { register as smki } from './commands/smki.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './common.ts';
 
@@ -23,7 +24,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki]) register(program);
+for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate]) register(program);
 
 try {
   await program.parseAsync(process.argv);
