@@ -40,6 +40,7 @@ import { DecodeError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { type Clock, WallClock } from './clock.ts';
 import type { CommandOutcome } from './device.ts';
+import { parseFaultConfig } from './faults.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises, type PremisesIds } from './premises.ts';
 import { createTestKeys, type TestKeys } from './test-pki.ts';
 
@@ -87,6 +88,8 @@ export type ServeEvent =
       detail: string | null;
       queued?: boolean;
       duplicate?: boolean;
+      /** Message Codes of alerts the command raised (sent after the response). */
+      alerts?: number[];
       blocksIn: number;
       blocksOut: number;
     }
@@ -288,8 +291,11 @@ export class ServedPremises {
     }
     this.counts.accepted++;
     let frames: Uint8Array[];
+    let alertFrames: Uint8Array[];
     try {
-      frames = segmentForLink(outcome.response, this.blockLimit);
+      // A device-model fault may drop the response (the device executed, nothing leaves).
+      frames = outcome.dropped ? [] : segmentForLink(outcome.response, this.blockLimit);
+      alertFrames = (outcome.alerts ?? []).flatMap((a) => segmentForLink(a.bytes, this.blockLimit));
     } catch (e) {
       this.onEvent({
         ...base,
@@ -301,8 +307,17 @@ export class ServedPremises {
       return;
     }
     this.remember(key, frames);
-    this.onEvent({ ...base, accepted: true, reason: null, detail: null, blocksOut: frames.length });
-    void this.sendResponse(t, frames, true);
+    this.onEvent({
+      ...base,
+      accepted: true,
+      reason: null,
+      detail: outcome.dropped ? 'response dropped (device fault)' : null,
+      blocksOut: frames.length,
+      ...(alertFrames.length ? { alerts: outcome.alerts!.map((a) => a.messageCode) } : {}),
+    });
+    void this.sendResponse(t, frames, true, outcome.delayMs ?? 0).then(() =>
+      alertFrames.length ? this.sendResponse(t, alertFrames, false) : undefined,
+    );
   }
 
   private remember(key: string, frames: Uint8Array[] | null): void {
@@ -312,8 +327,9 @@ export class ServedPremises {
       this.answered.delete(this.answered.keys().next().value as string);
   }
 
-  private async sendResponse(t: Transport, frames: Uint8Array[], fresh: boolean): Promise<void> {
+  private async sendResponse(t: Transport, frames: Uint8Array[], fresh: boolean, delayMs = 0): Promise<void> {
     const f = this.faults;
+    if (frames.length === 0) return;
     if (fresh && f.dropResponses > 0) {
       f.dropResponses--;
       return;
@@ -328,7 +344,8 @@ export class ServedPremises {
         return c;
       });
     }
-    if (f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
+    const wait = Math.max(delayMs, f.delayMs);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     for (const payload of out) {
       try {
         await t.send({ channel: 'gbcs', payload });
@@ -410,9 +427,17 @@ export class ServedPremises {
       }
       case 'fault':
         return this.fault(req);
-      case 'fault.clear':
+      case 'fault.clear': {
+        // The harness's link faults, and every device's rules (those that can clear them).
         this.faults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
+        const devices =
+          req.device === undefined ? [...this.premises.devices.values()] : [this.target(req.device)];
+        for (const d of devices) {
+          const clear = (d as { clearFaults?: unknown }).clearFaults;
+          if (typeof clear === 'function') clear.call(d);
+        }
         return { faults: { ...this.faults } };
+      }
       case 'firmware':
         return this.firmwareChunk(req);
       case 'gsme.wake':
@@ -489,22 +514,27 @@ export class ServedPremises {
         return { faults: { ...this.faults } };
       }
     }
-    // Device-model faults: whoever implements `injectFault` plays them.
-    const target = this.target(req.device);
+    // Device-model faults (sim/faults.ts rules): the device's `injectFault(rule)` plays them, when
+    // it has one; the rule is `{kind: fault, …parameters}`.
+    const { v: _v, id: _id, op: _op, fault: _f, device, ...params } = req;
+    const target = this.target(device);
     const fn = (target as { injectFault?: unknown }).injectFault;
     if (typeof fn !== 'function')
       throw new ControlFailure(
         'UNSUPPORTED',
-        `fault ${JSON.stringify(name)} is not supported by ${this.targetName(req.device)}`,
+        `fault ${JSON.stringify(name)} is not supported by ${this.targetName(device)}`,
       );
-    const { v: _v, id: _id, op: _op, fault: _f, device: _d, ...params } = req;
+    const rule = { ...params, kind: name };
+    if (device !== undefined) {
+      const checked = parseFaultConfig({ [this.deviceEui(device)]: [rule] });
+      if (!checked.ok) throw new ControlFailure('BAD_REQUEST', checked.problems.join('; '));
+    }
     try {
-      return {
-        result: (fn as (f: string, p: Record<string, unknown>) => unknown).call(target, name, params) ?? null,
-      };
+      fn.call(target, rule);
     } catch (e) {
       throw new ControlFailure('FAILED', `fault ${name}: ${(e as Error).message}`);
     }
+    return { injected: rule, device: device === undefined ? null : this.deviceEui(device) };
   }
 
   private target(device: unknown): object {

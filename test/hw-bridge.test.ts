@@ -9,7 +9,6 @@ import { createFraming, type FramingName } from '../hw/framing/index.ts';
 import { createInProcessPair, type InProcessPair } from '../hw/links/in-process.ts';
 import { ReconnectingTransport } from '../hw/reconnect.ts';
 import { FramedTransport } from '../hw/transport.ts';
-import { fromHex } from '../protocol/bytes.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
 import { type CommandResult, type ControlResult, runBridge, testBridgeKeys } from '../sim/bridge.ts';
 import {
@@ -22,7 +21,6 @@ import { WallClock } from '../sim/clock.ts';
 import { ServedPremises } from '../sim/harness-serve.ts';
 import { HeadEnd } from '../sim/head-end.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
-import { dlmsRequest } from '../sim/scenario.ts';
 import { createTestKeys } from '../sim/test-pki.ts';
 
 const crypto = createCrypto('noble');
@@ -161,29 +159,46 @@ describe('bridge retries, verification, GBT, unplug', () => {
 
   it('GBT: with a 128-byte block limit both commands and responses travel in blocks', async () => {
     const r = rig('binary', { blockLimit: 128 });
-    const display = { classId: 1, instanceId: fromHex('00005e2c0200'), attributeId: 2 };
-    const long = new TextEncoder().encode('A long message for the customer display. '.repeat(12));
-    const esme = (messageCode: number, payload: (c: bigint) => Uint8Array): BridgeStep => ({
-      kind: 'command',
-      label: `0x${messageCode.toString(16)}`,
-      deviceName: 'esme',
-      recipientId: DEFAULT_PREMISES.esme,
-      originatorId: r.ctx.parties.supplier,
-      messageCode,
-      payload,
-    });
-    const steps = [
-      esme(
-        0x0021,
-        dlmsRequest([{ type: 'set', attribute: display }], [{ type: 'octet-string', value: long }]),
-      ),
-      esme(0x0059, dlmsRequest([{ type: 'get', attribute: display }], [{ type: 'null-data' }])),
-    ];
-    const { commands, summary } = await bridge(r, steps, { blockLimit: 128 });
-    expect(summary).toMatchObject({ answered: 2, verified: 2 });
-    expect(commands[0]!.blocksOut).toBeGreaterThan(3);
-    expect(commands[1]!.blocksIn).toBeGreaterThan(3);
-    expect(commands[1]!.response).toContain(Buffer.from(long).toString('hex'));
+    const big = '0c'.repeat(600); // the ESME answers with this payload (a device fault rule)
+    const steps = resolveScenario(
+      {
+        steps: [
+          {
+            control: {
+              op: 'fault',
+              device: 'esme',
+              fault: 'response-payload',
+              messageCode: 0x62,
+              payload: big,
+            },
+          },
+          { default: 1 }, // set the ESME clock: a 157-byte critical command, a signed response
+        ],
+      },
+      r.ctx,
+    );
+    const { commands, controls, summary } = await bridge(r, steps, { blockLimit: 128 });
+    expect(controls[0]).toMatchObject({ ok: true });
+    expect(summary).toMatchObject({ answered: 1, verified: 1 });
+    expect(commands[0]!.blocksOut).toBeGreaterThan(1);
+    expect(commands[0]!.blocksIn).toBeGreaterThan(5);
+    expect(commands[0]!.response).toContain(big);
+  });
+
+  it('a device fault that drops the response: the command fails TIMEOUT (retransmissions get nothing)', async () => {
+    const r = rig('gfi');
+    const steps = resolveScenario(
+      {
+        steps: [
+          { control: { op: 'fault', device: 'esme', fault: 'drop', messageCode: 0x21 } },
+          { default: 2 },
+        ],
+      },
+      r.ctx,
+    );
+    const { commands } = await bridge(r, steps, { timeoutMs: 100, retries: 1 });
+    expect(commands[0]).toMatchObject({ status: 'failed', reason: 'TIMEOUT', attempts: 2 });
+    expect(r.served.counts).toMatchObject({ accepted: 1, duplicates: 1 });
   });
 
   it('unplugged mid-run: reconnects; every command answered or reported failed, none lost', async () => {

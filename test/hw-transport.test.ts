@@ -262,15 +262,20 @@ describe('CBOR control channel', () => {
       expect(await c.request('fault', { fault: 'drop-responses', count: 2 })).toMatchObject({
         faults: { dropResponses: 2 },
       });
+      // Device faults are sim/faults.ts rules for the device's injectFault; the premises has none.
       await expect(c.request('fault', { fault: 'brown-out' })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
-      // A device (or model) that implements injectFault gets the fault.
-      const esme = served.premises.devices.get(DEFAULT_PREMISES.esme)! as unknown as {
-        injectFault?: (f: string, p: Record<string, unknown>) => unknown;
-      };
-      esme.injectFault = (f, p) => ({ injected: f, p });
-      expect(await c.request('fault', { fault: 'brown-out', device: 'esme', ms: 5 })).toEqual({
-        result: { injected: 'brown-out', p: { ms: 5 } },
+      await expect(c.request('fault', { fault: 'brown-out', device: 'esme' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
       });
+      expect(await c.request('fault', { fault: 'drop', device: 'esme', messageCode: 0x21 })).toEqual({
+        injected: { kind: 'drop', messageCode: 0x21 },
+        device: DEFAULT_PREMISES.esme,
+      });
+      expect(served.premises.devices.get(DEFAULT_PREMISES.esme)!.state.faults).toEqual([
+        { kind: 'drop', messageCode: 0x21 },
+      ]);
+      await c.request('fault.clear', { device: 'esme' });
+      expect(served.premises.devices.get(DEFAULT_PREMISES.esme)!.state.faults).toBeUndefined();
       await expect(c.request('fault', { fault: 'x', device: 'ffffffffffffffff' })).rejects.toMatchObject({
         code: 'NO_DEVICE',
       });
