@@ -21,6 +21,7 @@ import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../prot
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 import type { GbzComponent } from '../protocol/gbz/gbz.ts';
 import { decodeReadAttributesResponse, ZclCommand } from '../protocol/gbz/zcl.ts';
+import { zseRequestOf } from '../protocol/gbz/zcl-se.ts';
 import { type DecodedPayload, decodePayload, locateEncryptedParts } from '../protocol/payload.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
@@ -349,24 +350,69 @@ export function faultFromResponse(rtds: MacMessage | SigningMessage, vctx: Verif
         return [];
       }
     })();
+    // The failed command is named by cluster, command id and its rank among the command's
+    // components of that cluster and id (`occurrence`), counted from the responses before it: a
+    // GSME answers components in order and stops at the first failure, answering the rest with
+    // Default Response (0xFF, FAILURE) — those are the consequence, not the fault. NOT_FOUND is a
+    // log read that found nothing: when the response found nothing at all (no cluster-specific
+    // answer) it is the fault (the RTDS device held no such data); beside found entries it is the
+    // device's log content, which our model decides (sim/models/gsme-gbz.ts).
     let k = 0;
+    let notFound: FaultRule | null = null;
+    let foundData = false;
+    const answered = new Map<string, number>();
+    let previousGroup = '';
     for (const c of d.gbz.components) {
       const h = c.zclHeader;
       const zcl = c.encrypted ? (parts[k++]?.plaintext ?? null) : c.zclPayload;
-      if (zcl === null || (h.frameControl & 0x03) !== 0) continue;
+      if (zcl === null) continue;
+      const global = (h.frameControl & 0x03) === 0;
+      if (!global) foundData = true;
+      const request = global
+        ? h.commandId === ZclCommand.DEFAULT_RESPONSE
+          ? zcl[0]
+          : h.commandId === ZclCommand.READ_ATTRIBUTES_RESPONSE
+            ? ZclCommand.READ_ATTRIBUTES
+            : undefined
+        : zseRequestOf(c.clusterId, h.commandId);
+      const key = `${c.clusterId}/${request}`;
+      const occurrence = answered.get(key) ?? 0;
+      // Responses to one Get Day/Week Profiles or Get Calendar come in a run: one request.
+      const group = !global && c.clusterId === 0x0707 && h.commandId <= 2 ? `${key}/${h.commandId}` : '';
+      if (group === '' || group !== previousGroup) answered.set(key, occurrence + 1);
+      previousGroup = group;
+      if (!global) continue;
       if (h.commandId === ZclCommand.DEFAULT_RESPONSE && zcl.length >= 2 && zcl[1] !== 0) {
-        return { kind: 'gbz-default-response', messageCode: code, status: zcl[1]!, commandId: zcl[0]! };
+        if (zcl[0] === 0xff) continue;
+        const rule: FaultRule = {
+          kind: 'gbz-default-response',
+          messageCode: code,
+          status: zcl[1]!,
+          commandId: zcl[0]!,
+          clusterId: c.clusterId,
+          occurrence,
+        };
+        if (zcl[1] === 0x8b) notFound ??= { kind: 'gbz-default-response', messageCode: code, status: 0x8b };
+        else return rule;
       }
       if (h.commandId === ZclCommand.READ_ATTRIBUTES_RESPONSE) {
         try {
           const bad = decodeReadAttributesResponse(zcl).find((r) => r.status !== 0);
-          if (bad) return { kind: 'gbz-attribute-status', messageCode: code, status: bad.status };
+          if (bad) {
+            return {
+              kind: 'gbz-attribute-status',
+              messageCode: code,
+              status: bad.status,
+              clusterId: c.clusterId,
+              attributeId: bad.attributeId,
+            };
+          }
         } catch {
           /* not a fault we can reproduce */
         }
       }
     }
-    return null;
+    return foundData ? null : notFound;
   }
   if (d.encoding === 'asn1') {
     try {

@@ -12,10 +12,32 @@ import type { Eui64 } from '../protocol/types.ts';
 export type FaultRule =
   /** DLMS access-response: result code per access-request-specification, in order (0 = success). */
   | { kind: 'dlms-results'; messageCode?: number; results: number[] }
-  /** GBZ: answer every component with a ZCL Default Response carrying `status` for `commandId`. */
-  | { kind: 'gbz-default-response'; messageCode?: number; status: number; commandId?: number }
-  /** GBZ Read Attributes Response: every attribute record carries this ZCL status. */
-  | { kind: 'gbz-attribute-status'; messageCode?: number; status: number }
+  /**
+   * GBZ: a ZCL Default Response carrying `status` for `commandId`. The generic model answers every
+   * component so; the GSME/GPF models (sim/models/gsme-gbz.ts) fail the command matching
+   * `clusterId`, `commandId` and `occurrence` (its 0-based rank among the command's components of
+   * that cluster and command id), each optional, and then process no further component;
+   * NOT_FOUND (0x8B) makes every matching log read find nothing.
+   */
+  | {
+      kind: 'gbz-default-response';
+      messageCode?: number;
+      status: number;
+      commandId?: number;
+      clusterId?: number;
+      occurrence?: number;
+    }
+  /**
+   * GBZ Read Attributes Response: every attribute record carries this ZCL status (generic model);
+   * the GSME/GPF models fail the record of `attributeId` (of `clusterId`), or the first one.
+   */
+  | {
+      kind: 'gbz-attribute-status';
+      messageCode?: number;
+      status: number;
+      attributeId?: number;
+      clusterId?: number;
+    }
   /** ASN.1 use cases: the response is the bare response code (e.g. CS02c `02 01 03`). */
   | { kind: 'asn1-status'; messageCode?: number; status: number }
   /** Register readings as all-ones sentinel values (the "no valid reading" convention). */
@@ -108,6 +130,8 @@ export function parseFaultConfig(
       }
       if (o.kind === 'gbz-default-response' || o.kind === 'gbz-attribute-status' || o.kind === 'asn1-status')
         int('status', 255);
+      for (const k of ['commandId', 'occurrence'] as const) if (o[k] !== undefined) int(k, 255);
+      for (const k of ['clusterId', 'attributeId'] as const) if (o[k] !== undefined) int(k, 0xffff);
       if (o.kind === 'delay') int('ms', 86_400_000);
       if (
         o.kind === 'response-payload' &&

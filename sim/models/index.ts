@@ -16,3 +16,4 @@ export {
 import './security-credentials.ts';
 import './esme.ts';
 import './security-and-join.ts';
+import './gpf.ts';
