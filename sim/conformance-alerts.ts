@@ -56,6 +56,7 @@ import type { VirtualClock } from './clock.ts';
 import { diffShapes, payloadShape } from './conformance.ts';
 import { roleOfRemoteParty } from './credentials.ts';
 import type { Device } from './device.ts';
+import { holdFirmwareImage } from './models/security-and-join-firmware.ts';
 import { asn1ExecutionTime, type ScheduledTask, Scheduler, scheduleTask } from './scheduler.ts';
 
 type Msg = MacMessage | SigningMessage;
@@ -132,18 +133,34 @@ function dlmsTime(d: DlmsData | undefined, fallback: number): number {
   return Number.isFinite(t) ? t : fallback;
 }
 
-/** Commands (decoded) of an RTDS folder, sorted by file name. */
-function folderCommands(folder: string): Msg[] {
-  const out: Msg[] = [];
+/** Commands (decoded) of an RTDS folder with their file names, sorted by file name. */
+function folderCommands(folder: string): Array<{ name: string; message: Msg }> {
+  const out: Array<{ name: string; message: Msg }> = [];
   for (const f of readdirSync(folder).sort()) {
     if (!/_COMMAND_GBCS\.HEX$/i.test(f) || /_PRECOMMAND_/i.test(f)) continue;
     try {
-      out.push(readRtdsMessage(join(folder, f)));
+      out.push({ name: f, message: readRtdsMessage(join(folder, f)) });
     } catch {
       /* not a usable command */
     }
   }
   return out;
+}
+
+/**
+ * The folder's command that stands for the deferred one of an outcome alert: of the deferred use
+ * case, not a cancellation, and preferably one RTDS shows with the same outcome (SUCCESS for
+ * 0x8F66, ERROR for 0x8F67) — the deferred command itself is not in RTDS.
+ */
+function deferredCommandOf(
+  folder: string,
+  accepts: (mc: number) => boolean,
+  actioned: boolean,
+): Msg | undefined {
+  const all = folderCommands(folder).filter((c) => accepts(c.message.apdu.header.messageCode));
+  const usable = all.filter((c) => !/CANCELLATION/i.test(c.name));
+  const outcome = actioned ? /SUCCESS/i : /ERROR/i;
+  return (usable.find((c) => outcome.test(c.name)) ?? usable[0] ?? all[0])?.message;
 }
 
 /** ASN.1 outcome alert → the future-dateable Message Codes it reports on. */
@@ -201,8 +218,16 @@ function deferredTaskFor(dev: Device, rtds: Msg, folder: string): ScheduledTask 
   const exec = kids[1];
   if (!exec || exec.tag !== DerTag.GENERALIZED_TIME)
     return 'future-dated ASN.1 alert without its execution date-time';
-  const cmd = folderCommands(folder).find((c) => accepts(c.apdu.header.messageCode));
+  const actioned = alertCodeOf(rtds) === 0x8f66;
+  const cmd = deferredCommandOf(folder, accepts, actioned);
   if (!cmd) return 'no command of the deferred use case in the RTDS folder';
+  if (h.messageCode === AlertMessageCode.FUTURE_DATED_FIRMWARE_ACTIVATION && actioned) {
+    // The RTDS device held the image the command activates (firmware distribution, SRV 11.1): its
+    // hash from the command, its version from the outcome the alert reports.
+    const hash = decodeDer(cmd.apdu.payload, 0, LENIENT).children?.[0]?.value;
+    const version = kids[3]?.children?.[1]?.value;
+    if (hash?.length === 32 && version) holdFirmwareImage(dev, hash, toHex(version));
+  }
   const immediate = asn1ExecutionTime(cmd.apdu.payload)?.immediate ?? cmd.apdu.payload;
   const payloadCounter =
     h.messageCode === AlertMessageCode.FUTURE_DATED_FIRMWARE_ACTIVATION && kids[2]?.tag === DerTag.INTEGER
@@ -232,7 +257,7 @@ const freshSnapshot = (at: number) => ({
 
 /** The Sub GHz configuration a DBCH04 in the folder sets, else the one the RTDS alert reports. */
 function subGhzConfiguration(rtds: Msg, folder: string): DlmsData | undefined {
-  for (const c of folderCommands(folder)) {
+  for (const { message: c } of folderCommands(folder)) {
     // DBCH04 "Set CHF Sub GHz Configuration": set 0-0:94.44.10.0 (Data, value).
     if (c.apdu.header.messageCode !== 0x010d) continue;
     const d = decoded(c);

@@ -41,6 +41,13 @@ const ALERT_SCENARIOS = [
   '2.1_ECS08a/ECS08a_2.1_FUTURE_DATED_SUCCESS',
 ];
 
+/** Alert-only future-dated ASN.1 outcomes: the deferred command runs through the security models. */
+const FUTURE_DATED_ASN1 = [
+  '11.3_CS06/CS06_11.3_FUTURE_DATED_SUCCESS',
+  '6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_ERROR',
+  '6.23_CS02bSupplierByTransCoS/CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS',
+];
+
 /** Command scenarios with future-dated outcome alerts (responses by the ESME model). */
 const FUTURE_DATED_COMMANDS = [
   '1.1.1_ECS01a/ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS',
@@ -60,6 +67,11 @@ describeShared('alerts over RTDS 4.5.0', () => {
     const r = runConformanceScenario(scenarios.get(id)!, opts);
     expect(r.differences).toEqual([]);
     expect(r.status).toBe('matched');
+  });
+
+  it.each(FUTURE_DATED_ASN1)('%s: the deferred command executes when due; its outcome is alerted', (id) => {
+    const r = runConformanceScenario(scenarios.get(id)!, opts);
+    expect(r.differences).toEqual([]);
   });
 
   it.each(FUTURE_DATED_COMMANDS)('%s: one outcome alert per activation time, when due', (id) => {
