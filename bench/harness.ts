@@ -10,8 +10,12 @@ import { cpus, platform, release } from 'node:os';
 export interface BenchCase {
   name: string;
   variant: string;
-  /** One operation. Return its result so the JIT cannot drop the work. */
-  fn: () => unknown;
+  /** One operation. Return its result so the JIT cannot drop the work. (Give `fn` or `run`.) */
+  fn?: () => unknown;
+  /** One asynchronous operation (I/O), measured one awaited call after another. */
+  run?: () => Promise<unknown>;
+  /** Per-operation latencies the case records itself, µs: emptied after warm-up, reported as p50/p99. */
+  samplesUs?: number[];
 }
 
 /** A ratio to print: opsPerSec(numerator) / opsPerSec(denominator), cases by `name`+`variant`. */
@@ -27,8 +31,10 @@ export interface BenchGroup {
   title: string;
   /** Column order of the table. */
   variants: string[];
-  /** Builds the cases: keys, inputs, warm caches. Not timed. */
-  setup(): BenchCase[];
+  /** Builds the cases: keys, inputs, warm caches, links. Not timed. */
+  setup(): BenchCase[] | Promise<BenchCase[]>;
+  /** Releases what setup made (links, child processes), after the measurements. */
+  teardown?(): void | Promise<void>;
   ratios?: BenchRatio[];
   /** Lines printed under the table (what a column means, caveats). */
   notes?: string[];
@@ -56,6 +62,8 @@ export interface Measurement {
   runs: number[];
   /** Operations timed, over all slices. */
   iterations: number;
+  /** For cases recording `samplesUs`: latency percentiles over the timed slices, µs. */
+  latencyUs?: { p50: number; p99: number; samples: number };
 }
 
 export interface MachineInfo {
@@ -96,6 +104,25 @@ function runFor(fn: () => unknown, ms: number, batch: number): { ops: number; el
   return { ops, elapsed: t - t0 };
 }
 
+/** Runs the async `op` one call after another until `ms` have passed. */
+async function runForAsync(
+  op: () => Promise<unknown>,
+  ms: number,
+): Promise<{ ops: number; elapsed: number }> {
+  let ops = 0;
+  const t0 = now();
+  let t = t0;
+  do {
+    sink = await op();
+    ops++;
+    t = now();
+  } while (t - t0 < ms);
+  return { ops, elapsed: t - t0 };
+}
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -104,7 +131,7 @@ const median = (xs: number[]): number => {
 
 function summarise(c: BenchCase, runs: number[], iterations: number): Measurement {
   const opsPerSec = median(runs);
-  return {
+  const m: Measurement = {
     name: c.name,
     variant: c.variant,
     opsPerSec,
@@ -113,6 +140,11 @@ function summarise(c: BenchCase, runs: number[], iterations: number): Measuremen
     runs,
     iterations,
   };
+  if (c.samplesUs?.length) {
+    const sorted = [...c.samplesUs].sort((a, b) => a - b);
+    m.latencyUs = { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: sorted.length };
+  }
+  return m;
 }
 
 /**
@@ -120,25 +152,32 @@ function summarise(c: BenchCase, runs: number[], iterations: number): Measuremen
  * clock read), then the timed slices are interleaved — slice 1 of every case, then slice 2, … — so
  * a noisy neighbour slows every variant alike instead of skewing one column.
  */
-export function measureAll(
+export async function measureAll(
   cases: BenchCase[],
   settings: BenchSettings,
   progress: (line: string) => void = () => {},
-): Measurement[] {
-  const batches = cases.map((c) => {
+): Promise<Measurement[]> {
+  const slice = async (c: BenchCase, ms: number, batch: number) => {
+    if (c.run) return runForAsync(c.run, ms);
+    if (!c.fn) throw new Error(`bench case ${c.name} [${c.variant}] has neither fn nor run`);
+    return runFor(c.fn, ms, batch);
+  };
+  const batches: number[] = [];
+  for (const c of cases) {
     progress(`  warm-up: ${c.name} [${c.variant}]`);
-    const w = runFor(c.fn, settings.warmupMs, 1);
-    return Math.max(1, Math.min(10_000, Math.floor(w.ops / w.elapsed)));
-  });
+    const w = await slice(c, settings.warmupMs, 1);
+    batches.push(Math.max(1, Math.min(10_000, Math.floor(w.ops / w.elapsed))));
+    if (c.samplesUs) c.samplesUs.length = 0;
+  }
   const runs = cases.map((): number[] => []);
   const iterations = cases.map(() => 0);
   for (let r = 0; r < settings.runs; r++) {
     progress(`  slice ${r + 1}/${settings.runs}`);
-    cases.forEach((c, i) => {
-      const { ops, elapsed } = runFor(c.fn, settings.runMs, batches[i]!);
+    for (const [i, c] of cases.entries()) {
+      const { ops, elapsed } = await slice(c, settings.runMs, batches[i]!);
       runs[i]!.push((ops * 1000) / elapsed);
       iterations[i]! += ops;
-    });
+    }
   }
   return cases.map((c, i) => summarise(c, runs[i]!, iterations[i]!));
 }
@@ -155,12 +194,17 @@ export interface GroupResult {
 }
 
 /** Runs every case of `group`; `progress` gets one line per case (stderr). */
-export function runGroup(
+export async function runGroup(
   group: BenchGroup,
   settings: BenchSettings,
   progress: (line: string) => void = () => {},
-): GroupResult {
-  const results = measureAll(group.setup(), settings, progress);
+): Promise<GroupResult> {
+  let results: Measurement[];
+  try {
+    results = await measureAll(await group.setup(), settings, progress);
+  } finally {
+    await group.teardown?.();
+  }
   const find = (k: { name: string; variant: string }) =>
     results.find((m) => m.name === k.name && m.variant === k.variant);
   const ratios = (group.ratios ?? []).map((r) => {
@@ -181,12 +225,16 @@ export function runGroup(
 
 const fmtOps = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3));
 
-/** The result as a plain-text table: rows = case names, columns = variants. */
+const fmtUs = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${Math.round(us)} µs`);
+
+/** The result as a plain-text table: rows = case names, columns = variants (with p50/p99 latency when recorded). */
 export function formatGroup(group: BenchGroup, r: GroupResult): string {
   const names = [...new Set(r.results.map((m) => m.name))];
   const cell = (name: string, variant: string): string => {
     const m = r.results.find((x) => x.name === name && x.variant === variant);
-    return m ? `${fmtOps(m.opsPerSec)} ±${Math.round(m.spread * 50)}%` : '—';
+    if (!m) return '—';
+    const lat = m.latencyUs ? `  p50 ${fmtUs(m.latencyUs.p50)} p99 ${fmtUs(m.latencyUs.p99)}` : '';
+    return `${fmtOps(m.opsPerSec)} ±${Math.round(m.spread * 50)}%${lat}`;
   };
   const header = ['ops/s (median)', ...group.variants];
   const rows = names.map((n) => [n, ...group.variants.map((v) => cell(n, v))]);

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     // Progress only on a TTY (DESIGN §4); tables on stdout.
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-    const result = runGroup(g, settings, progress);
+    const result = await runGroup(g, settings, progress);
     const file = join(outDir, `${g.name}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${formatGroup(g, result)}\n\n`);
