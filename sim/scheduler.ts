@@ -273,22 +273,29 @@ export function planFutureDated(ctx: ExecutionContext, response: Uint8Array): vo
     const first = ctx.payload[0];
     if (first === 0xd9) {
       const req = decodeDlmsApdu(ctx.payload);
-      const res = decodeDlmsApdu(response);
-      if (req.type !== 'access-request' || res.type !== 'access-response') return;
-      req.specifications.forEach((spec, i) => {
-        if (spec.type !== 'set') return;
-        const a = spec.attribute;
+      if (req.type !== 'access-request') return;
+      const activations = req.specifications.flatMap((spec, i) => {
         const v = req.data[i];
-        if (!isActivationAttribute(a.classId, a.attributeId) || v?.type !== 'octet-string') return;
-        if ((res.responseSpecifications[i]?.result ?? 1) !== 0) return;
+        return spec.type === 'set' &&
+          isActivationAttribute(spec.attribute.classId, spec.attribute.attributeId) &&
+          v?.type === 'octet-string'
+          ? [{ i, a: spec.attribute, value: v.value }]
+          : [];
+      });
+      // Most commands set no activation time: the response is decoded only when one does.
+      if (activations.length === 0) return;
+      const res = decodeDlmsApdu(response);
+      if (res.type !== 'access-response') return;
+      for (const { i, a, value } of activations) {
+        if ((res.responseSpecifications[i]?.result ?? 1) !== 0) continue;
         const target: FutureDatedTarget = {
           kind: 'cosem',
           classId: a.classId,
           instanceId: toHex(a.instanceId),
           attributeId: a.attributeId,
         };
-        plan(dev, base, target, dlmsExecutionTime(v.value), ctx.now);
-      });
+        plan(dev, base, target, dlmsExecutionTime(value), ctx.now);
+      }
       return;
     }
     if (first === 0x01 && FUTURE_DATEABLE_GBZ.has(h.messageCode)) {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DerTag, decodeDer, derIntegerValue } from '../protocol/asn1/der.ts';
 import { ByteReader } from '../protocol/bytes.ts';
@@ -293,4 +294,49 @@ describe('alerts', () => {
     expect(() => raiseAlert(lonely, { alertCode: 0x8f12 })).toThrow(/trust anchor/);
     expect(lonely.state.alertCounter).toBe('0');
   });
+
+  it('any alert code from any device: refused with ALERT before the counter moves, or CRA 3, counter + 1, verified', () => {
+    const { premises, headEnd } = setup();
+    const devices = [...premises.devices.values()];
+    fc.assert(
+      fc.property(fc.constantFrom(...devices), fc.integer({ min: 0, max: 0xffff }), (dev, alertCode) => {
+        const before = BigInt(dev.state.alertCounter);
+        let a: ReturnType<typeof raiseAlert>;
+        try {
+          a = raiseAlert(dev, { alertCode });
+        } catch (e) {
+          expect(e).toBeInstanceOf(GbcsError);
+          expect((e as GbcsError).code).toBe('ALERT');
+          expect(BigInt(dev.state.alertCounter)).toBe(before);
+          return;
+        }
+        const m = decode(a.bytes);
+        expect(m.apdu.header).toMatchObject({
+          craFlag: 3,
+          originatorCounter: before + 1n,
+          originatorId: dev.eui,
+        });
+        const v = headEnd.verify(a.bytes);
+        expect(a.signed ? v.signature : v.mac).toBe('valid');
+        expect(alertCodeOfPayload(m)).toBe(alertCode);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
+
+/** The alert code in any of the three payload forms. */
+function alertCodeOfPayload(m: MacMessage | SigningMessage): number | null {
+  const d = decodePayload(m.apdu.payload, 0, { craFlag: 3 });
+  if (
+    d.encoding === 'dlms' &&
+    d.apdu.type === 'data-notification' &&
+    d.apdu.notificationBody.type === 'structure'
+  ) {
+    const c = d.apdu.notificationBody.value[0];
+    return c?.type === 'long-unsigned' ? c.value : null;
+  }
+  if (d.encoding === 'gbz' && d.gbz.type === 'alert') return d.gbz.alertCode;
+  const n = decodeDer(m.apdu.payload);
+  return n.children?.[0] ? Number(derIntegerValue(n.children[0])) : null;
+}

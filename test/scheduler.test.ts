@@ -3,6 +3,7 @@
  * execution date-times are accepted, kept in the device state, executed when the clock reaches
  * them and reported with 0x8F66 / 0x8F67; cancellation and immediate values; timers in time order.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DerTag,
@@ -324,5 +325,29 @@ describe('Scheduler timers', () => {
     s.advanceTo(T0 + 1000);
     expect(clock.now()).toBe(T0 + 3000);
     expect(() => s.every(0, () => undefined)).toThrow(RangeError);
+  });
+
+  it('property: every timer runs at its due instant, in time order, and the clock ends where asked', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 3_000 }), { minLength: 1, maxLength: 10 }),
+        (dues, steps) => {
+          const clock = new VirtualClock(T0);
+          const s = new Scheduler(clock, []);
+          const ran: Array<[number, number]> = [];
+          for (const d of dues) s.at(T0 + d, (now) => void ran.push([T0 + d, now]));
+          let target = T0;
+          for (const step of steps) {
+            target += step;
+            s.advanceTo(target);
+            expect(clock.now()).toBe(target);
+          }
+          expect(ran.every(([due, now]) => due === now)).toBe(true);
+          expect(ran.map(([, now]) => now)).toEqual([...ran.map(([, now]) => now)].sort((a, b) => a - b));
+          expect(ran.length).toBe(dues.filter((d) => T0 + d <= target).length);
+        },
+      ),
+    );
   });
 });
