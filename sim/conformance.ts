@@ -21,7 +21,7 @@ import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../prot
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 import type { GbzComponent } from '../protocol/gbz/gbz.ts';
 import { decodeReadAttributesResponse, ZclCommand } from '../protocol/gbz/zcl.ts';
-import { zseRequestOf } from '../protocol/gbz/zcl-se.ts';
+import { zseRequestOf, zseShape } from '../protocol/gbz/zcl-se.ts';
 import { type DecodedPayload, decodePayload, locateEncryptedParts } from '../protocol/payload.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
@@ -215,7 +215,7 @@ function dlmsShape(a: DlmsApdu): Shape {
   return { apdu: a.type, specs: a.specifications.map((s) => s.type), data: a.data.map(dlmsDataShape) };
 }
 
-function zclShape(commandId: number, frameControl: number, zcl: Uint8Array | null): Shape {
+function zclShape(clusterId: number, commandId: number, frameControl: number, zcl: Uint8Array | null): Shape {
   if (zcl === null) return 'undecryptable';
   if ((frameControl & 0x03) === 0 && commandId === ZclCommand.READ_ATTRIBUTES_RESPONSE) {
     try {
@@ -231,6 +231,16 @@ function zclShape(commandId: number, frameControl: number, zcl: Uint8Array | nul
   if ((frameControl & 0x03) === 0 && commandId === ZclCommand.DEFAULT_RESPONSE) {
     return ['default-response', zcl[0] ?? -1, zcl[1] ?? -1];
   }
+  // A ZSE cluster-specific payload compares by its decoded structure: field types, and list
+  // entries by shape, not by count — how many events, top-ups, samples or switch times a log or
+  // calendar holds (and so the byte length) is device state, like a DLMS value.
+  if ((frameControl & 0x03) === 1) {
+    try {
+      return zseShape(clusterId, frameControl, commandId, zcl);
+    } catch {
+      /* not a command the ZSE codec knows: compare lengths */
+    }
+  }
   return ['zcl-length', zcl.length];
 }
 
@@ -242,7 +252,7 @@ function gbzComponentShape(c: GbzComponent, plaintext: Uint8Array | null): Shape
     fromDateTime: c.fromDateTime === null ? 'absent' : 'present',
     frameControl: h.frameControl,
     command: h.commandId,
-    zcl: zclShape(h.commandId, h.frameControl, c.encrypted ? plaintext : c.zclPayload),
+    zcl: zclShape(c.clusterId, h.commandId, h.frameControl, c.encrypted ? plaintext : c.zclPayload),
   };
 }
 

@@ -1429,3 +1429,56 @@ const ANSWERS: ReadonlyMap<string, number> = new Map([
 export function zseRequestOf(clusterId: number, responseCommandId: number): number | undefined {
   return ANSWERS.get(`${clusterId}/0x${responseCommandId.toString(16).padStart(2, '0')}`);
 }
+
+/** The structure of a decoded command: field types, list entries by their distinct shapes. */
+export type ZseShape = string | ZseShape[] | { [field: string]: ZseShape };
+
+/**
+ * The structure of a cluster-specific payload, for comparing two devices' answers: each field's
+ * type; octet strings as `octstr` (their content is data); lists as the distinct shapes of their
+ * entries (how many entries a log or a calendar holds is device state); raw sub-payloads by length.
+ * @throws DecodeError as decodeZseFrame
+ */
+export function zseShape(
+  clusterId: number,
+  frameControl: number,
+  commandId: number,
+  payload: Uint8Array,
+): ZseShape {
+  const { def: d, value } = decodeZseFrame(clusterId, frameControl, commandId, payload);
+  return [d.name, shapeOf(d.fields, value)];
+}
+
+function shapeOf(fields: ZseField[], rec: ZseRecord): { [field: string]: ZseShape } {
+  const out: { [field: string]: ZseShape } = {};
+  for (const fd of fields) {
+    const v = rec[fd.name];
+    switch (fd.type) {
+      case 'octstr':
+      case 'date':
+        out[fd.name] = fd.type;
+        break;
+      case 'u8array':
+        out[fd.name] = `u8[${fd.length}]`;
+        break;
+      case 'optional':
+        out[fd.name] = v === undefined ? 'absent' : fd.of;
+        break;
+      case 'rest':
+        out[fd.name] = `bytes[${(v as Uint8Array).length}]`;
+        break;
+      case 'list': {
+        const seen = new Map<string, ZseShape>();
+        for (const item of v as ZseRecord[]) {
+          const s = shapeOf(fd.fields, item);
+          seen.set(JSON.stringify(s), s);
+        }
+        out[fd.name] = [...seen.values()];
+        break;
+      }
+      default:
+        out[fd.name] = fd.type;
+    }
+  }
+  return out;
+}

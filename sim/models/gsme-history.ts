@@ -11,7 +11,9 @@
  *   and billing calendar are set, payment mode becomes prepayment (billing snapshots with causes
  *   "change of tariff information" and "change of meter mode"), the valve opens, the network
  *   operator starts the network data log (6-minute samples, 41 at most);
- * - every week from commissioning: the consumer tops up (a £20 UTRN).
+ * - every week from commissioning: the consumer tops up (a £20 UTRN, CS01b);
+ * - every night at 01:00: the supplier reads the daily read log (GCS16a).
+ * Every command is logged (0x8154 with its Message Code).
  * Defaults: commissioned 31 days before first use (`GsmeOptions.historyDays`).
  */
 import type { Eui64 } from '../../protocol/types.ts';
@@ -45,6 +47,7 @@ const GBP = 826;
 /** 5 digits after the decimal point: money in 1e-5 GBP, prices per kWh likewise. */
 const PRICE_TRAILING_DIGIT = 0x50;
 const POUND = 100_000;
+const HOUR = 60 * MINUTE;
 
 const toZclSeconds = (ms: number) => Math.floor((ms - Date.UTC(2000, 0, 1)) / 1000);
 
@@ -302,7 +305,13 @@ export function commissionedGsme(eui: Eui64, commissionedAt: number): GsmeModel 
   takeBillingSnapshot(m, t, SnapshotCause.CHANGE_OF_TARIFF_INFORMATION);
   m.prepayment.paymentControlConfiguration = PaymentControl.PREPAYMENT_MODE;
   takeBillingSnapshot(m, t, SnapshotCause.CHANGE_OF_METER_MODE);
-  for (let i = 0; i < 6; i++) logEvent(m, LogId.GENERAL, GsmeEvent.IMMEDIATE_COMMAND_ACTIONED, t);
+  // The supplier's set-up commands, each logged with its Message Code: tariff (GCS01a), prepayment
+  // configuration (GCS05), CV and conversion factor (GCS23), billing calendar (GCS25), MPRN
+  // (GCS41), payment mode (GCS03), contact details (GCS44); the network operator's network data log
+  // (GCS31).
+  for (const code of [0x006b, 0x006f, 0x007c, 0x007e, 0x0087, 0x006d, 0x0088, 0x0080]) {
+    logEvent(m, LogId.GENERAL, GsmeEvent.IMMEDIATE_COMMAND_ACTIONED, t, code.toString(16).padStart(4, '0'));
+  }
   m.logs.network = {
     sampleId: SampleId.NETWORK_DATA,
     startTime: t,
@@ -322,14 +331,28 @@ export function createGsmeModel(eui: Eui64, now: number, options: GsmeOptions = 
   const days = options.historyDays ?? 31;
   const commissionedAt = Math.floor(now / DAY) * DAY - days * DAY;
   const m = commissionedGsme(eui, commissionedAt);
-  for (let week = 0, t = commissionedAt; t <= now; week++, t = commissionedAt + week * 7 * DAY) {
-    advanceGsme(m, t);
-    applyTopUp(m, utrnDigits(m.seed, week), 20 * POUND, t);
-    logEvent(m, LogId.GENERAL, GsmeEvent.IMMEDIATE_COMMAND_ACTIONED, t);
-    if (week === 0 && m.metering.supplyStatus !== SupplyStatus.ON) {
+  // Life since: a weekly top-up (CS01b) from the commissioning day on, and the supplier's daily
+  // read (GCS16a) each night at 01:00.
+  const happenings: Array<{ at: number; kind: 'top-up' | 'daily-read'; n: number }> = [];
+  for (let week = 0; commissionedAt + week * 7 * DAY <= now; week++) {
+    happenings.push({ at: commissionedAt + week * 7 * DAY, kind: 'top-up', n: week });
+  }
+  for (let day = 0; commissionedAt + day * DAY + HOUR <= now; day++) {
+    happenings.push({ at: commissionedAt + day * DAY + HOUR, kind: 'daily-read', n: day });
+  }
+  happenings.sort((a, b) => a.at - b.at);
+  for (const h of happenings) {
+    advanceGsme(m, h.at);
+    if (h.kind === 'daily-read') {
+      logEvent(m, LogId.GENERAL, GsmeEvent.IMMEDIATE_COMMAND_ACTIONED, h.at, '0077');
+      continue;
+    }
+    applyTopUp(m, utrnDigits(m.seed, h.n), 20 * POUND, h.at);
+    logEvent(m, LogId.GENERAL, GsmeEvent.IMMEDIATE_COMMAND_ACTIONED, h.at, '0097');
+    if (h.n === 0 && m.metering.supplyStatus !== SupplyStatus.ON) {
       // The installer opens the valve once credit is on the meter.
       m.metering.supplyStatus = SupplyStatus.ON;
-      logEvent(m, LogId.GENERAL, GsmeEvent.SUPPLY_ARMED, t + MINUTE);
+      logEvent(m, LogId.GENERAL, GsmeEvent.SUPPLY_ARMED, h.at + MINUTE);
     }
   }
   advanceGsme(m, now);

@@ -5,7 +5,7 @@
  *
  * Every command first brings the model to the device clock (consumption, credit, snapshots,
  * pending future-dated actions: gsme-state.ts advanceGsme), then runs its components
- * (gsme-gbz.ts, gsme-commands.ts). A command that changes the meter is logged in the General Event
+ * (gsme-gbz.ts, gsme-commands.ts). Every command is logged in the General Event
  * Log as 0x8154 "Immediate HAN Interface Command Received and Successfully Actioned" (0x8155 when
  * it failed).
  *
@@ -30,7 +30,7 @@ import {
 import { type GbzRequest, type GbzResult, runGbzCommand, status, type UseCaseRules } from './gsme-gbz.ts';
 import { createGsmeModel, type GsmeOptions } from './gsme-history.ts';
 import { applyTopUp, GsmeEvent, type GsmeModel, LogId, logEvent } from './gsme-state.ts';
-import { registerHandler } from './registry.ts';
+import { registerHandler, registerProvisioner } from './registry.ts';
 import { applyUtrn } from './utrn-topup.ts';
 
 /** GSME Message Codes (GBCS use-case catalogue). */
@@ -220,37 +220,8 @@ const EXTRA = new Map([
 // ---------------------------------------------------------------------------------------------
 // Handlers
 
-/** Use cases that only read (Read Attributes and the log/configuration reads): not logged as actioned commands. */
-const READ_CODES = new Set<number>([
-  M.CS10a,
-  M.CS10b,
-  M.GCS13a,
-  M.GCS13b,
-  M.GCS13c,
-  M.GCS14,
-  M.GCS15b,
-  M.GCS15c,
-  M.GCS15d,
-  M.GCS15e,
-  M.GCS16a,
-  M.GCS16b,
-  M.GCS17,
-  M.GCS18,
-  M.GCS20r,
-  M.GCS21a,
-  M.GCS21b,
-  M.GCS21d,
-  M.GCS21e,
-  M.GCS21f,
-  M.GCS21j,
-  M.GCS21k,
-  M.GCS21m,
-  M.GCS33,
-  M.GCS38,
-  M.GCS46,
-  M.GCS60,
-  M.GCS60a,
-]);
+/** Event data of 0x8154/0x8155: the command's Message Code, big-endian. */
+export const messageCodeData = (code: number): string => code.toString(16).padStart(4, '0');
 
 /** Executes a GBZ use case on the GSME. */
 export function executeGsmeGbz(ctx: ExecutionContext): ExecutionResult {
@@ -267,16 +238,26 @@ export function executeGsmeGbz(ctx: ExecutionContext): ExecutionResult {
           (r.type === 'read' && r.records.some((x) => x.status !== ZclStatus.SUCCESS)),
       );
       if (!failed) commitStaged(s);
-      if (!READ_CODES.has(ctx.header.messageCode)) {
-        logEvent(
-          m,
-          LogId.GENERAL,
-          failed ? GsmeEvent.IMMEDIATE_COMMAND_NOT_ACTIONED : GsmeEvent.IMMEDIATE_COMMAND_ACTIONED,
-          ctx.now,
-        );
-      }
+      // Every HAN command is logged, with its Message Code as the event data (RTDS CS10a).
+      logEvent(
+        m,
+        LogId.GENERAL,
+        failed ? GsmeEvent.IMMEDIATE_COMMAND_NOT_ACTIONED : GsmeEvent.IMMEDIATE_COMMAND_ACTIONED,
+        ctx.now,
+        messageCodeData(ctx.header.messageCode),
+      );
     },
   );
 }
 
 registerHandler(['GSME'], GSME_GBZ_CODES, executeGsmeGbz);
+
+/**
+ * Provisioning: a GSME commissioned 31 days before, or the day before for the scenarios that read
+ * its event logs (RTDS 6.13 CS10a/CS10b: the RTDS GSME's General and Security Event Logs begin on
+ * 31 December 2014, the day before its clock).
+ */
+registerProvisioner(['GSME'], (state, hints) => {
+  const recent = hints.messageCode === M.CS10a || hints.messageCode === M.CS10b;
+  state.model.gsme = createGsmeModel(state.eui, hints.nowMs, recent ? { historyDays: 1 } : {});
+});
