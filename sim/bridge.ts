@@ -90,11 +90,13 @@ export interface ControlResult {
 }
 
 export interface BridgeSummary {
-  /** Commands attempted; each is either answered or failed. */
+  /** Commands that went out at least once (a command never sent — link gone — is failed, not sent). */
   sent: number;
   answered: number;
   failed: number;
   reconnects: number;
+  /** Command steps run: each is either answered or failed (answered + failed = commands). */
+  commands: number;
   /** Answered with a response that verified (protection and correlation). */
   verified: number;
   alerts: number;
@@ -391,10 +393,11 @@ export async function runBridge(
   const commandResults = results.filter((r): r is CommandResult => 'status' in r);
   const answered = commandResults.filter((r) => r.status === 'answered');
   const summary: BridgeSummary = {
-    sent: commandResults.length,
+    sent: commandResults.filter((r) => r.attempts > 0).length,
     answered: answered.length,
     failed: commandResults.length - answered.length,
     reconnects: t.reconnects,
+    commands: commandResults.length,
     verified: answered.filter((r) => r.responseVerified).length,
     alerts,
     unmatched,
@@ -410,7 +413,7 @@ export async function runBridge(
   if (opts.json) opts.write(JSON.stringify({ summary }));
   else {
     opts.write(
-      `summary: ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified), ` +
+      `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified), ` +
         `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
     );
   }

@@ -112,6 +112,7 @@ describePty('bridge ↔ serve over a socat pty pair', () => {
     const results = bridge.lines.filter((l) => l.includes('"status"')).map(parse);
     const summary = summaryOf(bridge.lines);
     expect(results).toHaveLength(12);
+    expect(summary.commands).toBe(12);
     expect(summary.sent).toBe(12);
     expect(summary.answered + summary.failed).toBe(12);
     expect(summary.reconnects).toBeGreaterThanOrEqual(1);
