@@ -18,7 +18,8 @@
  *   the head-end (signature or MAC);
  * - when the supply has been disabled for lack of credit, the consumer buys a top-up a few hours
  *   later: the Supplier issues a UTRN (protocol/utrn.ts, its prepayment-top-up key) and applies it
- *   with CS01a; the credit returns, the supply is armed and the consumer restores it.
+ *   with CS01a; the credit returns, the supply is armed and the consumer restores it;
+ * - the GSME's registers, profile and daily log run on its own (sim/models/gsme.ts `tickGsme`).
  *
  * Deterministic from the seed; library only (the CLI in bin/commands/simulate.ts prints).
  */
@@ -43,6 +44,7 @@ import { HeadEnd } from './head-end.ts';
 import { ensureEsmeModel } from './models/esme.ts';
 import { adjustMeterBalance, advanceEsme, SNAPSHOT } from './models/esme-consumption.ts';
 import type { EsmeModel } from './models/esme-state.ts';
+import { tickGsme } from './models/gsme.ts';
 // CS01a is the UTRN model's; make sure its handler is registered.
 import './models/utrn-topup.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises } from './premises.ts';
@@ -97,6 +99,8 @@ export interface SimulationSummary {
   halfHourProfiles: number;
   dailyReads: number;
   billingSnapshots: number;
+  /** The GSME (sleepy, battery powered) over the same days: its half-hour profile and daily log. */
+  gas: { halfHourProfiles: number; dailyReads: number; volumeM3: number };
   importKWh: number;
   meanDailyKWh: number;
   /** Half hour of the day (0–47, UTC) with the highest mean import. */
@@ -257,6 +261,7 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     clock,
   });
   const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
+  const gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
   const issuer = new UtrnIssuer(keys, opts.crypto, supplier);
   const consumption = seededRng(opts.seed, `consumption/${esme.eui}`);
   const behaviour = seededRng(opts.seed, 'consumer');
@@ -295,6 +300,7 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   // Commissioning: prepayment mode, effective now.
   send(esme, 0x001b, prepaymentModePayload);
   const model: EsmeModel = ensureEsmeModel(esme.state, clock.now());
+  const gas0 = tickGsme(gsme).metering.currentSummationDelivered;
   const startBalance = model.prepayment.meterBalance;
   let minBalance = startBalance;
   let lastEvent = model.logs.event.at(-1);
@@ -388,6 +394,8 @@ export function simulate(opts: SimulateOptions): SimulationResult {
       advanceEsme(model, now, consumption);
       alertsFromLogs();
       trackSupply();
+      // The GSME's registers run whether or not anyone talks to it (its own generator).
+      tickGsme(gsme);
     },
     start + step,
   );
@@ -420,6 +428,10 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   );
   collect(scheduler.advanceTo(start + opts.days * DAY_MS));
 
+  const gas = tickGsme(gsme);
+  const gasProfiles = gas.logs.profile.filter(
+    (_, i) => gas.logs.profileStart + i * HALF_HOUR_MS > start,
+  ).length;
   const inRun = (rows: number[][], from: number, to: number) =>
     rows.filter((r) => r[0]! > from && r[0]! <= to);
   const profile = inRun(model.buffers.halfHour, start, clock.now());
@@ -439,6 +451,12 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     halfHourProfiles: profile.length,
     dailyReads: model.buffers.daily.filter((r) => r[0]! >= start && r[0]! < clock.now()).length,
     billingSnapshots: inRun(model.buffers.billing, start - 1, clock.now()).length,
+    gas: {
+      halfHourProfiles: gasProfiles,
+      dailyReads: gas.logs.daily.filter((d) => d.time > start && d.time <= clock.now()).length,
+      // Volume in 0.001 m³.
+      volumeM3: Math.round(gas.metering.currentSummationDelivered - gas0) / 1000,
+    },
     importKWh: Math.round(stats.importKWh * 1000) / 1000,
     meanDailyKWh: Math.round(stats.meanDailyKWh * 1000) / 1000,
     peakHalfHour: stats.peakHalfHour,

@@ -33,6 +33,8 @@ describe('simulate', () => {
     expect(summary.virtualMs).toBe(30 * 86_400_000);
     expect(summary.halfHourProfiles).toBe(30 * 48);
     expect(summary.dailyReads).toBe(30);
+    expect(summary.gas).toMatchObject({ halfHourProfiles: 30 * 48, dailyReads: 30 });
+    expect(summary.gas.volumeM3).toBeGreaterThan(0);
     // A household: 5–40 kWh a day, busiest in the evening.
     expect(summary.meanDailyKWh).toBeGreaterThan(5);
     expect(summary.meanDailyKWh).toBeLessThan(40);

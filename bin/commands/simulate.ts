@@ -47,6 +47,8 @@ export function register(program: Command): void {
           `summary: ${summary.days} virtual days in ${(wallMs / 1000).toFixed(1)} s: ` +
             `${summary.halfHourProfiles} half-hour profile entries, ${summary.dailyReads} daily reads, ` +
             `${summary.billingSnapshots} billing snapshots, ${summary.importKWh.toFixed(1)} kWh imported; ` +
+            `gas: ${summary.gas.halfHourProfiles} half-hour profile entries, ${summary.gas.dailyReads} daily reads, ` +
+            `${summary.gas.volumeM3.toFixed(1)} m3; ` +
             `${summary.alerts.total} alerts (${summary.alerts.verified} verified); ` +
             `credit ${(p.startPence / 100).toFixed(2)} -> min ${(p.minPence / 100).toFixed(2)} -> ${(p.endPence / 100).toFixed(2)} GBP, ` +
             `${p.disablements} disablements, ${p.topUps} UTRN top-ups, ${p.restorations} restorations; ` +
