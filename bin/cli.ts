@@ -24,7 +24,8 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate]) register(program);
+for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);
