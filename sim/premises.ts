@@ -12,6 +12,7 @@ import type { DeviceType } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
 import { type CommandOutcome, Device, decodeStep, RejectReason } from './device.ts';
 import { createExecutor } from './executors/index.ts';
+import { syncGpfMirror } from './models/gpf.ts';
 import type { TestKeys } from './test-pki.ts';
 
 export interface PremisesIds {
@@ -78,11 +79,14 @@ export class Premises {
     return { status: 'answered', device: recipient, outcome: dev.handle(bytes) };
   }
 
-  /** The GSME wakes: it takes every queued message (in order) and answers each. */
+  /** The GSME wakes: it takes every queued message (in order), answers each, and updates the GPF mirror. */
   gsmeWake(): CommandOutcome[] {
     const gsme = this.devices.get(this.ids.gsme)!;
     const out: CommandOutcome[] = [];
     while (this.gsmeQueue.length > 0) out.push(gsme.handle(this.gsmeQueue.shift()!));
+    // Awake, the GSME reports its data to the GPF, whose mirror serves reads until the next wake.
+    const gpf = this.devices.get(this.ids.gpf);
+    if (gpf) syncGpfMirror(gpf, gsme);
     return out;
   }
 }

@@ -18,6 +18,7 @@ import { DecodeError } from '../../protocol/errors.ts';
 import { ZclStatus } from '../../protocol/gbz/zcl.ts';
 import { decodeZse, encodeZse, ZseCluster, ZsePrepayment } from '../../protocol/gbz/zcl-se.ts';
 import type { Device, ExecutionContext, ExecutionResult } from '../device.ts';
+import { registerDeferredExecutor } from '../scheduler.ts';
 import {
   advanceTo,
   commitStaged,
@@ -260,4 +261,19 @@ registerHandler(['GSME'], GSME_GBZ_CODES, executeGsmeGbz);
 registerProvisioner(['GSME'], (state, hints) => {
   const recent = hints.messageCode === M.CS10a || hints.messageCode === M.CS10b;
   state.model.gsme = createGsmeModel(state.eui, hints.nowMs, recent ? { historyDays: 1 } : {});
+});
+
+/**
+ * A future-dated GSME command comes due (sim/scheduler.ts raises the 0x8F66/0x8F67 alert): the
+ * model catches up to the due time, applying its pending action then (gsme-state.ts advanceGsme);
+ * the outcome is what the meter logged for it (0x8F67 "not actioned" at that instant, else
+ * actioned).
+ */
+registerDeferredExecutor(['GSME'], [M.GCS01a, M.GCS01b, M.GCS02, M.GCS03, M.GCS05], (dev, task) => {
+  const m = gsmeModelOf(dev, Math.max(task.dueMs, dev.clock.now()));
+  dev.persist();
+  const failed = m.logs.events.some(
+    (e) => e.time === task.dueMs && e.eventId === GsmeEvent.FUTURE_DATED_NOT_ACTIONED,
+  );
+  return { actioned: !failed };
 });
