@@ -7,9 +7,11 @@
  * - security-and-join-firmware.ts: CS06 (activate firmware), CS08 (firmware version)
  * - security-and-join-clock.ts: GCS28 (set clock on GSME)
  * - utrn-topup.ts: CS01a, CS01b (prepayment top-up by UTRN)
+ * - chf.ts: the Communications Hub Function (Device Log, Sub GHz, identity)
  */
 import './security-and-join-credentials.ts';
 import './security-and-join-devices.ts';
 import './security-and-join-firmware.ts';
 import './security-and-join-clock.ts';
 import './utrn-topup.ts';
+import './chf.ts';

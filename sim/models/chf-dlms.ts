@@ -1,0 +1,81 @@
+/**
+ * Answering a DLMS access-request object by object for the CHF model: each access-request
+ * specification is answered by a function of the model; injected faults are honoured as the
+ * generic COSEM store does (a `dlms-results` code replaces the result and the data, `sentinel`
+ * turns read values all-ones), and alerts a command causes leave with its outcome.
+ */
+import { toHex } from '../../protocol/bytes.ts';
+import {
+  type AccessRequestSpecification,
+  type AccessResponseSpecification,
+  decodeDlmsApdu,
+  encodeDlmsApdu,
+} from '../../protocol/dlms/apdu.ts';
+import type { DlmsData } from '../../protocol/dlms/axdr.ts';
+import { DecodeError, ErrorCode, GbcsError } from '../../protocol/errors.ts';
+import type { AlertSpec } from '../alerts.ts';
+import type { ExecutionContext, ExecutionResult } from '../device.ts';
+import { sentinelOf } from '../executors/dlms-generic.ts';
+
+/** What the model answers for one specification: the result code and, for a get or an action with a return value, the data. */
+export interface SpecAnswer {
+  result: number;
+  data?: DlmsData;
+}
+
+export type SpecHandler = (spec: AccessRequestSpecification, data: DlmsData, index: number) => SpecAnswer;
+
+/** `class/obis hex/attribute-or-method`, e.g. `104/00001e0300ff/4`. */
+export function objectKey(spec: AccessRequestSpecification): string {
+  if (spec.type === 'action')
+    return `${spec.method.classId}/${toHex(spec.method.instanceId)}/m${spec.method.methodId}`;
+  return `${spec.attribute.classId}/${toHex(spec.attribute.instanceId)}/${spec.attribute.attributeId}`;
+}
+
+const responseType = (spec: AccessRequestSpecification): AccessResponseSpecification['type'] =>
+  spec.type === 'action' ? 'action' : spec.type.startsWith('set') ? 'set' : 'get';
+
+/** Runs `each` over the request's specifications and encodes the access-response. */
+export function respondDlms(ctx: ExecutionContext, each: SpecHandler): ExecutionResult {
+  const req = decodeDlmsApdu(ctx.payload);
+  if (req.type !== 'access-request') throw new DecodeError(ErrorCode.BAD_VALUE, 0, 'not an access-request');
+  const fault = ctx.fault;
+  const data: DlmsData[] = [];
+  const results: AccessResponseSpecification[] = [];
+  req.specifications.forEach((spec, i) => {
+    const injected = fault?.kind === 'dlms-results' ? (fault.results[i] ?? 0) : 0;
+    if (injected !== 0) {
+      data.push({ type: 'null-data' });
+      results.push({ type: responseType(spec), result: injected });
+      return;
+    }
+    const a = each(spec, req.data[i] ?? { type: 'null-data' }, i);
+    const d = a.result === 0 && a.data ? a.data : { type: 'null-data' as const };
+    data.push(fault?.kind === 'sentinel' && responseType(spec) === 'get' ? sentinelOf(d) : d);
+    results.push({ type: responseType(spec), result: a.result });
+  });
+  return {
+    payload: encodeDlmsApdu({
+      type: 'access-response',
+      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
+      dateTime: null,
+      requestSpecifications: null,
+      data,
+      responseSpecifications: results,
+    }),
+  };
+}
+
+/**
+ * Raises an alert the command causes; an alert that cannot be built (no recipient cell) is not a
+ * reason to fail the command.
+ */
+export function raiseIfPossible(ctx: ExecutionContext, spec: AlertSpec): void {
+  try {
+    ctx.raiseAlert(spec);
+  } catch (e) {
+    if (!(e instanceof GbcsError)) throw e;
+  }
+}
+
+export const octets = (value: Uint8Array): DlmsData => ({ type: 'octet-string', value });

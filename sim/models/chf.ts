@@ -1,0 +1,11 @@
+/**
+ * The Communications Hub Function model: importing this file registers its handlers.
+ *
+ * - chf-device-log.ts: CCS01, CCS02, CCS03, CCS04/05, CCS06, CCS07 (Device Log, Historic Device Log)
+ * - chf-sub-ghz.ts: DBCH01–DBCH05 (Sub GHz configuration, channel, scan, channel log)
+ * - chf-identity.ts: ECS26i, ECS26n, ECS52 (identity, type, firmware version)
+ * - chf-state.ts: the state (`model.chf`)
+ */
+import './chf-device-log.ts';
+import './chf-sub-ghz.ts';
+import './chf-identity.ts';
