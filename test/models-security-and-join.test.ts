@@ -38,13 +38,13 @@ import type { TrustAnchorCell } from '../sim/credentials.ts';
 import { Device, type ExecutionContext, type PayloadFault } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
 import { loadKeystore } from '../sim/keystore.ts';
-import { handlerFor } from '../sim/models/index.ts';
+import { handlerFor, type UseCaseHandler } from '../sim/models/index.ts';
 import { gsmeClockOf } from '../sim/models/security-and-join-clock.ts';
 import { subjectKeyIdentifierOf } from '../sim/models/security-and-join-cpv.ts';
 import { restoreTrustAnchors, TRUST_ANCHOR_CELLS } from '../sim/models/security-and-join-credentials.ts';
 import { deviceLogOf } from '../sim/models/security-and-join-devices.ts';
 import { firmwareOf, holdFirmwareImage } from '../sim/models/security-and-join-firmware.ts';
-import { prepaymentOf, setUtrnCounterFloor } from '../sim/models/utrn-topup.ts';
+import { applyPrepaymentTopUpGsme, prepaymentOf, setUtrnCounterFloor } from '../sim/models/utrn-topup.ts';
 import { trustAnchorsFromKeystore } from '../sim/replay.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR, rtdsVectors } from './helpers/shared.ts';
 
@@ -78,9 +78,9 @@ function run(
   dev: Device,
   messageCode: number,
   payload: Uint8Array,
-  o: { from?: Eui64; counter?: bigint; fault?: PayloadFault; role?: number } = {},
+  o: { from?: Eui64; counter?: bigint; fault?: PayloadFault; role?: number; handler?: UseCaseHandler } = {},
 ) {
-  const handler = handlerFor(dev.deviceType, messageCode);
+  const handler = o.handler ?? handlerFor(dev.deviceType, messageCode);
   if (!handler) throw new Error(`no handler for 0x${messageCode.toString(16)} on ${dev.deviceType}`);
   const ctx = {
     device: dev,
@@ -251,7 +251,10 @@ describe('UTRN top-up (CS01a ESME, CS01b GSME)', () => {
         },
       ],
     });
-    const g = decodeGbz(run(dev, 0x0097, payload), 0, { alert: false });
+    // This file's handler (the GSME model registers its own, on its credit register, over it).
+    const g = decodeGbz(run(dev, 0x0097, payload, { handler: applyPrepaymentTopUpGsme }), 0, {
+      alert: false,
+    });
     if (g.type !== 'components') throw new Error('alert');
     const c = g.components[0]!;
     if (c.encrypted) throw new Error('encrypted');
