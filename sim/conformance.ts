@@ -30,9 +30,9 @@ import { VirtualClock } from './clock.ts';
 import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
 import { Device } from './device.ts';
 import { createExecutor } from './executors/index.ts';
-import { provisionModel } from './models/index.ts';
 import type { FaultRule } from './faults.ts';
 import type { Keystore } from './keystore.ts';
+import { provisionModel } from './models/index.ts';
 import { trustAnchorsFromKeystore } from './replay.ts';
 import { Scheduler } from './scheduler.ts';
 
@@ -129,7 +129,7 @@ function typeDescriptionShape(t: TypeDescription): Shape {
   return t.type;
 }
 
-/** Reads one compact-array element of type `t` (no tags; strings keep their length); false if it overruns. */
+/** Reads one compact-array element of type `t` (no tags; strings keep their length). @throws DecodeError on overrun */
 function skipCompactElement(r: ByteReader, t: TypeDescription): void {
   if (t.type === 'array') {
     for (let i = 0; i < t.numberOfElements; i++) skipCompactElement(r, t.typeDescription);
@@ -141,7 +141,8 @@ function skipCompactElement(r: ByteReader, t: TypeDescription): void {
     r.take(Math.ceil(readBerLength(r, t.type) / 8), t.type);
   } else {
     const size = COMPACT_FIXED_SIZE[t.type];
-    if (size === undefined) throw new DecodeError(ErrorCode.BAD_VALUE, r.offset, `no compact form of ${t.type}`);
+    if (size === undefined)
+      throw new DecodeError(ErrorCode.BAD_VALUE, r.offset, `no compact form of ${t.type}`);
     r.take(size, t.type);
   }
 }
@@ -589,7 +590,11 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
   if (typeof dev === 'string') return { ...info, fault, status: 'mismatched', differences: [dev] };
   // The RTDS device of this scenario, as far as its name and use case say (e.g. a twin-element or
   // polyphase ESME): device models that know variants set up their state from these hints.
-  provisionModel(deviceType, dev.state, { scenario: s.prefix, messageCode: h.messageCode, nowMs: dev.clock.now() });
+  provisionModel(deviceType, dev.state, {
+    scenario: s.prefix,
+    messageCode: h.messageCode,
+    nowMs: dev.clock.now(),
+  });
   if (fault) dev.injectFault(fault);
   let out: ReturnType<Device['handle']>;
   try {

@@ -384,9 +384,6 @@ export function runDueActivations(model: EsmeModel, t: number): boolean {
     if (at === null || at > t) continue;
     const modeBefore = paymentMode(model);
     activate(model, key);
-    model.outcomes.push({ atMs: at, attribute: key, succeeded: true });
-    if (model.outcomes.length > CAPACITY.outcomes)
-      model.outcomes.splice(0, model.outcomes.length - CAPACITY.outcomes);
     logEvent(model, at, EsmeEvent.FUTURE_DATED_OK);
     afterConfigChange(model, at, key, modeBefore);
     ran = true;
@@ -453,6 +450,8 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
     pushCapped(model.buffers.billing, snapshotRow(model, t), CAPACITY.billing);
   }
   if (firesWithin(seg.blockReset, t, HALF_HOUR_MS)) r.blockCounterWh.fill(0);
+  // Credit added by any means (a top-up, an adjustment) re-arms a supply disabled for lack of it.
+  if (o.record) rearmIfCredit(model, t);
   if (s.controlState === 2 && s.consumerRestoreAtMs !== null && s.consumerRestoreAtMs <= end) {
     model.supply = { controlState: 1, cause: 'none', consumerRestoreAtMs: null };
     if (o.record)

@@ -267,7 +267,10 @@ export const fromGbcsSeconds = (s: number): number => GBCS_EPOCH_MS + s * 1000;
 export const DAY_MS = 86_400_000;
 export const HALF_HOUR_MS = 1_800_000;
 
-/** The 12-byte DLMS date-time of a UTC instant, with deviation 0 and clock status 0 (GBCS payloads). */
+/**
+ * The 12-byte DLMS date-time of a UTC instant as GBCS payloads carry it: day of week, deviation and
+ * clock status not specified (`FF`, `8000`, `FF`), hundredths 0.
+ */
 export function dateTimeBytes(ms: number): Uint8Array {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
@@ -276,14 +279,14 @@ export function dateTimeBytes(ms: number): Uint8Array {
     y & 0xff,
     d.getUTCMonth() + 1,
     d.getUTCDate(),
-    ((d.getUTCDay() + 6) % 7) + 1,
+    0xff,
     d.getUTCHours(),
     d.getUTCMinutes(),
     d.getUTCSeconds(),
     0x00,
     0x80,
     0x00,
-    0x00,
+    0xff,
   );
 }
 

@@ -31,7 +31,8 @@ const cols = (e: number[], from: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => e[from + i] ?? 0);
 
 function buffer(model: EsmeModel, which: keyof EsmeBuffers): number[][] {
-  const past = syntheticHistory(model).buffers[which].filter((e) => e[0]! < model.createdAtMs);
+  // The history's last half hour ends at createdAtMs (captured then); live accrual captures after it.
+  const past = syntheticHistory(model).buffers[which].filter((e) => e[0]! <= model.createdAtMs);
   const all = past.length === 0 ? model.buffers[which] : [...past, ...model.buffers[which]];
   return lastEntries(all, CAPACITY[which]);
 }
@@ -39,7 +40,7 @@ function buffer(model: EsmeModel, which: keyof EsmeBuffers): number[][] {
 function logOf(model: EsmeModel, which: keyof EsmeLogs): number[][] {
   const cleared = model.cleared[which] ?? Number.NEGATIVE_INFINITY;
   const past = syntheticHistory(model).logs[which].filter(
-    (e) => e[0]! < model.createdAtMs && e[0]! >= cleared,
+    (e) => e[0]! <= model.createdAtMs && e[0]! >= cleared,
   );
   const stored = model.logs[which].filter((e) => e[0]! >= cleared);
   return lastEntries([...past, ...stored], CAPACITY[which]);

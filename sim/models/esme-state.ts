@@ -106,14 +106,6 @@ export interface EsmeLogs {
   boost: number[][];
 }
 
-/** A passive→active activation that took place (or failed) at its activation time. */
-export interface EsmeOutcome {
-  atMs: number;
-  /** The activation attribute, `class/obis/attr`. */
-  attribute: string;
-  succeeded: boolean;
-}
-
 export interface EsmeModel {
   version: 1;
   variant: EsmeVariant;
@@ -149,7 +141,6 @@ export interface EsmeModel {
   logs: EsmeLogs;
   /** Logs cleared by command (ECS15a/c): entries before this time are gone. */
   cleared: Partial<Record<keyof EsmeLogs, number>>;
-  outcomes: EsmeOutcome[];
   /** COSEM attributes written by Remote Parties: `class/obis/attr` → A-XDR hex. */
   attributes: Record<string, string>;
 }
@@ -239,7 +230,6 @@ export function blankEsmeModel(eui: string, nowMs: number, variant: EsmeVariant)
     },
     logs: { event: [], security: [], power: [], alcs: [], boost: [] },
     cleared: {},
-    outcomes: [],
     attributes: {},
   };
 }
@@ -278,5 +268,4 @@ export const CAPACITY = {
   power: 100,
   alcs: 100,
   boost: 100,
-  outcomes: 32,
 } as const;
