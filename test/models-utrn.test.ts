@@ -66,6 +66,19 @@ describe('parseUtrn', () => {
     expect(p).toMatchObject({ truncatedCounter: 1, valueClass: 1, value: 100, high: 0xa064 });
     expect(p.ptut).toBe(7394333345718904331n - PPTD_BASE);
   });
+  it('gives a value or a DecodeError for any text (fuzz)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 24 }), fc.stringMatching(/^[0-9]{20}$/)), (t) => {
+        try {
+          const p = parseUtrn(t);
+          expect(p.value).toBeLessThanOrEqual(8191);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DecodeError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
   it('refuses malformed UTRNs with typed errors', () => {
     for (const bad of [
       '',
