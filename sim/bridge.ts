@@ -175,6 +175,7 @@ export async function runBridge(
   const waitress = new Waitress<{ bytes: Uint8Array; blocks: number }>();
   const inbound = new GbtInbound();
   const alertsByDevice = new Map<Eui64, number[]>();
+  const lastStepByDevice = new Map<Eui64, number>();
   let alerts = 0;
   let unmatched = 0;
 
@@ -209,6 +210,26 @@ export async function runBridge(
       alerts++;
       const list = alertsByDevice.get(h.originatorId);
       if (list) list.push(h.messageCode);
+      if (trace) {
+        // Alerts follow the command that caused them (if any): name the last step sent to the device.
+        const v = (() => {
+          try {
+            const v = opts.headEnd.verify(r.bytes);
+            return { mac: v.mac, signature: v.signature };
+          } catch {
+            return { mac: 'absent', signature: 'absent' };
+          }
+        })();
+        trace({
+          t: opts.clock.now(),
+          event: 'alert',
+          device: h.originatorId,
+          messageCode: h.messageCode,
+          useCase: useCaseOf(h.messageCode)?.useCase || null,
+          afterStep: lastStepByDevice.get(h.originatorId) ?? null,
+          ...v,
+        });
+      }
       return;
     }
     const key = responseKey(h.originatorId, h.recipientId, h.originatorCounter, h.messageCode);
@@ -330,6 +351,7 @@ export async function runBridge(
     const key = responseKey(s.recipientId, s.originatorId, counter, s.messageCode);
     const seen: number[] = [];
     alertsByDevice.set(s.recipientId, seen);
+    lastStepByDevice.set(s.recipientId, stepNo);
     let attempts = 0;
     let reason = 'TIMEOUT';
     const problems: string[] = [];

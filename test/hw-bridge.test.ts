@@ -10,6 +10,7 @@ import { createInProcessPair, type InProcessPair } from '../hw/links/in-process.
 import { ReconnectingTransport } from '../hw/reconnect.ts';
 import { FramedTransport } from '../hw/transport.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
+import { AlertCode, raiseAlert } from '../sim/alerts.ts';
 import { type CommandResult, type ControlResult, runBridge, testBridgeKeys } from '../sim/bridge.ts';
 import {
   type BridgeStep,
@@ -93,7 +94,14 @@ describe.each<FramingName>(['gfi', 'binary'])('bridge ↔ served premises in pro
     // The trace has every frame both ways, with hex and the decoded header.
     const frames = trace.filter((e) => e.dir);
     expect(frames.filter((e) => e.dir === 'out')).toHaveLength(12);
-    expect(frames.filter((e) => e.dir === 'in')).toHaveLength(12);
+    expect(frames.filter((e) => e.dir === 'in')).toHaveLength(12 + summary.alerts);
+    // Alerts the devices raised (sent by serve after the response) are traced, verified, attributed.
+    const alerts = trace.filter((e) => e.event === 'alert');
+    expect(alerts).toHaveLength(summary.alerts);
+    for (const a of alerts) {
+      expect(a.afterStep).not.toBeNull();
+      expect([a.mac, a.signature]).not.toContain('invalid');
+    }
     const first = frames[0] as { hex: string; decoded: { header: { craFlag: number; messageCode: number } } };
     expect(first.hex).toMatch(/^dd00/);
     expect(first.decoded.header).toMatchObject({ craFlag: 1, messageCode: 0x62 });
@@ -199,6 +207,32 @@ describe('bridge retries, verification, GBT, unplug', () => {
     const { commands } = await bridge(r, steps, { timeoutMs: 100, retries: 1 });
     expect(commands[0]).toMatchObject({ status: 'failed', reason: 'TIMEOUT', attempts: 2 });
     expect(r.served.counts).toMatchObject({ accepted: 1, duplicates: 1 });
+  });
+
+  it('an alert from the commanded device: counted, attributed to the step, verified in the trace', async () => {
+    const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: 0 });
+    const esme = served.premises.devices.get(DEFAULT_PREMISES.esme)!;
+    const transport = new ReconnectingTransport(() => {
+      const pair = createInProcessPair();
+      const dev = new FramedTransport(pair.b, createFraming('binary'));
+      void dev.open().then(() =>
+        dev.onFrame((f) => {
+          // The meter's cover comes off just as the command arrives: the alert goes out first.
+          const alert = raiseAlert(esme, { alertCode: AlertCode.TAMPER_DETECT });
+          void dev
+            .send({ channel: 'gbcs', payload: alert.bytes })
+            .then(() => served.handleCommand(dev, f.payload));
+        }),
+      );
+      return new FramedTransport(pair.a, createFraming('binary'));
+    });
+    const r = { ...rig('binary'), served, transport };
+    const { commands, summary, trace } = await bridge(r, defaultBridgeSteps(r.ctx).slice(1, 2));
+    expect(summary).toMatchObject({ answered: 1, verified: 1, alerts: 1 });
+    expect(commands[0]!.alerts).toHaveLength(1);
+    const a = trace.find((e) => e.event === 'alert')!;
+    expect(a).toMatchObject({ device: DEFAULT_PREMISES.esme, afterStep: 1 });
+    expect([a.mac, a.signature]).toContain('valid');
   });
 
   it('unplugged mid-run: reconnects; every command answered or reported failed, none lost', async () => {

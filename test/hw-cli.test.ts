@@ -132,7 +132,7 @@ describe('serve --tcp and bridge --tcp', () => {
       ['reset', true],
       ['warp', false],
     ]);
-    expect(lines.find((l) => l.control === 'warp').error.code).toBe('UNKNOWN_OP');
+    expect(lines.find((l) => l.control === 'warp')?.error.code).toBe('UNKNOWN_OP');
     expect(lines.filter((l) => l.status).map((l) => [l.status, l.attempts])).toEqual([
       ['answered', 2],
       ['answered', 1],
