@@ -175,6 +175,7 @@ export function commissionedGsme(eui: Eui64, commissionedAt: number): GsmeModel 
       currentSummationDelivered: 0,
       tierSummations: [0, 0, 0, 0],
       blockSummations: [0, 0, 0, 0],
+      dayConsumption: 0,
       blockPeriodConsumption: 0,
       billToDate: 0,
       supplyStatus: SupplyStatus.OFF,

@@ -227,6 +227,8 @@ export interface GsmeModel {
     tierSummations: number[];
     /** No-tier block counters of the current block period. */
     blockSummations: number[];
+    /** Consumption since midnight (0.001 m³), for the daily consumption log. */
+    dayConsumption: number;
     /** Consumption in the current block period (kWh × 1000), for block selection. */
     blockPeriodConsumption: number;
     /** Credit mode meter balance: cost since the last billing reset (Bill to Date Delivered). */
@@ -671,7 +673,6 @@ export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}):
   const runPending = hooks.runPending;
   if (!(to > m.clock)) return;
   let slotEnd = Math.floor(m.clock / HALF_HOUR) * HALF_HOUR + HALF_HOUR;
-  let dayConsumption = 0;
   for (; slotEnd <= to; slotEnd += HALF_HOUR) {
     runDue(m, slotEnd - HALF_HOUR + 1, runPending);
     const slotStart = slotEnd - HALF_HOUR;
@@ -689,7 +690,7 @@ export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}):
     charge(m, cost + standing, slotEnd);
     pushCapped(m.logs.profile, v, PROFILE_LOG_CAPACITY);
     m.logs.profileStart = slotEnd - (m.logs.profile.length - 1) * HALF_HOUR;
-    dayConsumption += v;
+    m.metering.dayConsumption += v;
     sampleNetwork(m, slotStart, slotEnd, v);
     collectTimeDebts(m, slotEnd);
     if (slotEnd % DAY === 0) {
@@ -699,8 +700,12 @@ export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}):
         prepaySnapshot(m, slotEnd, SnapshotCause.GENERAL),
         PREPAY_DAILY_LOG_CAPACITY,
       );
-      pushCapped(m.logs.dailyConsumption, { time: slotEnd, value: dayConsumption }, DAILY_LOG_CAPACITY);
-      dayConsumption = 0;
+      pushCapped(
+        m.logs.dailyConsumption,
+        { time: slotEnd, value: m.metering.dayConsumption },
+        DAILY_LOG_CAPACITY,
+      );
+      m.metering.dayConsumption = 0;
       if (batteryDays(m, slotEnd) === 365) logEvent(m, LogId.GENERAL, GsmeEvent.LOW_BATTERY, slotEnd);
     }
     const bp = m.price.billingPeriod;
