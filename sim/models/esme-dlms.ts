@@ -210,14 +210,16 @@ export function parseValue(text: string): DlmsData {
   return v;
 }
 
-// Constructors for computed values.
+// Constructors for computed values: numbers are rounded and clamped to the type (NaN reads 0).
+const clamp = (v: number, min: number, max: number) =>
+  Number.isNaN(v) ? 0 : Math.max(min, Math.min(max, Math.round(v)));
 export const dlu = (v: number): DlmsData => ({
   type: 'double-long-unsigned',
-  value: Math.max(0, Math.min(0xffffffff, Math.round(v))),
+  value: clamp(v, 0, 0xffffffff),
 });
 export const dl = (v: number): DlmsData => ({
   type: 'double-long',
-  value: Math.max(-0x80000000, Math.min(0x7fffffff, Math.round(v))),
+  value: clamp(v, -0x80000000, 0x7fffffff),
 });
 export const lu = (v: number): DlmsData => ({ type: 'long-unsigned', value: v & 0xffff });
 export const u8 = (v: number): DlmsData => ({ type: 'unsigned', value: v & 0xff });

@@ -470,10 +470,19 @@ for (const p of profileDefs()) {
 // Clock (IC 8)
 
 const clock = obj(8, '0-0:1.0.0', 'Clock');
-clock.attributes.set(
-  2,
-  ro((c) => os(dateTimeBytes(c.now))),
-);
+// time (2): readable, and writable as IC 8 allows (GBCS ECS70 uses the adjust-to-preset methods).
+clock.attributes.set(2, {
+  get: (c) => os(dateTimeBytes(c.now)),
+  type: parseType('os'),
+  set: (c, v) => {
+    const t = v.type === 'octet-string' ? readDateTime(v.value) : null;
+    if (typeof t !== 'number') return DataAccessResult.OTHER_REASON;
+    c.model.clock.offsetMs = t - c.hanNow;
+    c.model.clock.status = 0;
+    logEvent(c.model, t, EsmeEvent.CLOCK_ADJUSTED);
+    return DataAccessResult.SUCCESS;
+  },
+});
 clock.attributes.set(
   3,
   ro(() => ({ type: 'long', value: 0 })),
