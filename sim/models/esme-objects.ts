@@ -100,6 +100,10 @@ export interface CosemObject {
 
 const OBJECTS = new Map<string, CosemObject>();
 
+/**
+ * The object `classId`/`obis`, created on first mention. Objects first met through their
+ * configurable attributes carry a provisional name (`… (configuration)`) until a definition names them.
+ */
 function obj(classId: number, obis: string, name: string): CosemObject {
   const hex = /^[0-9a-f]{12}$/.test(obis) ? obis : obisHex(obis);
   const key = `${classId}/${hex}`;
