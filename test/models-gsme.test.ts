@@ -31,10 +31,11 @@ import { groupingHeader } from '../protocol/grouping-header.ts';
 import { locateEncryptedParts } from '../protocol/payload.ts';
 import { useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { decryptParts } from '../protocol/verify.ts';
+import type { RaisedAlert } from '../sim/alerts.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { type Device, type ExecutionContext, newDeviceState, type PayloadFault } from '../sim/device.ts';
 import { HeadEnd } from '../sim/head-end.ts';
-import { executeGsmeGbz, gsmeModelOf, GsmeMessageCode as M } from '../sim/models/gsme.ts';
+import { executeGsmeGbz, gsmeModelOf, GsmeMessageCode as M, tickGsme } from '../sim/models/gsme.ts';
 import { createGsmeModel } from '../sim/models/gsme-history.ts';
 import {
   advanceGsme,
@@ -576,5 +577,36 @@ describe('GSME on a premises', () => {
     };
     expect(gpf.mirrorUpdatedAt).toBe(clock.now());
     expect(gpf.mirror.metering.currentSummationDelivered).toBe(csd);
+  });
+
+  it('pushes the billing data log entry as GCS53 when a billing period ends (signed, encrypted component)', () => {
+    const crypto = createCrypto('noble');
+    const clock = new VirtualClock(Date.UTC(2026, 0, 31, 22));
+    const keys = createTestKeys('models-gsme-gcs53');
+    const premises = createPremises(keys, clock, crypto);
+    const headEnd = new HeadEnd({
+      crypto,
+      keys: testKeyResolver(keys, premises),
+      acbId: partyEui('acb'),
+      clock,
+    });
+    const gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
+    const alerts: RaisedAlert[] = [];
+    tickGsme(gsme, (a) => alerts.push(a));
+    expect(alerts).toHaveLength(0);
+    clock.advance(3 * 3600_000);
+    tickGsme(gsme, (a) => alerts.push(a));
+    expect(alerts.map((a) => [a.messageCode, a.alertCode, a.signed, new Date(a.at).toISOString()])).toEqual([
+      [0x008b, 0x8f0a, true, '2026-02-01T00:00:00.000Z'],
+    ]);
+    const v = headEnd.verify(alerts[0]!.bytes);
+    expect(v.signature).toBe('valid');
+    if (v.message.form === 'gbt') throw new Error('gbt');
+    const g = decodeGbz(v.message.apdu.payload, 0, { alert: true });
+    expect(g).toMatchObject({
+      type: 'alert',
+      alertCode: 0x8f0a,
+      alertBody: { type: 'component', component: { encrypted: true, clusterId: 0x0702 } },
+    });
   });
 });

@@ -286,9 +286,16 @@ export function applyAction(m: GsmeModel, a: Pick<PendingAction, 'kind' | 'data'
   return false;
 }
 
-/** Moves the model to `now`, applying pending actions when due. */
-export function advanceTo(m: GsmeModel, now: number): void {
-  advanceGsme(m, now, { runPending: (model, action) => applyAction(model, action) });
+/** Moves the model to `now`, applying pending actions when due; `onBillingSnapshot` as advanceGsme. */
+export function advanceTo(
+  m: GsmeModel,
+  now: number,
+  onBillingSnapshot?: (s: MeteringSnapshot) => void,
+): void {
+  advanceGsme(m, now, {
+    runPending: (model, action) => applyAction(model, action),
+    ...(onBillingSnapshot ? { onBillingSnapshot } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,6 +357,23 @@ function prepaySnapshotPayload(s: PrepaySnapshot): Uint8Array {
   });
 }
 
+/**
+ * ZSE Publish Snapshot of a metering snapshot (payload type 6: TOU and block registers), the
+ * answer to Get Snapshot and the component of the GCS53 alert.
+ */
+export function publishSnapshotPayload(e: MeteringSnapshot, snapshotId: number, found = 1): Uint8Array {
+  return encodeZse(ZseMetering.PublishSnapshot, {
+    snapshotId,
+    snapshotTime: toZclUtcTime(e.time),
+    totalSnapshotsFound: Math.min(0xff, found),
+    commandIndex: 0,
+    totalNumberOfCommands: 1,
+    snapshotCause: e.cause,
+    snapshotPayloadType: 6,
+    snapshotPayload: meteringSnapshotPayload(e),
+  });
+}
+
 /** The snapshot id: its position counted from the oldest entry of its log. */
 const idOf = <T>(log: T[], e: T): number => Math.max(0, log.indexOf(e));
 
@@ -386,16 +410,7 @@ function getSnapshot(s: GsmeSession, req: GbzRequest): GbzResult {
   const e = found[q.snapshotOffset];
   if (!e) return notFound();
   const log = logs.daily.includes(e) ? logs.daily : logs.billing;
-  const payload = encodeZse(ZseMetering.PublishSnapshot, {
-    snapshotId: idOf(log, e),
-    snapshotTime: toZclUtcTime(e.time),
-    totalSnapshotsFound: Math.min(0xff, found.length),
-    commandIndex: 0,
-    totalNumberOfCommands: 1,
-    snapshotCause: e.cause,
-    snapshotPayloadType: 6,
-    snapshotPayload: meteringSnapshotPayload(e),
-  });
+  const payload = publishSnapshotPayload(e, idOf(log, e), found.length);
   return {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZseMetering.PublishSnapshot.commandId, payload, true)],

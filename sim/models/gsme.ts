@@ -14,9 +14,10 @@
  *
  * Model state: `device.state.model.gsme` (GsmeModel, plain JSON).
  */
-import { DecodeError } from '../../protocol/errors.ts';
+import { DecodeError, GbcsError } from '../../protocol/errors.ts';
 import { ZclStatus } from '../../protocol/gbz/zcl.ts';
 import { decodeZse, encodeZse, ZseCluster, ZsePrepayment } from '../../protocol/gbz/zcl-se.ts';
+import { ALERT_ERROR, type AlertSpec, type RaisedAlert, raiseAlert } from '../alerts.ts';
 import type { Device, ExecutionContext, ExecutionResult } from '../device.ts';
 import { registerDeferredExecutor } from '../scheduler.ts';
 import {
@@ -27,10 +28,18 @@ import {
   newSession,
   processGsmeComponent,
   processorKey,
+  publishSnapshotPayload,
 } from './gsme-commands.ts';
 import { type GbzRequest, type GbzResult, runGbzCommand, status, type UseCaseRules } from './gsme-gbz.ts';
 import { createGsmeModel, type GsmeOptions } from './gsme-history.ts';
-import { applyTopUp, GsmeEvent, type GsmeModel, LogId, logEvent } from './gsme-state.ts';
+import {
+  applyTopUp,
+  GsmeEvent,
+  type GsmeModel,
+  LogId,
+  logEvent,
+  type MeteringSnapshot,
+} from './gsme-state.ts';
 import { registerHandler, registerProvisioner } from './registry.ts';
 import { applyUtrn } from './utrn-topup.ts';
 
@@ -121,22 +130,62 @@ export const GSME_GBZ_CODES: readonly number[] = Object.values(M).filter((c) => 
  * The GSME model of a device, created on first use as a GSME that has lived some weeks
  * (gsme-history.ts), and brought to `now`.
  */
-export function gsmeModelOf(dev: Device, now: number, options?: GsmeOptions): GsmeModel {
+export function gsmeModelOf(
+  dev: Device,
+  now: number,
+  options?: GsmeOptions,
+  raise?: (spec: AlertSpec) => void,
+): GsmeModel {
   const model = dev.state.model;
   let m = model.gsme as GsmeModel | undefined;
   if (m?.version !== 1) {
     m = createGsmeModel(dev.eui, now, options);
     model.gsme = m;
   }
-  advanceTo(m, now);
+  const gsme = m;
+  advanceTo(m, now, raise && ((s) => raise(billingDataLogUpdated(gsme, s))));
   return m;
 }
 
-/** Advances a GSME device's model to its clock (for time-driven runs between commands). */
-export function tickGsme(dev: Device): GsmeModel {
-  const m = gsmeModelOf(dev, dev.clock.now());
+/**
+ * GCS53 "Push Billing Data Log as an Alert": 0x8F0A with the new billing data log entry as an
+ * encrypted Publish Snapshot component (RTDS NA_GCS53), to the Supplier.
+ */
+export function billingDataLogUpdated(m: GsmeModel, s: MeteringSnapshot): AlertSpec {
+  return {
+    alertCode: GsmeEvent.BILLING_DATA_LOG_UPDATED,
+    at: s.time,
+    body: {
+      form: 'gbz-encrypted-component',
+      clusterId: ZseCluster.METERING,
+      frameControl: FC.SERVER_NO_DEFAULT,
+      commandId: 0x06,
+      zclPayload: publishSnapshotPayload(s, Math.max(0, m.logs.billing.indexOf(s))),
+    },
+  };
+}
+
+/**
+ * Advances a GSME device's model to its clock (for time-driven runs between commands). Billing
+ * periods that end on the way raise GCS53 (sim/alerts.ts), handed to `onAlert`.
+ */
+export function tickGsme(dev: Device, onAlert?: (a: RaisedAlert) => void): GsmeModel {
+  const m = gsmeModelOf(dev, dev.clock.now(), undefined, (spec) => {
+    const a = tryRaise(() => raiseAlert(dev, spec));
+    if (a) onAlert?.(a);
+  });
   dev.persist();
   return m;
+}
+
+/** An alert the device cannot address (no trust anchor for the recipient) is not sent. */
+function tryRaise(f: () => RaisedAlert): RaisedAlert | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof GbcsError && e.code === ALERT_ERROR) return undefined;
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +275,8 @@ export const messageCodeData = (code: number): string => code.toString(16).padSt
 
 /** Executes a GBZ use case on the GSME. */
 export function executeGsmeGbz(ctx: ExecutionContext): ExecutionResult {
-  const m = gsmeModelOf(ctx.device, ctx.now);
+  // Billing periods that ended while the GSME slept push their entry (GCS53) with this command.
+  const m = gsmeModelOf(ctx.device, ctx.now, undefined, (spec) => void tryRaise(() => ctx.raiseAlert(spec)));
   const s = newSession(m, ctx);
   return runGbzCommand(
     ctx,
