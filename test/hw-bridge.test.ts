@@ -131,6 +131,22 @@ describe('bridge retries, verification, GBT, unplug', () => {
     expect(summary.failed).toBe(0);
   });
 
+  it('keys of another seed: every command is rejected by the devices, so every one fails TIMEOUT', async () => {
+    const r = rig('gfi');
+    const other = new HeadEnd({
+      crypto,
+      keys: testBridgeKeys(createTestKeys('another seed'), DEFAULT_PREMISES),
+      acbId: r.ctx.parties.acb,
+      clock: new WallClock(),
+    });
+    const { summary } = await bridge({ ...r, headEnd: other }, defaultBridgeSteps(r.ctx).slice(0, 4), {
+      timeoutMs: 50,
+      retries: 0,
+    });
+    expect(summary).toMatchObject({ commands: 4, sent: 4, answered: 0, failed: 4 });
+    expect(r.served.counts).toMatchObject({ rejected: 4, accepted: 0 });
+  });
+
   it('a corrupted response is answered but NOT verified (MAC or signature invalid)', async () => {
     const r = rig('binary');
     const steps = resolveScenario(

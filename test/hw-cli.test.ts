@@ -48,24 +48,6 @@ describe('serve --tcp and bridge --tcp', () => {
     });
   });
 
-  it('a different seed on the bridge: responses never verify (commands are rejected), exit 1', async () => {
-    const where = await serveTcp('one');
-    const bridge = rig.cli([
-      'bridge',
-      '--tcp',
-      where,
-      '--seed',
-      'two',
-      '--timeout-ms',
-      '200',
-      '--retries',
-      '0',
-      '--json',
-    ]);
-    expect(await bridge.exited).toBe(1);
-    expect(summaryOf(bridge.lines)).toMatchObject({ commands: 12, answered: 0, failed: 12 });
-  });
-
   it('--keystore: a lab keystore holding the same keys drives the served premises', async () => {
     const keys = createTestKeys('lab');
     const entries: KeystoreEntry[] = [];
