@@ -28,12 +28,12 @@ import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { decryptParts, type VerifyContext } from '../protocol/verify.ts';
 import { VirtualClock } from './clock.ts';
 import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
-import { Device } from './device.ts';
+import type { Device } from './device.ts';
 import { createExecutor } from './executors/index.ts';
 import type { FaultRule } from './faults.ts';
 import type { Keystore } from './keystore.ts';
 import { provisionModel } from './models/index.ts';
-import { trustAnchorsFromKeystore } from './replay.ts';
+import { provisionFromKeystore } from './replay.ts';
 import { Scheduler } from './scheduler.ts';
 
 export type RtdsRole = 'COMMAND' | 'PRECOMMAND' | 'RESPONSE' | 'ALERT';
@@ -508,25 +508,13 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
   };
   const ks = opts.keystore;
   /** A device like the RTDS one: its certificates from the keystore, every organisation a trust anchor. */
-  const provision = (eui: Eui64, deviceType: DeviceType): Device | string => {
-    const ds = ks.publicKey(eui, 'ds');
-    const ka = ks.publicKey(eui, 'ka');
-    if (!ds || !ka) return `no device keys for ${eui}`;
-    return new Device({
-      eui,
-      deviceType,
-      credentials: {
-        ds: { publicKey: ds, privateKey: ks.privateKey(eui, 'ds') ?? null },
-        ka: { publicKey: ka, privateKey: ks.privateKey(eui, 'ka') ?? null },
-        trustAnchors: trustAnchorsFromKeystore(ks),
-      },
+  /** A device like the RTDS one (sim/replay.ts provisionFromKeystore). */
+  const provision = (eui: Eui64, deviceType: DeviceType): Device | string =>
+    provisionFromKeystore(ks, eui, deviceType, {
       crypto: opts.crypto,
       clock: new VirtualClock(Date.UTC(2015, 0, 1)),
       cache: vctx.cache,
-      executor: createExecutor(deviceType),
-      peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
     });
-  };
   const rtdsAlerts = readRtdsAlerts(s.alerts.map((a) => a.path));
   if (typeof rtdsAlerts === 'string') return { ...base, status: 'mismatched', differences: [rtdsAlerts] };
   if (!s.command) {

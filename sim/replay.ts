@@ -72,6 +72,36 @@ export function trustAnchorsFromKeystore(ks: Keystore): TrustAnchorCell[] {
   return cells;
 }
 
+/**
+ * A device holding a keystore's identity: its DS/KA certificates (and private keys where published),
+ * every organisation credential as a trust-anchor cell, and the peers' KA private keys to derive Z
+ * from the other side. Returns a reason string when the keystore lacks the device's certificates.
+ */
+export function provisionFromKeystore(
+  ks: Keystore,
+  eui: Eui64,
+  deviceType: DeviceType,
+  env: { crypto: GbcsCrypto; clock: Clock; cache: SharedSecretCache; trustAnchors?: TrustAnchorCell[] },
+): Device | string {
+  const ds = ks.find(eui, 'ds');
+  const ka = ks.find(eui, 'ka');
+  if (!ds?.publicKey || !ka?.publicKey) return `the keystore has no DS and KA certificates for ${eui}`;
+  return new Device({
+    eui,
+    deviceType,
+    credentials: {
+      ds: { publicKey: ds.publicKey, privateKey: ds.privateKey, certificate: ds.certificate },
+      ka: { publicKey: ka.publicKey, privateKey: ka.privateKey, certificate: ka.certificate },
+      trustAnchors: env.trustAnchors ?? trustAnchorsFromKeystore(ks),
+    },
+    crypto: env.crypto,
+    clock: env.clock,
+    cache: env.cache,
+    executor: createExecutor(deviceType),
+    peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
+  });
+}
+
 export class Replayer {
   private readonly opts: ReplayOptions;
   private readonly cache: SharedSecretCache;
@@ -87,34 +117,14 @@ export class Replayer {
   private deviceFor(eui: Eui64, messageCode: number): Device | string {
     const existing = this.opts.keepState ? this.devices.get(eui) : undefined;
     if (existing) return existing;
-    const ks = this.opts.keystore;
-    const ds = ks.publicKey(eui, 'ds');
-    const ka = ks.publicKey(eui, 'ka');
-    if (!ds || !ka) return `the keystore has no DS and KA certificates for ${eui}`;
     const deviceType = this.opts.deviceTypes?.get(eui) ?? useCaseOf(messageCode)?.devices[0] ?? 'ESME';
-    const dev = new Device({
-      eui,
-      deviceType,
-      credentials: {
-        ds: {
-          publicKey: ds,
-          privateKey: ks.privateKey(eui, 'ds') ?? null,
-          certificate: ks.find(eui, 'ds')?.certificate ?? null,
-        },
-        ka: {
-          publicKey: ka,
-          privateKey: ks.privateKey(eui, 'ka') ?? null,
-          certificate: ks.find(eui, 'ka')?.certificate ?? null,
-        },
-        trustAnchors: this.anchors,
-      },
+    const dev = provisionFromKeystore(this.opts.keystore, eui, deviceType, {
       crypto: this.opts.crypto,
       clock: this.opts.clock,
       cache: this.cache,
-      executor: createExecutor(deviceType),
-      peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
+      trustAnchors: this.anchors,
     });
-    if (this.opts.keepState) this.devices.set(eui, dev);
+    if (typeof dev !== 'string' && this.opts.keepState) this.devices.set(eui, dev);
     return dev;
   }
 
