@@ -4,6 +4,7 @@
  * fault injection semantics, and the end-to-end path on a premises (queued until the GSME wakes,
  * response protected and verifiable).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../protocol/bytes.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
@@ -528,6 +529,41 @@ describe('GSME use cases', () => {
       sampleRequestInterval: 360,
       numberOfSamples: 30,
     });
+  });
+});
+
+describe('GSME robustness', () => {
+  it('answers any well-formed GBZ command with a well-formed response, one or more components per command (property)', () => {
+    const dev = fakeGsme();
+    const component = fc.record({
+      cluster: fc.constantFrom(
+        0x0000,
+        0x000a,
+        0x0700,
+        0x0702,
+        0x0703,
+        0x0705,
+        0x0707,
+        0x0708,
+        0x0709,
+        0x0800,
+      ),
+      fc: fc.constantFrom(0x00, 0x01, 0x08, 0x09, 0x11, 0x19, 0x02),
+      cmd: fc.integer({ min: 0, max: 15 }),
+      zcl: fc.uint8Array({ maxLength: 40 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.values(M)),
+        fc.array(component, { minLength: 1, maxLength: 5 }),
+        (code, cmds) => {
+          if (code === M.GCS28) return true;
+          const out = run(dev, code, gbz(...cmds));
+          return out.length >= cmds.length;
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
