@@ -9,7 +9,17 @@
 import { TransportError } from './errors.ts';
 import type { Frame, FramingName } from './framing/index.ts';
 import { logger } from './log.ts';
-import { emptyStats, Listeners, type Transport, type TransportStats, type Unsubscribe } from './transport.ts';
+import {
+  emptyStats,
+  type LinkState,
+  Listeners,
+  type ReconnectableTransport,
+  type Transport,
+  type TransportStats,
+  type Unsubscribe,
+} from './transport.ts';
+
+export type { LinkState } from './transport.ts';
 
 const log = logger('hw:reconnect');
 
@@ -22,9 +32,7 @@ export interface ReconnectOptions {
   giveUpAfterMs?: number;
 }
 
-export type LinkState = 'idle' | 'up' | 'down' | 'closed';
-
-export class ReconnectingTransport implements Transport {
+export class ReconnectingTransport implements ReconnectableTransport {
   readonly description: string;
   readonly framing: FramingName;
   readonly maxPayload: number;

@@ -44,6 +44,22 @@ export interface Transport {
   readonly stats: TransportStats;
 }
 
+/** State of a link that reconnects (hw/reconnect.ts). */
+export type LinkState = 'idle' | 'up' | 'down' | 'closed';
+
+/**
+ * A transport that survives unplugs by reopening (ReconnectingTransport): what a harness driving a
+ * port needs beyond the seam — wait for the link, hear it go down and up, count the reconnects.
+ */
+export interface ReconnectableTransport extends Transport {
+  /** Successful reopenings after a loss. */
+  readonly reconnects: number;
+  readonly state: LinkState;
+  /** Resolves when the link is up; rejects when closed for good or after `timeoutMs`. */
+  waitUp(timeoutMs?: number): Promise<void>;
+  onState(listener: (state: LinkState, error: TransportError | null) => void): Unsubscribe;
+}
+
 export function emptyStats(): TransportStats {
   return {
     framesIn: 0,

@@ -16,7 +16,7 @@ import { ControlClient, ControlError, decodeControl } from '../hw/control.ts';
 import { TransportError } from '../hw/errors.ts';
 import type { Frame } from '../hw/framing/index.ts';
 import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../hw/gbt-link.ts';
-import type { ReconnectingTransport } from '../hw/reconnect.ts';
+import type { ReconnectableTransport } from '../hw/transport.ts';
 import { Waitress } from '../hw/waitress.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
@@ -32,8 +32,8 @@ import type { PremisesIds } from './premises.ts';
 import { TEST_PARTIES, type TestKeys } from './test-pki.ts';
 
 export interface BridgeOptions {
-  /** The port, reconnecting. The bridge opens and closes it. */
-  transport: ReconnectingTransport;
+  /** The port, reconnecting (hw/reconnect.ts). The bridge opens and closes it. */
+  transport: ReconnectableTransport;
   headEnd: HeadEnd;
   steps: readonly BridgeStep[];
   /** Time stamps of trace lines (the wall clock for labs). */

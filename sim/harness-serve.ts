@@ -16,7 +16,6 @@
  * Rejected commands get no response (as from a device that drops them); each one is reported as
  * an event with its reason.
  */
-import { existsSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   CONTROL_VERSION,
@@ -26,13 +25,10 @@ import {
   encodeControl,
   isControlRequest,
 } from '../hw/control.ts';
+import { type Endpoint, openEndpoint } from '../hw/endpoint.ts';
 import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
 import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../hw/gbt-link.ts';
-import { SerialLink } from '../hw/links/serial.ts';
-import { listenTcp } from '../hw/links/tcp.ts';
-import { type PtyPair, startPtyPair } from '../hw/pty.ts';
-import { ReconnectingTransport } from '../hw/reconnect.ts';
-import { FramedTransport, type Transport, type Unsubscribe } from '../hw/transport.ts';
+import type { Transport, Unsubscribe } from '../hw/transport.ts';
 import { toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
@@ -625,12 +621,9 @@ function peekHeader(bytes: Uint8Array): { recipientId: Eui64; messageCode: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Endpoints: where `serve` listens
+// `serve`: a served premises on an endpoint (hw/endpoint.ts)
 
-export type ServeEndpoint =
-  | { kind: 'pty'; path: string }
-  | { kind: 'serial'; path: string; baudRate?: number }
-  | { kind: 'tcp'; port: number; host?: string };
+export type ServeEndpoint = Endpoint;
 
 export interface RunningServe {
   served: ServedPremises;
@@ -650,76 +643,27 @@ export interface StartServeOptions extends ServeOptions {
 }
 
 /**
- * Opens the endpoint and answers on it.
- *
- * - `pty`: an existing terminal path (one end of a pair the lab made) is opened as is; a path that
- *   does not exist yet makes serve start `socat` for a new pair, link PATH to one end (for the lab's
- *   software) and PATH.serve to the other (serve's own), and stop socat on `stop()`.
- * - `serial`: a real port. Both reopen with backoff after an unplug, forever.
- * - `tcp`: listens (default host 127.0.0.1); each connection is answered on its own.
- * @throws TransportError OPEN_FAILED (port missing with no socat, TCP port taken)
+ * Opens the endpoint (hw/endpoint.ts: an existing pty is opened as is, a missing pty path gets a
+ * socat pair, serial ports and ptys reopen after an unplug, TCP answers each connection) and answers
+ * on every transport it yields.
+ * @throws TransportError OPEN_FAILED
  */
 export async function startServe(options: StartServeOptions): Promise<RunningServe> {
   const served = new ServedPremises(options);
-  const codec = () => createFraming(options.framing, options.maxPayload);
-  const ep = options.endpoint;
-  if (ep.kind === 'tcp') {
-    const conns = new Set<Transport>();
-    const listener = await listenTcp(
-      ep.port,
-      (link) => {
-        const ft = new FramedTransport(link, codec());
-        void ft.open().then(() => {
-          conns.add(ft);
-          const detach = served.attach(ft);
-          served.linkEvent(ft.description, 'up');
-          ft.onClose(() => {
-            detach();
-            conns.delete(ft);
-            served.linkEvent(ft.description, 'closed');
-          });
-        });
-      },
-      ep.host,
-    );
-    return {
-      served,
-      where: `${ep.host ?? '127.0.0.1'}:${listener.port}`,
-      ownEnd: null,
-      async stop() {
-        served.stop();
-        for (const c of conns) await c.close();
-        await listener.close();
-      },
-    };
-  }
-  let pair: PtyPair | null = null;
-  let path = ep.path;
-  if (ep.kind === 'pty' && !existsSync(ep.path)) {
-    pair = await startPtyPair(`${ep.path}.serve`, ep.path);
-    path = pair.a;
-  }
-  const baudRate = ep.kind === 'serial' ? ep.baudRate : undefined;
-  const t = new ReconnectingTransport(
-    () =>
-      new FramedTransport(new SerialLink(baudRate === undefined ? { path } : { path, baudRate }), codec()),
-  );
-  served.attach(t);
-  t.onState((s, err) => served.linkEvent(t.description, s, err?.message));
-  try {
-    await t.open();
-  } catch (e) {
-    await pair?.stop();
+  const ep = await openEndpoint(options.endpoint, () => createFraming(options.framing, options.maxPayload), {
+    onTransport: (t) => served.attach(t),
+    onLinkState: (d, s, e) => served.linkEvent(d, s, e),
+  }).catch((e) => {
+    served.stop();
     throw e;
-  }
+  });
   return {
     served,
-    where: ep.path,
-    ownEnd: pair ? pair.a : null,
+    where: ep.where,
+    ownEnd: ep.ownEnd,
     async stop() {
       served.stop();
-      await t.close();
-      await pair?.stop();
+      await ep.close();
     },
   };
 }
