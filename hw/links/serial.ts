@@ -93,8 +93,8 @@ export class SerialLink implements ByteLink {
     } catch (e) {
       this.port = null;
       this.closedReported = true;
-      const err = asTransportError('OPEN_FAILED', `open ${this.description}`, e);
-      throw new TransportError('OPEN_FAILED', err.message, {
+      // Missing, busy or refused: reconnect logic may try again later, so flag it disconnected.
+      throw new TransportError('OPEN_FAILED', `open ${this.description}: ${(e as Error).message ?? e}`, {
         disconnected: true,
         cause: e,
       });
