@@ -8,12 +8,14 @@
 
 import { toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
+import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { KeyResolver } from '../protocol/verify.ts';
 import { VirtualClock } from './clock.ts';
 import type { CommandOutcome } from './device.ts';
 import { HeadEnd } from './head-end.ts';
+import { responseOutcome } from './outcome.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises } from './premises.ts';
 import { DEFAULT_SCENARIO, partyEui, type ScenarioStep } from './scenario.ts';
 import { createTestKeys, TEST_PARTIES, type TestKeys } from './test-pki.ts';
@@ -38,6 +40,8 @@ export interface StepResult {
   accepted: boolean;
   reason: string | null;
   responseVerified: boolean;
+  /** `success`, or the error results the response reports (DLMS results, ZCL statuses, ASN.1 code). */
+  result: string;
   mac: string;
   signature: string;
   problems: string[];
@@ -49,9 +53,19 @@ export interface RunSummary {
   commands: number;
   accepted: number;
   verified: number;
+  /** Verified responses that report success. */
+  succeeded: number;
   failed: number;
   devices: number;
   virtualMs: number;
+}
+
+function resultOf(response: Uint8Array | null): string {
+  if (!response) return 'no response';
+  const m = decodeGbcsMessage(response);
+  if (m.form === 'gbt') return 'a GBT block';
+  const o = responseOutcome(m.apdu.payload);
+  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
 }
 
 /** Key lookups for the head-end: every party's private keys, every device's public keys. */
@@ -113,6 +127,7 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
       accepted: outcome?.accepted ?? false,
       reason: outcome && !outcome.accepted ? outcome.rejection.reason : null,
       responseVerified: check?.ok ?? false,
+      result: resultOf(outcome?.accepted ? outcome.response : null),
       mac: check?.mac ?? 'absent',
       signature: check?.signature ?? 'absent',
       problems: check?.problems ?? [],
@@ -123,7 +138,7 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
     if (opts.json) opts.write(JSON.stringify(r));
     else {
       const verdict = r.responseVerified
-        ? `response verified (${r.signature === 'valid' ? 'signed' : 'MAC'})`
+        ? `response verified (${r.signature === 'valid' ? 'signed' : 'MAC'}), ${r.result}`
         : r.accepted
           ? `RESPONSE NOT VERIFIED: ${r.problems.join('; ')}`
           : `REJECTED ${r.reason}`;
@@ -134,11 +149,13 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
     }
   });
   const verified = steps.filter((s) => s.responseVerified).length;
+  const succeeded = steps.filter((s) => s.responseVerified && s.result === 'success').length;
   const summary: RunSummary = {
     commands: steps.length,
     accepted: steps.filter((s) => s.accepted).length,
     verified,
-    failed: steps.length - verified,
+    succeeded,
+    failed: steps.length - succeeded,
     devices: new Set(steps.map((s) => s.device)).size,
     virtualMs: clock.now() - start,
   };
@@ -157,7 +174,7 @@ export function runMain(opts: RunOptions): boolean {
   else {
     opts.write(
       `summary: ${summary.commands} commands to ${summary.devices} devices, ${summary.accepted} accepted, ` +
-        `${summary.verified} responses verified, ${summary.failed} failed ` +
+        `${summary.verified} responses verified, ${summary.succeeded} succeeded, ${summary.failed} failed ` +
         `(${(summary.virtualMs / 60_000).toFixed(0)} virtual minutes)`,
     );
   }

@@ -92,21 +92,47 @@ export function gbzRequest(
 }
 
 const METERING = 0x0702;
-const PREPAYMENT = 0x0705;
+const DEVICE_MANAGEMENT = 0x0708;
 /** ZCL attribute ids, little-endian: CurrentSummationDelivered 0x0000, … */
 const readAttrs = (...ids: number[]) => concatBytes(...ids.map((id) => Uint8Array.of(id & 0xff, id >> 8)));
+const u32le = (v: number) => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+/** ZCL UTCTime: seconds since 2000-01-01T00:00:00Z. */
+const zclUtc = (ms: number) => Math.floor((ms - Date.UTC(2000, 0, 1)) / 1000);
 
 const SCENARIO_START = Date.UTC(2026, 0, 1, 8, 0, 0);
+const DAY = 86_400_000;
+/** Issuer Event ID of the scenario's ZSE commands (any value a supplier's system would choose). */
+const ISSUER_EVENT_ID = 0x0c0ffee0;
+
+/** ESME Clock (IC 8, 0-0:1.0.0.255) and the load switch script table (IC 9, 0-0:10.0.106.255). */
+const CLOCK = '0000010000ff';
+const SWITCH_SCRIPTS = '00000a006aff';
+/** Script identifiers of the ESME load switch script table: 51 close (enable), 52 open (disable). */
+const CLOSE_SUPPLY = 51;
+const OPEN_SUPPLY = 52;
 
 export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
   {
-    label: 'set the ESME clock',
+    label: "set the ESME clock (adjust to the Supplier's time within a validity window)",
     device: 'esme',
     from: 'supplier',
     messageCode: 0x0062,
     payload: dlmsRequest(
-      [set(8, '0000010000ff', 2)],
-      [{ type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START) }],
+      [set(8, CLOCK, 9), action(8, CLOCK, 5), action(8, CLOCK, 4), get(8, CLOCK, 2), get(8, CLOCK, 4)],
+      [
+        { type: 'enum', value: 5 },
+        {
+          type: 'structure',
+          value: [
+            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START) },
+            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START - DAY) },
+            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START + DAY) },
+          ],
+        },
+        { type: 'integer', value: 0 },
+        NULL,
+        NULL,
+      ],
     ),
   },
   {
@@ -115,7 +141,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0021,
     payload: dlmsRequest(
-      [set(1, '00005e2c0200', 2)],
+      [set(1, '0002600d01ff', 2)],
       [{ type: 'octet-string', value: new TextEncoder().encode('Welcome to smart metering') }],
     ),
   },
@@ -124,21 +150,21 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'esme',
     from: 'supplier',
     messageCode: 0x0050,
-    payload: dlmsRequest([action(70, '0000600300ff', 1)], [{ type: 'integer', value: 0 }]),
+    payload: dlmsRequest([action(9, SWITCH_SCRIPTS, 1)], [{ type: 'long-unsigned', value: OPEN_SUPPLY }]),
   },
   {
     label: 'read the load switch status',
     device: 'esme',
     from: 'networkOperator',
     messageCode: 0x0052,
-    payload: dlmsRequest([get(70, '0000600300ff', 3)], [NULL]),
+    payload: dlmsRequest([get(70, '000060030aff', 3)], [NULL]),
   },
   {
     label: 'remotely close the load switch',
     device: 'esme',
     from: 'supplier',
     messageCode: 0x004f,
-    payload: dlmsRequest([action(70, '0000600300ff', 2)], [{ type: 'integer', value: 0 }]),
+    payload: dlmsRequest([action(9, SWITCH_SCRIPTS, 1)], [{ type: 'long-unsigned', value: CLOSE_SUPPLY }]),
   },
   {
     label: 'read the ESME firmware version',
@@ -148,13 +174,25 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     payload: dlmsRequest([get(1, '0000000201ff', 2)], [NULL]),
   },
   {
-    label: 'add the ESME to the CHF device log',
+    label: 'add the ESME to the CHF device log (whitelist, install code)',
     device: 'chf',
     from: 'supplier',
     messageCode: 0x0001,
     payload: dlmsRequest(
-      [action(30000, '00001d0200ff', 1)],
-      [{ type: 'octet-string', value: fromHex('d000000000000003') }],
+      [action(104, '00001e0300ff', 1), set(104, '00001e0300ff', 3), set(104, '00001e0300ff', 2)],
+      [
+        {
+          type: 'structure',
+          value: [
+            { type: 'octet-string', value: fromHex('d000000000000003') },
+            { type: 'enum', value: 1 },
+            { type: 'octet-string', value: new TextEncoder().encode('0123456789ABCDEF') },
+            { type: 'enum', value: 0 },
+          ],
+        },
+        { type: 'long-unsigned', value: 90 },
+        { type: 'boolean', value: true },
+      ],
     ),
   },
   {
@@ -170,7 +208,12 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0074,
     payload: gbzRequest([
-      { clusterId: METERING, frameControl: 0x00, commandId: 0x00, zcl: readAttrs(0x0000, 0x0300) },
+      {
+        clusterId: METERING,
+        frameControl: 0x00,
+        commandId: 0x00,
+        zcl: readAttrs(0x0302, 0x0301, 0x0300, 0x0000),
+      },
     ]),
   },
   {
@@ -179,7 +222,18 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0072,
     payload: gbzRequest([
-      { clusterId: 0x0708, frameControl: 0x01, commandId: 0x00, zcl: fromHex('00000000804a371c') },
+      {
+        clusterId: DEVICE_MANAGEMENT,
+        frameControl: 0x09,
+        commandId: 0x00, // Publish Change of Tenancy
+        zcl: concatBytes(
+          u32le(0), // Provider ID
+          u32le(ISSUER_EVENT_ID),
+          Uint8Array.of(0x00), // Tariff Type
+          u32le(zclUtc(SCENARIO_START + 7 * DAY)), // Implementation Date/Time
+          u32le(0x200), // Proposed Tenancy Change Control
+        ),
+      },
     ]),
   },
   {
@@ -188,7 +242,12 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0074,
     payload: gbzRequest([
-      { clusterId: METERING, frameControl: 0x00, commandId: 0x00, zcl: readAttrs(0x0000) },
+      {
+        clusterId: METERING,
+        frameControl: 0x00,
+        commandId: 0x00,
+        zcl: readAttrs(0x0302, 0x0301, 0x0300, 0x0000),
+      },
     ]),
   },
   {
@@ -197,7 +256,18 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0081,
     payload: gbzRequest([
-      { clusterId: PREPAYMENT, frameControl: 0x01, commandId: 0x00, zcl: Uint8Array.of(0x00) },
+      {
+        clusterId: METERING,
+        frameControl: 0x01,
+        commandId: 0x0b, // Change Supply
+        zcl: concatBytes(
+          u32le(0), // Provider ID
+          u32le(ISSUER_EVENT_ID + 1),
+          u32le(0), // Request Date/Time: now
+          u32le(0), // Implementation Date/Time: now
+          Uint8Array.of(0x00, 0x01), // Proposed Supply Status: off; Supply Control Bits
+        ),
+      },
     ]),
   },
 ];

@@ -46,7 +46,7 @@ describe('gbcs-sim CLI', () => {
     const r = cli(['run', '--crypto', 'node']);
     expect(r.code).toBe(0);
     expect(r.lines.at(-1)).toMatch(
-      /^summary: 12 commands to 4 devices, 12 accepted, 12 responses verified, 0 failed/,
+      /^summary: 12 commands to 4 devices, 12 accepted, 12 responses verified, 12 succeeded, 0 failed/,
     );
   });
 
