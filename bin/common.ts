@@ -1,7 +1,9 @@
 /** Helpers shared by the CLI commands (bin/commands/*.ts). */
 import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { isEui64 } from '../protocol/types.ts';
+import { type FaultConfig, parseFaultConfig } from '../sim/faults.ts';
 import type { Keystore } from '../sim/keystore.ts';
 
 export const EXIT_OK = 0;
@@ -20,6 +22,22 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
+
+/**
+ * Reads a fault configuration (sim/faults.ts) from a JSON or YAML file.
+ * @throws UsageError for an unreadable file or invalid rules (each problem named).
+ */
+export function loadFaultsFile(path: string): FaultConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--faults ${path}: ${(e as Error).message}`);
+  }
+  const r = parseFaultConfig(value);
+  if (!r.ok) throw new UsageError(`--faults ${path}: ${r.problems.join('; ')}`);
+  return r.config;
+}
 
 /** Keystore loading problems that did not stop the load (misfiled certificates, …) go to stderr. */
 export function warnKeystore(ks: Keystore): void {

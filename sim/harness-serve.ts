@@ -36,7 +36,7 @@ import { DecodeError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { type Clock, WallClock } from './clock.ts';
 import type { CommandOutcome } from './device.ts';
-import { parseFaultConfig } from './faults.ts';
+import { type FaultConfig, parseFaultConfig } from './faults.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises, type PremisesIds } from './premises.ts';
 import { createTestKeys, type TestKeys } from './test-pki.ts';
 
@@ -71,6 +71,8 @@ export interface ServeOptions {
   blockLimit?: number;
   /** Events (commands handled, control requests), for `serve --json`. */
   onEvent?: (event: ServeEvent) => void;
+  /** Device faults to inject at start (sim/faults.ts; `serve --faults FILE`). */
+  faults?: FaultConfig;
 }
 
 export type ServeEvent =
@@ -146,15 +148,19 @@ export class ServedPremises {
   private readonly firmware = new Map<string, FirmwareImage>();
   private poll: NodeJS.Timeout | null = null;
 
+  /** Device faults from `--faults FILE`, re-applied after a factory reset. */
+  private readonly faultConfig: FaultConfig;
+
   constructor(options: ServeOptions) {
     this.crypto = options.crypto;
+    this.faultConfig = options.faults ?? {};
     this.keys = createTestKeys(options.seed);
     this.clock = options.clock ?? new AdjustableClock();
     this.ids = options.ids ?? DEFAULT_PREMISES;
     this.gsmePollMs = options.gsmePollMs ?? 1000;
     this.blockLimit = options.blockLimit ?? DEFAULT_BLOCK_LIMIT;
     this.onEvent = options.onEvent ?? (() => {});
-    this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids);
+    this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids, this.faultConfig);
     if (this.gsmePollMs > 0) {
       this.poll = setInterval(() => this.gsmeWake(), this.gsmePollMs);
       this.poll.unref();
@@ -480,7 +486,7 @@ export class ServedPremises {
     for (const l of this.links.values()) l.inbound.clear();
     this.faults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
     if (mode === 'factory') {
-      this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids);
+      this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids, this.faultConfig);
       this.firmware.clear();
     }
     return { mode };

@@ -7,11 +7,13 @@
 
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { SharedSecretCache } from '../protocol/crypto/index.ts';
+import { GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import type { DeviceType } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
 import { type CommandOutcome, Device, decodeStep, RejectReason } from './device.ts';
 import { createExecutor } from './executors/index.ts';
+import type { FaultConfig } from './faults.ts';
 import { syncGpfMirror } from './models/gpf.ts';
 import type { TestKeys } from './test-pki.ts';
 
@@ -97,6 +99,7 @@ export function createPremises(
   clock: Clock,
   crypto: GbcsCrypto,
   ids: PremisesIds = DEFAULT_PREMISES,
+  faults: FaultConfig = {},
 ): Premises {
   const cache = new SharedSecretCache(crypto);
   const anchors = keys.trustAnchors();
@@ -132,6 +135,16 @@ export function createPremises(
         executor: createExecutor(deviceType),
       }),
     );
+  }
+  // Injected faults from a configuration (sim/faults.ts), per device EUI.
+  for (const [eui, rules] of Object.entries(faults)) {
+    const dev = devices.get(eui);
+    if (!dev)
+      throw new GbcsError(
+        'BAD_CONFIG',
+        `fault configuration names ${eui}, which is not a device of this premises`,
+      );
+    for (const rule of rules) dev.injectFault(rule);
   }
   return new Premises(ids, devices, clock);
 }

@@ -14,6 +14,7 @@ import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { KeyResolver } from '../protocol/verify.ts';
 import { VirtualClock } from './clock.ts';
 import type { CommandOutcome } from './device.ts';
+import type { FaultConfig } from './faults.ts';
 import { HeadEnd } from './head-end.ts';
 import { responseOutcome } from './outcome.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises } from './premises.ts';
@@ -26,6 +27,8 @@ export interface RunOptions {
   crypto: GbcsCrypto;
   write: (line: string) => void;
   scenario?: readonly ScenarioStep[];
+  /** Faults to inject into the premises' devices (sim/faults.ts), by EUI. */
+  faults?: FaultConfig;
 }
 
 export interface StepResult {
@@ -84,7 +87,7 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
   const clock = new VirtualClock(Date.UTC(2026, 0, 1, 8, 0, 0));
   const start = clock.now();
   const keys = createTestKeys(opts.seed);
-  const premises = createPremises(keys, clock, opts.crypto);
+  const premises = createPremises(keys, clock, opts.crypto, DEFAULT_PREMISES, opts.faults ?? {});
   const acb = TEST_PARTIES.find((p) => p.role === 4)!.eui;
   const headEnd = new HeadEnd({
     crypto: opts.crypto,

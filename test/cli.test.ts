@@ -42,6 +42,30 @@ describe('gbcs-sim CLI', () => {
     expect(cli(['run', '--json', '--seed', '8']).stdout).not.toBe(a);
   });
 
+  it('run --faults: injected results and a corrupted MAC show in the trace and fail the run', () => {
+    const f = join(dir, 'faults.yaml');
+    writeFileSync(
+      f,
+      'd000000000000003:\n  - {kind: dlms-results, messageCode: 0x0052, results: [1]}\n  - {kind: corrupt-mac, messageCode: 0x0059}\n',
+    );
+    const r = cli(['run', '--json', '--faults', f]);
+    expect(r.code).toBe(1);
+    const steps = r.lines.slice(0, -1).map((l) => JSON.parse(l));
+    expect(steps.find((s) => s.useCase === 'ECS45')).toMatchObject({
+      responseVerified: true,
+      result: 'error: get[0] result 1',
+    });
+    expect(steps.find((s) => s.useCase === 'ECS52')).toMatchObject({
+      responseVerified: false,
+      mac: 'invalid',
+    });
+    expect(JSON.parse(r.lines.at(-1)!).summary).toMatchObject({ verified: 11, succeeded: 10, failed: 2 });
+    writeFileSync(f, '{"d000000000000003": [{"kind": "nonsense"}]}');
+    const bad = cli(['run', '--faults', f]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown kind "nonsense"/);
+  });
+
   it('run with the node crypto back-end verifies too', () => {
     const r = cli(['run', '--crypto', 'node']);
     expect(r.code).toBe(0);

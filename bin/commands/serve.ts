@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { type ServeEndpoint, type ServeEvent, startServe } from '../../sim/harness-serve.ts';
-import { cryptoOption, EXIT_OK, out, UsageError } from '../common.ts';
+import { cryptoOption, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
 
 interface ServeFlags {
   pty?: string;
@@ -17,6 +17,7 @@ interface ServeFlags {
   blockLimit: string;
   maxPayload?: string;
   json?: boolean;
+  faults?: string;
   crypto: CryptoBackendName;
 }
 
@@ -62,6 +63,7 @@ export function register(program: Command): void {
     .option('--block-limit <bytes>', 'responses longer than this go as GBT blocks', '1200')
     .option('--max-payload <bytes>', 'framing payload bound (default: gfi 2048, binary 4096)')
     .option('--json', 'one JSON object per event on stdout')
+    .option('--faults <file>', 'inject device faults at start: JSON/YAML { "<device EUI>": [rules…] }')
     .addOption(cryptoOption())
     .action(async (o: ServeFlags) => {
       const given = [o.pty, o.serial, o.tcp].filter((x) => x !== undefined).length;
@@ -85,6 +87,7 @@ export function register(program: Command): void {
         blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
         ...(o.maxPayload !== undefined ? { maxPayload: int('--max-payload', o.maxPayload, 1, 65_535) } : {}),
         onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
+        ...(o.faults ? { faults: loadFaultsFile(o.faults) } : {}),
       });
       const ready = {
         event: 'listening',
