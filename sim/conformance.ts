@@ -29,7 +29,6 @@ import { decryptParts, type VerifyContext } from '../protocol/verify.ts';
 import { VirtualClock } from './clock.ts';
 import { compareAlerts, folderOf, readRtdsAlerts, stimulateAlerts } from './conformance-alerts.ts';
 import type { Device } from './device.ts';
-import { createExecutor } from './executors/index.ts';
 import type { FaultRule } from './faults.ts';
 import type { Keystore } from './keystore.ts';
 import { provisionModel } from './models/index.ts';
