@@ -56,7 +56,6 @@ describeShared('conformance over RTDS 4.5.0', () => {
     expect(summary.matched / summary.scenarios).toBeGreaterThanOrEqual(0.98);
     expect(results.filter((r) => r.status !== 'matched').map((r) => r.scenario).sort()).toEqual([
       '4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS',
-      '6.13_ECS35c/ECS35c_6.13_SUCCESS',
       '6.15.1_CS02gLoadControllerBySupplier/CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_ERROR',
       '8.9_CCS07/CCS07_8.9_SUCCESS',
       'NA_CS02bAnyByContingency/CS02bAnyByContingency_NA_ERROR',

@@ -25,7 +25,8 @@
  *   Extended PAN ID, array of { device id, link key hash (16 octets; zeros when none) } }.
  *
  * Every change of the Device Log raises CS14 (0x8F12) with the changed device and the whole log
- * (an empty key for a device without a Trust Centre link key). Radio figures (RSSI, LQI) are a
+ * (an empty key for a device without a Trust Centre link key), and is logged in the CHF Event Log
+ * (chf-events.ts). Radio figures (RSSI, LQI) are a
  * deterministic function of the device id [A]; the active-device status is 0xC8 (joined,
  * authorised, reachable) [A].
  */
@@ -38,6 +39,7 @@ import type { Eui64 } from '../../protocol/types.ts';
 import { type AlertSpec, type RaisedAlert, raiseAlert } from '../alerts.ts';
 import type { Device, ExecutionContext, ExecutionResult } from '../device.ts';
 import { octets, raiseIfPossible, respondDlms, type SpecAnswer } from './chf-dlms.ts';
+import { logChfEvent } from './chf-events.ts';
 import {
   type ChfLogEntry,
   type ChfModel,
@@ -321,6 +323,7 @@ export function hanDeviceJoined(
   const hash = linkKey ? toHex(dev.crypto.sha256(linkKey).subarray(0, 16)) : e.linkKeyHash;
   const changed = hash !== e.linkKeyHash;
   e.linkKeyHash = hash;
+  if (changed) logChfEvent(chf, 'event', CHF_DEVICE_LOG_CHANGED, now);
   dev.persist();
   if (!changed) return null;
   try {

@@ -2,7 +2,9 @@
  * Answering a DLMS access-request object by object for the CHF model: each access-request
  * specification is answered by a function of the model; injected faults are honoured as the
  * generic COSEM store does (a `dlms-results` code replaces the result and the data, `sentinel`
- * turns read values all-ones), and alerts a command causes leave with its outcome.
+ * turns read values all-ones), and alerts a command causes leave with its outcome. The CHF logs
+ * what it does in its Event Log (chf-events.ts): each command it executes (0x8154 / 0x8155 with the
+ * Message Code) and each event it alerts on.
  */
 import { toHex } from '../../protocol/bytes.ts';
 import {
@@ -16,6 +18,8 @@ import { DecodeError, ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { AlertSpec } from '../alerts.ts';
 import type { ExecutionContext, ExecutionResult } from '../device.ts';
 import { sentinelOf } from '../executors/dlms-generic.ts';
+import { logChfEvent, messageCodeDetails, syncChfFirmwareEvents } from './chf-events.ts';
+import { ChfEvent, chfModelOf } from './chf-state.ts';
 
 /** What the model answers for one specification: the result code and, for a get or an action with a return value, the data. */
 export interface SpecAnswer {
@@ -35,10 +39,15 @@ export function objectKey(spec: AccessRequestSpecification): string {
 const responseType = (spec: AccessRequestSpecification): AccessResponseSpecification['type'] =>
   spec.type === 'action' ? 'action' : spec.type.startsWith('set') ? 'set' : 'get';
 
-/** Runs `each` over the request's specifications and encodes the access-response. */
+/**
+ * Runs `each` over the request's specifications and encodes the access-response; the command is
+ * then logged in the CHF Event Log: 0x8154 when every result is success, else 0x8155, with the
+ * Message Code as details (after `each`, so a log read does not hold its own entry).
+ */
 export function respondDlms(ctx: ExecutionContext, each: SpecHandler): ExecutionResult {
   const req = decodeDlmsApdu(ctx.payload);
   if (req.type !== 'access-request') throw new DecodeError(ErrorCode.BAD_VALUE, 0, 'not an access-request');
+  syncChfFirmwareEvents(ctx.device, ctx.now);
   const fault = ctx.fault;
   const data: DlmsData[] = [];
   const results: AccessResponseSpecification[] = [];
@@ -54,6 +63,13 @@ export function respondDlms(ctx: ExecutionContext, each: SpecHandler): Execution
     data.push(fault?.kind === 'sentinel' && responseType(spec) === 'get' ? sentinelOf(d) : d);
     results.push({ type: responseType(spec), result: a.result });
   });
+  logChfEvent(
+    chfModelOf(ctx.device),
+    'event',
+    results.every((r) => r.result === 0) ? ChfEvent.COMMAND_ACTIONED : ChfEvent.COMMAND_NOT_ACTIONED,
+    ctx.now,
+    messageCodeDetails(ctx.header.messageCode),
+  );
   return {
     payload: encodeDlmsApdu({
       type: 'access-response',
@@ -67,10 +83,11 @@ export function respondDlms(ctx: ExecutionContext, each: SpecHandler): Execution
 }
 
 /**
- * Raises an alert the command causes; an alert that cannot be built (no recipient cell) is not a
- * reason to fail the command.
+ * Raises an alert the command causes, and logs its event in the CHF Event Log; an alert that cannot
+ * be built (no recipient cell) is not a reason to fail the command (the event is logged all the same).
  */
 export function raiseIfPossible(ctx: ExecutionContext, spec: AlertSpec): void {
+  logChfEvent(chfModelOf(ctx.device), 'event', spec.alertCode, spec.at ?? ctx.now);
   try {
     ctx.raiseAlert(spec);
   } catch (e) {

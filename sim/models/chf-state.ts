@@ -12,6 +12,7 @@
  *   subGhz: { configuration: hex (A-XDR structure), channel: uint32 mask, scanRequest: number,
  *             channelLog: [secondsSince2000, alertCode, detailsHex][] },
  *   identity: { chIdentity: hex, chType: hex }  // 0-0:96.1.4 / 0-0:96.1.6 octet-strings (ASCII)
+ *   logs: { event, security: [secondsSince2000, eventCode, detailsHex][], firmwareSeen }  // chf-events.ts
  * }
  * ```
  * A Device Log entry: `{ deviceId, keyType (enum as CCS01 gives it), installCode: hex, category
@@ -64,7 +65,34 @@ export interface ChfModel {
     channelLog: Array<[number, number, string]>;
   };
   identity: { chIdentity: string; chType: string };
+  /** The CHF's own Event and Security Logs (chf-events.ts); absent in a state saved before them. */
+  logs?: ChfLogs;
 }
+
+/** One CHF log entry: ZigBee UTCTime seconds (since 2000-01-01), event code, details (hex). */
+export type ChfLogRow = [number, number, string];
+
+/** The CHF Event Log and Security Log (chf-events.ts), and the firmware state last logged. */
+export interface ChfLogs {
+  event: ChfLogRow[];
+  security: ChfLogRow[];
+  firmwareSeen?: { version: string; imageHash: string | null };
+}
+
+/** GBCS event codes the CHF logs of its own (GBCS Table 16.2; see chf-events.ts). */
+export const ChfEvent = {
+  COMMAND_ACTIONED: 0x8154,
+  COMMAND_NOT_ACTIONED: 0x8155,
+  FIRMWARE_VERSION_CHANGED: 0x8f43,
+  DEVICE_COMMISSIONED: 0x8f69,
+  FIRMWARE_VERIFICATION_SUCCESSFUL: 0x8f72,
+} as const;
+
+/** The logs of a hub commissioned at `atMs`: the Security Log's 0x8F69 "Device commissioned". */
+export const newChfLogs = (atMs: number): ChfLogs => ({
+  event: [],
+  security: [[zigbeeSeconds(atMs), ChfEvent.DEVICE_COMMISSIONED, '']],
+});
 
 const bits32 = (v: number): DlmsData => ({
   type: 'bit-string',
@@ -162,6 +190,7 @@ export function chfModelOf(dev: Device): ChfModel {
       channelLog: [],
     },
     identity: { chIdentity: ascii('GBCSSIM1'), chType: ascii('SIM') },
+    logs: newChfLogs(now),
   };
   m[CHF_STATE_KEY] = fresh;
   return fresh;
