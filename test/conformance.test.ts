@@ -54,7 +54,12 @@ describeShared('conformance over RTDS 4.5.0', () => {
     expect(summary.matched + summary.mismatched).toBe(summary.scenarios);
     // The bar: at least 98% of the scenarios match; the rest are listed in the README.
     expect(summary.matched / summary.scenarios).toBeGreaterThanOrEqual(0.98);
-    expect(results.filter((r) => r.status !== 'matched').map((r) => r.scenario).sort()).toEqual([
+    expect(
+      results
+        .filter((r) => r.status !== 'matched')
+        .map((r) => r.scenario)
+        .sort(),
+    ).toEqual([
       '4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS',
       '6.15.1_CS02gLoadControllerBySupplier/CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_ERROR',
       '8.9_CCS07/CCS07_8.9_SUCCESS',

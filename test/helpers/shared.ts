@@ -22,7 +22,10 @@ if (!sharedAvailable) {
  */
 export function describeShared(name: string, fn: () => void): void {
   if (sharedAvailable) describe(name, fn);
-  else describe(name, () => it.skip(`needs the reference data in ${SHARED_DIR} (set GBCS_SIM_SHARED)`, () => {}));
+  else
+    describe(name, () =>
+      it.skip(`needs the reference data in ${SHARED_DIR} (set GBCS_SIM_SHARED)`, () => {}),
+    );
 }
 
 export function sharedPath(...p: string[]): string {
