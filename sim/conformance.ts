@@ -16,7 +16,7 @@ import { readBerLength } from '../protocol/ber.ts';
 import { ByteReader, fromHex } from '../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import type { DlmsApdu } from '../protocol/dlms/apdu.ts';
-import { type DlmsData, decodeData, type TypeDescription } from '../protocol/dlms/axdr.ts';
+import { type DlmsData, dataFixedSize, decodeData, type TypeDescription } from '../protocol/dlms/axdr.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../protocol/envelope.ts';
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
 import type { GbzComponent } from '../protocol/gbz/gbz.ts';
@@ -139,31 +139,12 @@ function skipCompactElement(r: ByteReader, t: TypeDescription): void {
   } else if (t.type === 'bit-string') {
     r.take(Math.ceil(readBerLength(r, t.type) / 8), t.type);
   } else {
-    const size = COMPACT_FIXED_SIZE[t.type];
+    const size = dataFixedSize(t.type);
     if (size === undefined)
       throw new DecodeError(ErrorCode.BAD_VALUE, r.offset, `no compact form of ${t.type}`);
     r.take(size, t.type);
   }
 }
-const COMPACT_FIXED_SIZE: Partial<Record<string, number>> = {
-  'null-data': 0,
-  boolean: 1,
-  'double-long': 4,
-  'double-long-unsigned': 4,
-  bcd: 1,
-  integer: 1,
-  long: 2,
-  unsigned: 1,
-  'long-unsigned': 2,
-  long64: 8,
-  'long64-unsigned': 8,
-  enum: 1,
-  float32: 4,
-  float64: 8,
-  'date-time': 12,
-  date: 5,
-  time: 4,
-};
 
 /** Whether compact-array contents are a whole number of elements of the described type. */
 function wholeElements(d: Extract<DlmsData, { type: 'compact-array' }>): boolean {

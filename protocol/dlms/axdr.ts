@@ -143,6 +143,11 @@ export function dataTagOf(type: DlmsDataType): number {
   return TAG_OF[type];
 }
 
+/** Fixed value size in bytes of a Data type, or undefined for variable-length and composite types. */
+export function dataFixedSize(type: DlmsDataType): number | undefined {
+  return FIXED_SIZE[type];
+}
+
 /** Fixed value sizes in bytes (types absent here are variable or composite). */
 const FIXED_SIZE: Partial<Record<DlmsDataType, number>> = {
   'null-data': 0,
