@@ -6,21 +6,6 @@ import { USE_CASE_ROWS } from './use-case-catalogue.data.ts';
 
 export type DeviceType = 'ESME' | 'GSME' | 'CHF' | 'GPF' | 'PPMID' | 'HCALCS';
 
-/** Remote Party Role codes (GBCS Table 13.3.3 / SMKI OU): 0 root … 7 issuingAuthority, 127 other. */
-export const RemotePartyRole = {
-  ROOT: 0,
-  RECOVERY: 1,
-  SUPPLIER: 2,
-  NETWORK_OPERATOR: 3,
-  ACCESS_CONTROL_BROKER: 4,
-  TRANSITIONAL_COS: 5,
-  WAN_PROVIDER: 6,
-  ISSUING_AUTHORITY: 7,
-  LOAD_CONTROLLER: 8,
-  OTHER: 127,
-} as const;
-export type RemotePartyRole = (typeof RemotePartyRole)[keyof typeof RemotePartyRole];
-
 export const ROLE_NAMES: Record<number, string> = {
   0: 'root',
   1: 'recovery',

@@ -29,6 +29,7 @@
  */
 
 import { DerTag, derConstructed, derGeneralizedTime, derInteger, derTlv } from '../protocol/asn1/der.ts';
+import { Role } from '../protocol/asn1/gbcs-types.ts';
 import { concatBytes, fromHex, u16be, u64be } from '../protocol/bytes.ts';
 import { deriveKey, encryptPayloadPart, gcmIv, kdfOtherInfo } from '../protocol/crypto/index.ts';
 import { encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
@@ -39,7 +40,7 @@ import { ErrorCode, GbcsError } from '../protocol/errors.ts';
 import { encodeGbz, type GbzAlertBody } from '../protocol/gbz/gbz.ts';
 import { type GroupingHeader, groupingHeader } from '../protocol/grouping-header.ts';
 import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
-import { type DeviceType, RemotePartyRole, useCaseOf } from '../protocol/use-case-catalogue.ts';
+import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { findTrustAnchor } from './credentials.ts';
 import { type Device, protect } from './device.ts';
 
@@ -191,10 +192,10 @@ export function defaultAlertRecipient(deviceType: DeviceType, messageCode: numbe
 }
 
 const ROLE_OF_RECIPIENT: Record<string, number | undefined> = {
-  supplier: RemotePartyRole.SUPPLIER,
-  'network-operator': RemotePartyRole.NETWORK_OPERATOR,
-  acb: RemotePartyRole.ACCESS_CONTROL_BROKER,
-  'load-controller': RemotePartyRole.LOAD_CONTROLLER,
+  supplier: Role.SUPPLIER,
+  'network-operator': Role.NETWORK_OPERATOR,
+  acb: Role.ACCESS_CONTROL_BROKER,
+  'load-controller': Role.LOAD_CONTROLLER,
 };
 
 /**
@@ -1015,7 +1016,7 @@ export function apcLimitLevelEnded(dev: Device, controller: number, levelPercent
  * trusts one.
  */
 export function apcOperationalUpdate(dev: Device, update: Record<string, string>): RaisedAlert {
-  const lc = findTrustAnchor(dev.credentials, RemotePartyRole.LOAD_CONTROLLER, 'ds');
+  const lc = findTrustAnchor(dev.credentials, Role.LOAD_CONTROLLER, 'ds');
   return raiseAlert(dev, {
     alertCode: AlertCode.APC_OPERATIONAL_UPDATE,
     ...(lc ? { supplementaryRemotePartyId: lc.subjectUniqueId } : {}),

@@ -10,9 +10,9 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { Role } from '../protocol/asn1/gbcs-types.ts';
 import { concatBytes } from '../protocol/bytes.ts';
 import type { Eui64 } from '../protocol/types.ts';
-import { RemotePartyRole } from '../protocol/use-case-catalogue.ts';
 import type { CellUsage, KeyUsage, TrustAnchorCell } from './credentials.ts';
 import { deviceCredential, generateTestPki, type PkiCredential, type TestPki } from './smki/generator.ts';
 
@@ -45,21 +45,21 @@ export interface TestParty {
 
 /** The organisations of the default test premises. The Root's key is the Root OCA's. */
 export const TEST_PARTIES: readonly TestParty[] = [
-  { eui: 'ab00000000000000', role: RemotePartyRole.ROOT, name: 'Root', usages: ['ds'] },
-  { eui: 'ab00000000000001', role: RemotePartyRole.RECOVERY, name: 'Recovery', usages: ['ds'] },
-  { eui: 'ab00000000000002', role: RemotePartyRole.ACCESS_CONTROL_BROKER, name: 'ACB', usages: ['ds', 'ka'] },
-  { eui: 'ab00000000000004', role: RemotePartyRole.TRANSITIONAL_COS, name: 'TransCoS', usages: ['ds'] },
-  { eui: 'ab00000000000007', role: RemotePartyRole.WAN_PROVIDER, name: 'WAN Provider', usages: ['ds', 'ka'] },
+  { eui: 'ab00000000000000', role: Role.ROOT, name: 'Root', usages: ['ds'] },
+  { eui: 'ab00000000000001', role: Role.RECOVERY, name: 'Recovery', usages: ['ds'] },
+  { eui: 'ab00000000000002', role: Role.ACCESS_CONTROL_BROKER, name: 'ACB', usages: ['ds', 'ka'] },
+  { eui: 'ab00000000000004', role: Role.TRANSITIONAL_COS, name: 'TransCoS', usages: ['ds'] },
+  { eui: 'ab00000000000007', role: Role.WAN_PROVIDER, name: 'WAN Provider', usages: ['ds', 'ka'] },
   {
     eui: 'ab00000000010000',
-    role: RemotePartyRole.SUPPLIER,
+    role: Role.SUPPLIER,
     name: 'Supplier',
     usages: ['ds', 'ka'],
     prepayment: true,
   },
   {
     eui: 'ab00000000020000',
-    role: RemotePartyRole.NETWORK_OPERATOR,
+    role: Role.NETWORK_OPERATOR,
     name: 'Network Operator',
     usages: ['ds', 'ka'],
   },
@@ -114,7 +114,7 @@ export function createTestKeys(seed = '1'): TestKeys {
     pki: () => testPki(seed),
     certificate(eui, usage, cell = 'management') {
       const pki = testPki(seed);
-      const root = TEST_PARTIES.find((p) => p.role === RemotePartyRole.ROOT);
+      const root = TEST_PARTIES.find((p) => p.role === Role.ROOT);
       if (eui === root?.eui) return pki.rootOca.certificate;
       return (organisation(eui, usage, cell) ?? deviceCredential(pki, deriveTestPrivateKey, eui, usage))
         .certificate;
