@@ -53,7 +53,7 @@ import {
   ZIGBEE_EPOCH_MS,
 } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
-import { diffShapes, payloadShape } from './conformance.ts';
+import { diffShapes, envelopeDiffs, fieldDiffs, payloadShape } from './conformance.ts';
 import { roleOfRemoteParty } from './credentials.ts';
 import type { Device } from './device.ts';
 import { holdFirmwareImage } from './models/security-and-join-firmware.ts';
@@ -441,24 +441,13 @@ export function stimulateAlerts(
 // ---------------------------------------------------------------------------------------------
 
 function envelope(ours: Msg, theirs: Msg): string[] {
-  const a = ours.apdu.header;
-  const b = theirs.apdu.header;
-  const d: string[] = [];
-  const eq = (what: string, x: unknown, y: unknown) => {
-    if (String(x) !== String(y)) d.push(`${what}: ${String(x)} vs ${String(y)}`);
-  };
-  eq('form', ours.form, theirs.form);
-  eq('CRA flag', a.craFlag, b.craFlag);
-  eq('originator', a.originatorId, b.originatorId);
-  eq('recipient', a.recipientId, b.recipientId);
-  eq('message code', a.messageCode, b.messageCode);
-  eq('date-time', a.dateTime === null ? 'absent' : 'present', b.dateTime === null ? 'absent' : 'present');
-  eq('supplementary remote party', a.supplementaryRemotePartyId, b.supplementaryRemotePartyId);
-  eq('supplementary counter', a.supplementaryRemotePartyCounter, b.supplementaryRemotePartyCounter);
-  eq('signature field', ours.apdu.signature.kind, theirs.apdu.signature.kind);
-  eq('alert code', alertCodeOf(ours), alertCodeOf(theirs));
-  eq('reported message code', reportedMessageCode(ours), reportedMessageCode(theirs));
-  return d;
+  return [
+    ...envelopeDiffs(ours, theirs, false),
+    ...fieldDiffs([
+      ['alert code', alertCodeOf(ours), alertCodeOf(theirs)],
+      ['reported message code', reportedMessageCode(ours), reportedMessageCode(theirs)],
+    ]),
+  ];
 }
 
 /** Differences between one of our alerts and an RTDS alert. */

@@ -444,30 +444,48 @@ function readMessage(path: string): MacMessage | SigningMessage {
   return m;
 }
 
-/** Envelope fields that must be equal between our response and the RTDS one. */
-function envelopeDiffs(ours: MacMessage | SigningMessage, theirs: MacMessage | SigningMessage): string[] {
+type Field = [what: string, ours: unknown, theirs: unknown];
+
+/** `what: ours vs theirs` for each field whose two values differ. */
+export function fieldDiffs(fields: Field[]): string[] {
+  return fields
+    .filter(([, x, y]) => String(x) !== String(y))
+    .map(([what, x, y]) => `${what}: ${String(x)} vs ${String(y)}`);
+}
+
+/**
+ * Envelope fields that must be equal between our response and the RTDS one; `counters: false`
+ * leaves out the originator counters (alerts).
+ */
+export function envelopeDiffs(
+  ours: MacMessage | SigningMessage,
+  theirs: MacMessage | SigningMessage,
+  counters = true,
+): string[] {
   const a = ours.apdu.header;
   const b = theirs.apdu.header;
-  const d: string[] = [];
-  const eq = (what: string, x: unknown, y: unknown) => {
-    if (String(x) !== String(y)) d.push(`${what}: ${String(x)} vs ${String(y)}`);
-  };
-  eq('form', ours.form, theirs.form);
-  eq('CRA flag', a.craFlag, b.craFlag);
-  eq('originator counter', a.originatorCounter, b.originatorCounter);
-  eq('originator', a.originatorId, b.originatorId);
-  eq('recipient', a.recipientId, b.recipientId);
-  eq('message code', a.messageCode, b.messageCode);
-  eq('date-time', a.dateTime === null ? 'absent' : 'present', b.dateTime === null ? 'absent' : 'present');
-  eq('supplementary remote party', a.supplementaryRemotePartyId, b.supplementaryRemotePartyId);
-  eq('supplementary counter', a.supplementaryRemotePartyCounter, b.supplementaryRemotePartyCounter);
-  eq(
-    'supplementary originator counter',
-    a.supplementaryOriginatorCounter === null ? 'absent' : 'present',
-    b.supplementaryOriginatorCounter === null ? 'absent' : 'present',
-  );
-  eq('signature field', ours.apdu.signature.kind, theirs.apdu.signature.kind);
-  return d;
+  const presence = (x: unknown) => (x === null ? 'absent' : 'present');
+  return fieldDiffs([
+    ['form', ours.form, theirs.form],
+    ['CRA flag', a.craFlag, b.craFlag],
+    ...(counters ? [['originator counter', a.originatorCounter, b.originatorCounter] as Field] : []),
+    ['originator', a.originatorId, b.originatorId],
+    ['recipient', a.recipientId, b.recipientId],
+    ['message code', a.messageCode, b.messageCode],
+    ['date-time', presence(a.dateTime), presence(b.dateTime)],
+    ['supplementary remote party', a.supplementaryRemotePartyId, b.supplementaryRemotePartyId],
+    ['supplementary counter', a.supplementaryRemotePartyCounter, b.supplementaryRemotePartyCounter],
+    ...(counters
+      ? [
+          [
+            'supplementary originator counter',
+            presence(a.supplementaryOriginatorCounter),
+            presence(b.supplementaryOriginatorCounter),
+          ] as Field,
+        ]
+      : []),
+    ['signature field', ours.apdu.signature.kind, theirs.apdu.signature.kind],
+  ]);
 }
 
 /** Plays one scenario. Never throws on RTDS content; a failure is a mismatch with a reason. */
