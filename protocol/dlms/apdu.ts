@@ -378,6 +378,25 @@ export function writeDlmsApdu(w: ByteWriter, a: DlmsApdu): void {
   }
 }
 
+/**
+ * Encodes an access-response as GBCS devices send it (no date-time, no echoed request
+ * specifications): one Data and one result per request. @throws RangeError
+ */
+export function encodeAccessResponse(
+  longInvokeIdAndPriority: number,
+  data: DlmsData[],
+  responseSpecifications: AccessResponseSpecification[],
+): Uint8Array {
+  return encodeDlmsApdu({
+    type: 'access-response',
+    longInvokeIdAndPriority,
+    dateTime: null,
+    requestSpecifications: null,
+    data,
+    responseSpecifications,
+  });
+}
+
 /** Encodes one APDU; `decodeDlmsApdu(encodeDlmsApdu(a))` equals `a`. @throws RangeError */
 export function encodeDlmsApdu(a: DlmsApdu): Uint8Array {
   const w = new ByteWriter();

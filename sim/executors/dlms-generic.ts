@@ -11,7 +11,7 @@ import {
   ActionResult,
   DataAccessResult,
   decodeDlmsApdu,
-  encodeDlmsApdu,
+  encodeAccessResponse,
 } from '../../protocol/dlms/apdu.ts';
 import { type DlmsData, decodeData, encodeData } from '../../protocol/dlms/axdr.ts';
 import type { ExecutionContext, ExecutionResult } from '../device.ts';
@@ -88,13 +88,6 @@ export function executeDlmsAccessRequest(ctx: ExecutionContext): ExecutionResult
     }
   });
   return {
-    payload: encodeDlmsApdu({
-      type: 'access-response',
-      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
-      dateTime: null,
-      requestSpecifications: null,
-      data,
-      responseSpecifications: results,
-    }),
+    payload: encodeAccessResponse(req.longInvokeIdAndPriority, data, results),
   };
 }

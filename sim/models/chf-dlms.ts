@@ -11,7 +11,7 @@ import {
   type AccessRequestSpecification,
   type AccessResponseSpecification,
   decodeDlmsApdu,
-  encodeDlmsApdu,
+  encodeAccessResponse,
 } from '../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { DecodeError, ErrorCode, GbcsError } from '../../protocol/errors.ts';
@@ -71,14 +71,7 @@ export function respondDlms(ctx: ExecutionContext, each: SpecHandler): Execution
     messageCodeDetails(ctx.header.messageCode),
   );
   return {
-    payload: encodeDlmsApdu({
-      type: 'access-response',
-      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
-      dateTime: null,
-      requestSpecifications: null,
-      data,
-      responseSpecifications: results,
-    }),
+    payload: encodeAccessResponse(req.longInvokeIdAndPriority, data, results),
   };
 }
 

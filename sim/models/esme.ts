@@ -20,7 +20,7 @@ import {
   ActionResult,
   DataAccessResult,
   decodeDlmsApdu,
-  encodeDlmsApdu,
+  encodeAccessResponse,
 } from '../../protocol/dlms/apdu.ts';
 import { type DlmsData, encodeData } from '../../protocol/dlms/axdr.ts';
 import { DecodeError } from '../../protocol/errors.ts';
@@ -163,14 +163,7 @@ export function executeEsmeCommand(ctx: ExecutionContext): ExecutionResult {
   }
   if (req.type !== 'access-request') {
     return {
-      payload: encodeDlmsApdu({
-        type: 'access-response',
-        longInvokeIdAndPriority: req.longInvokeIdAndPriority,
-        dateTime: null,
-        requestSpecifications: null,
-        data: [],
-        responseSpecifications: [],
-      }),
+      payload: encodeAccessResponse(req.longInvokeIdAndPriority, [], []),
     };
   }
   const model = ensureEsmeModel(ctx.device.state, ctx.now);
@@ -192,14 +185,7 @@ export function executeEsmeCommand(ctx: ExecutionContext): ExecutionResult {
     results.push({ type: kind, result: out.result });
   });
   return {
-    payload: encodeDlmsApdu({
-      type: 'access-response',
-      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
-      dateTime: null,
-      requestSpecifications: null,
-      data,
-      responseSpecifications: results,
-    }),
+    payload: encodeAccessResponse(req.longInvokeIdAndPriority, data, results),
   };
 }
 

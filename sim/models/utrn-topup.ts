@@ -32,7 +32,7 @@
  */
 
 import { equalBytes } from '../../protocol/bytes.ts';
-import { ActionResult, decodeDlmsApdu, encodeDlmsApdu } from '../../protocol/dlms/apdu.ts';
+import { ActionResult, decodeDlmsApdu, encodeAccessResponse } from '../../protocol/dlms/apdu.ts';
 import { DecodeError, ErrorCode } from '../../protocol/errors.ts';
 import { decodeGbz, encodeGbz, type GbzComponent } from '../../protocol/gbz/gbz.ts';
 import {
@@ -215,14 +215,11 @@ export function applyPrepaymentTopUpEsme(ctx: ExecutionContext): ExecutionResult
     return r.verdict === 'accepted' ? ActionResult.SUCCESS : ActionResult.OTHER_REASON;
   });
   return {
-    payload: encodeDlmsApdu({
-      type: 'access-response',
-      longInvokeIdAndPriority: req.longInvokeIdAndPriority,
-      dateTime: null,
-      requestSpecifications: null,
-      data: results.map(() => ({ type: 'null-data' })),
-      responseSpecifications: results.map((result) => ({ type: 'action', result })),
-    }),
+    payload: encodeAccessResponse(
+      req.longInvokeIdAndPriority,
+      results.map(() => ({ type: 'null-data' })),
+      results.map((result) => ({ type: 'action', result })),
+    ),
   };
 }
 
