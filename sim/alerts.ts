@@ -808,7 +808,17 @@ export function deviceLogChanged(
   log: readonly DeviceLogEntry[],
   at: number = dev.clock.now(),
 ): RaisedAlert {
-  return raiseAlert(dev, {
+  const entries = log.map((e) => ({ deviceId: e.deviceId, key: fromHex(e.installCode) }));
+  return raiseAlert(dev, deviceLogChangedSpec(changedDevice, entries, at));
+}
+
+/** The 0x8F12 (CS14) alert of a CHF Device Log change: the whole log as (device id, key) pairs. */
+export function deviceLogChangedSpec(
+  changedDevice: Eui64,
+  log: readonly { deviceId: Eui64; key: Uint8Array }[],
+  at: number,
+): AlertSpec {
+  return {
     alertCode: AlertCode.CHF_DEVICE_LOG_CHANGED,
     at,
     body: {
@@ -823,14 +833,14 @@ export function deviceLogChanged(
               type: 'array',
               value: log.map((e) => ({
                 type: 'structure' as const,
-                value: [octets(fromHex(e.deviceId)), octets(fromHex(e.installCode))],
+                value: [octets(fromHex(e.deviceId)), octets(e.key)],
               })),
             },
           ],
         },
       ],
     },
-  });
+  };
 }
 
 /** An entry of the GPF Device Log (GCS62): device id and GBCS device type code (5 PPMID, 6 type 2). */

@@ -36,7 +36,7 @@ import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { encodeDlmsDateTime } from '../../protocol/dlms-date-time.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
-import { type AlertSpec, type RaisedAlert, raiseAlert } from '../alerts.ts';
+import { AlertCode, type AlertSpec, deviceLogChangedSpec, type RaisedAlert, raiseAlert } from '../alerts.ts';
 import type { Device, ExecutionContext, ExecutionResult } from '../device.ts';
 import { octets, raiseIfPossible, respondDlms, type SpecAnswer } from './chf-dlms.ts';
 import { logChfEvent } from './chf-events.ts';
@@ -61,7 +61,6 @@ export const MessageCode = {
 const DEVICE_LOG = Uint8Array.of(0, 0, 30, 3, 0, 0xff);
 const HISTORIC_LOG = Uint8Array.of(0, 0, 30, 3, 1, 0xff);
 const ZIGBEE_NETWORK_CONTROL = 104;
-const CHF_DEVICE_LOG_CHANGED = 0x8f12;
 const NO_KEY = new Uint8Array(16);
 
 const isEui = (d: DlmsData | undefined): d is { type: 'octet-string'; value: Uint8Array } =>
@@ -69,32 +68,11 @@ const isEui = (d: DlmsData | undefined): d is { type: 'octet-string'; value: Uin
 
 /** The CS14 alert of a Device Log change. */
 export function deviceLogChangedAlert(chf: ChfModel, changed: Eui64, at: number): AlertSpec {
-  return {
-    alertCode: CHF_DEVICE_LOG_CHANGED,
-    at,
-    body: {
-      form: 'dlms',
-      elements: [
-        {
-          type: 'structure',
-          value: [
-            octets(encodeDlmsDateTime(at)),
-            octets(fromHex(changed)),
-            {
-              type: 'array',
-              value: chf.deviceLog.map((e) => ({
-                type: 'structure' as const,
-                value: [
-                  octets(fromHex(e.deviceId)),
-                  octets(e.linkKeyHash ? fromHex(e.linkKeyHash) : new Uint8Array(0)),
-                ],
-              })),
-            },
-          ],
-        },
-      ],
-    },
-  };
+  const entries = chf.deviceLog.map((e) => ({
+    deviceId: e.deviceId,
+    key: e.linkKeyHash ? fromHex(e.linkKeyHash) : new Uint8Array(0),
+  }));
+  return deviceLogChangedSpec(changed, entries, at);
 }
 
 function toHistoric(chf: ChfModel, e: ChfLogEntry): void {
@@ -323,7 +301,7 @@ export function hanDeviceJoined(
   const hash = linkKey ? toHex(dev.crypto.sha256(linkKey).subarray(0, 16)) : e.linkKeyHash;
   const changed = hash !== e.linkKeyHash;
   e.linkKeyHash = hash;
-  if (changed) logChfEvent(chf, 'event', CHF_DEVICE_LOG_CHANGED, now);
+  if (changed) logChfEvent(chf, 'event', AlertCode.CHF_DEVICE_LOG_CHANGED, now);
   dev.persist();
   if (!changed) return null;
   try {
