@@ -276,6 +276,7 @@ export interface PublishTariffInformation {
   issuerEventId: number;
   issuerTariffId: number;
   startTime: number;
+  /** ZSE Tariff Type / Charging Scheme: 0x00 TOU, 0x10 block, 0x20 block/TOU with common thresholds. */
   tariffTypeChargingScheme: number;
   tariffLabel: Uint8Array;
   numberOfPriceTiersInUse: number;
@@ -283,6 +284,7 @@ export interface PublishTariffInformation {
   unitOfMeasure: number;
   currency: number;
   priceTrailingDigit: number;
+  /** Per day, money units. */
   standingCharge: number;
   tierBlockMode: number;
   blockThresholdMultiplier: number;

@@ -20,6 +20,7 @@
  * Sources: GBCS use cases GCS01–GCS62 (gbcs-wire-and-security.md §5), the ZSE clusters they use
  * (protocol/gbz/zcl-se.ts), RTDS 4.5.0 for the structures.
  */
+import type { PublishTariffInformation } from '../../protocol/gbz/zcl-se.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 
 export const MINUTE = 60_000;
@@ -101,26 +102,12 @@ export const PaymentControl = {
 /** Bit 1 of Payment Control Configuration: prepayment (credit management) enabled. */
 export const isPrepaymentMode = (pcc: number): boolean => (pcc & 0x0002) !== 0 && (pcc & 0x0001) !== 0;
 
-export interface TariffData {
-  providerId: number;
-  issuerEventId: number;
-  issuerTariffId: number;
+/** A Publish Tariff Information as the meter holds it, with its thresholds and prices. */
+export interface TariffData extends Omit<PublishTariffInformation, 'startTime' | 'tariffLabel'> {
   /** Activation time (ms). */
   startTime: number;
-  /** ZSE Tariff Type / Charging Scheme: 0x00 TOU, 0x10 block, 0x20 block/TOU with common thresholds. */
-  tariffTypeChargingScheme: number;
   /** Hex. */
   label: string;
-  numberOfPriceTiersInUse: number;
-  numberOfBlockThresholdsInUse: number;
-  unitOfMeasure: number;
-  currency: number;
-  priceTrailingDigit: number;
-  /** Per day, money units. */
-  standingCharge: number;
-  tierBlockMode: number;
-  blockThresholdMultiplier: number;
-  blockThresholdDivisor: number;
   /** Block thresholds, in kWh × multiplier / divisor. */
   blockThresholds: number[];
   /** Price per kWh by TOU tier (index tier − 1), money units (× 10^-(trailing digits)). */
