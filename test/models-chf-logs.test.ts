@@ -5,31 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../protocol/bytes.ts';
-import { createCrypto } from '../protocol/crypto/index.ts';
-import { type AccessRequestSpecification, decodeDlmsApdu, encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
+import type { AccessRequestSpecification } from '../protocol/dlms/apdu.ts';
 import { type DlmsData, encodeData } from '../protocol/dlms/axdr.ts';
-import { groupingHeader } from '../protocol/grouping-header.ts';
-import type { Eui64 } from '../protocol/types.ts';
-import { useCaseOf } from '../protocol/use-case-catalogue.ts';
-import type { AlertSpec } from '../sim/alerts.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { groupRtdsScenarios, runConformanceScenario } from '../sim/conformance.ts';
-import { Device, type ExecutionContext, type PayloadFault } from '../sim/device.ts';
-import { createExecutor } from '../sim/executors/index.ts';
+import type { Device, PayloadFault } from '../sim/device.ts';
 import { loadKeystore } from '../sim/keystore.ts';
 import { hanDeviceJoined } from '../sim/models/chf-device-log.ts';
 import { EVENT_LOG_CAPACITY, logChfEvent } from '../sim/models/chf-events.ts';
 import { chfModelOf } from '../sim/models/chf-state.ts';
-import { handlerFor } from '../sim/models/index.ts';
 import { firmwareOf, holdFirmwareImage } from '../sim/models/security-and-join-firmware.ts';
+import { ACB, crypto, makeChfDevice, runChf } from './helpers/chf.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
 
-const crypto = createCrypto('noble');
 const T0 = Date.UTC(2015, 0, 1);
 /** T0 in ZigBee UTCTime seconds since 2000-01-01. */
 const S0 = 473385600;
-const CHF: Eui64 = '00db1234567890a2';
-const ACB: Eui64 = '90b3d51f30000002';
 const EVENT_LOG = Uint8Array.of(0, 0, 99, 98, 0, 0xff);
 const SECURITY_LOG = Uint8Array.of(0, 0, 99, 98, 1, 0xff);
 const DEVICE_LOG = Uint8Array.of(0, 0, 30, 3, 0, 0xff);
@@ -41,19 +32,7 @@ const advance = (dev: Device, ms: number) => clocks.get(dev)!.advance(ms);
 
 function makeChf(): Device {
   const clock = new VirtualClock(T0);
-  const k = crypto.sha256(new TextEncoder().encode('chf'));
-  const dev = new Device({
-    eui: CHF,
-    deviceType: 'CHF',
-    credentials: {
-      ds: { publicKey: crypto.publicKeyOf(k), privateKey: k },
-      ka: { publicKey: crypto.publicKeyOf(k), privateKey: k },
-      trustAnchors: [],
-    },
-    crypto,
-    clock,
-    executor: createExecutor('CHF'),
-  });
+  const dev = makeChfDevice(clock);
   clocks.set(dev, clock);
   return dev;
 }
@@ -65,36 +44,8 @@ function run(
   data: DlmsData[],
   fault?: PayloadFault,
 ) {
-  const ctx = {
-    device: dev,
-    header: groupingHeader({
-      craFlag: 1,
-      originatorCounter: 1n,
-      originatorId: ACB,
-      recipientId: dev.eui,
-      messageCode,
-      dateTime: null,
-    }),
-    payload: encodeDlmsApdu({
-      type: 'access-request',
-      longInvokeIdAndPriority: 0x20000001,
-      dateTime: null,
-      specifications: specs,
-      data,
-    }),
-    useCase: useCaseOf(messageCode)!,
-    signed: false,
-    originatorRole: 4,
-    now: dev.clock.now(),
-    encryptForRecipient: () => {
-      throw new Error('not used');
-    },
-    fault,
-    raiseAlert: (_s: AlertSpec) => null,
-  } as unknown as ExecutionContext;
-  const r = decodeDlmsApdu(handlerFor('CHF', messageCode)!(ctx).payload);
-  if (r.type !== 'access-response') throw new Error('not a response');
-  return { results: r.responseSpecifications.map((s) => s.result), data: r.data };
+  const { results, data: out } = runChf(dev, messageCode, specs, data, fault);
+  return { results, data: out };
 }
 
 const dlu = (value: number): DlmsData => ({ type: 'double-long-unsigned', value });

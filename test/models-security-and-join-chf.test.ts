@@ -4,27 +4,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../protocol/bytes.ts';
-import { createCrypto } from '../protocol/crypto/index.ts';
-import { type AccessRequestSpecification, decodeDlmsApdu, encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
+import type { AccessRequestSpecification } from '../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../protocol/dlms/axdr.ts';
-import { groupingHeader } from '../protocol/grouping-header.ts';
 import type { Eui64 } from '../protocol/types.ts';
-import { useCaseOf } from '../protocol/use-case-catalogue.ts';
-import type { AlertSpec } from '../sim/alerts.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { groupRtdsScenarios, runConformanceScenario } from '../sim/conformance.ts';
-import { Device, type ExecutionContext, type PayloadFault } from '../sim/device.ts';
-import { createExecutor } from '../sim/executors/index.ts';
+import type { Device } from '../sim/device.ts';
 import { loadKeystore } from '../sim/keystore.ts';
 import { hanDeviceJoined } from '../sim/models/chf-device-log.ts';
 import { chfModelOf, factorySubGhzConfiguration, HISTORIC_LOG_CAPACITY } from '../sim/models/chf-state.ts';
-import { handlerFor } from '../sim/models/index.ts';
+import { ACB, CHF, crypto, makeChfDevice, runChf } from './helpers/chf.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
 
-const crypto = createCrypto('noble');
 const T0 = Date.UTC(2015, 0, 1);
-const CHF: Eui64 = '00db1234567890a2';
-const ACB: Eui64 = '90b3d51f30000002';
 const LOG = Uint8Array.of(0, 0, 30, 3, 0, 0xff);
 const HISTORIC = Uint8Array.of(0, 0, 30, 3, 1, 0xff);
 
@@ -37,69 +29,8 @@ const acbKa = {
   publicKey: crypto.publicKeyOf(crypto.sha256(new TextEncoder().encode('acb'))),
 };
 
-function makeChf(): Device {
-  const k = crypto.sha256(new TextEncoder().encode('chf'));
-  return new Device({
-    eui: CHF,
-    deviceType: 'CHF',
-    credentials: {
-      ds: { publicKey: crypto.publicKeyOf(k), privateKey: k },
-      ka: { publicKey: crypto.publicKeyOf(k), privateKey: k },
-      trustAnchors: [acbKa],
-    },
-    crypto,
-    clock: new VirtualClock(T0),
-    executor: createExecutor('CHF'),
-  });
-}
-
-/** Runs a CHF handler; returns the results, the data and the alerts the command raised. */
-function run(
-  dev: Device,
-  messageCode: number,
-  specs: AccessRequestSpecification[],
-  data: DlmsData[],
-  fault?: PayloadFault,
-) {
-  const alerts: AlertSpec[] = [];
-  const ctx = {
-    device: dev,
-    header: groupingHeader({
-      craFlag: 1,
-      originatorCounter: 1n,
-      originatorId: ACB,
-      recipientId: dev.eui,
-      messageCode,
-      dateTime: null,
-    }),
-    payload: encodeDlmsApdu({
-      type: 'access-request',
-      longInvokeIdAndPriority: 0x20000001,
-      dateTime: null,
-      specifications: specs,
-      data,
-    }),
-    useCase: useCaseOf(messageCode)!,
-    signed: false,
-    originatorRole: 4,
-    now: dev.clock.now(),
-    encryptForRecipient: () => {
-      throw new Error('not used');
-    },
-    fault,
-    raiseAlert: (s: AlertSpec) => {
-      alerts.push(s);
-      return null;
-    },
-  } as unknown as ExecutionContext;
-  const r = decodeDlmsApdu(handlerFor('CHF', messageCode)!(ctx).payload);
-  if (r.type !== 'access-response') throw new Error('not a response');
-  return {
-    results: r.responseSpecifications.map((s) => s.result),
-    data: r.data,
-    alerts: alerts.map((a) => a.alertCode),
-  };
-}
+const makeChf = (): Device => makeChfDevice(new VirtualClock(T0), [acbKa]);
+const run = runChf;
 
 const os = (hex: string): DlmsData => ({ type: 'octet-string', value: fromHex(hex) });
 const action = (instanceId: Uint8Array, methodId: number): AccessRequestSpecification => ({
