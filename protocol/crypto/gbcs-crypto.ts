@@ -13,6 +13,12 @@ export interface GbcsCrypto {
   /** AES-128-GCM encryption: returns ciphertext ‖ 16-byte tag. */
   gcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /**
+   * GMAC: the 16-byte AES-128-GCM tag over `aad` with an empty plaintext (equal to
+   * `gcmEncrypt(key, iv, empty, aad)`), the per-message GBCS MAC before truncation (kdf.ts
+   * `gbcsMac`). Key 16 bytes, IV 12 bytes. @throws GbcsError MISUSE on other lengths
+   */
+  gmac(key: Uint8Array, iv: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
    * AES-128-GCM decryption with a truncated tag (GBCS uses 12 bytes). Returns the plaintext, or
    * null when the tag does not verify. Never throws on bad input.
    */

@@ -19,25 +19,67 @@ export const KDF_COUNTER = Uint8Array.of(0, 0, 0, 1);
 /** Security control byte of encrypted payload parts: authentication + encryption, suite 1 (0x31). */
 export const ENCRYPTION_SECURITY_CONTROL = 0x31;
 
-/** The 33-byte KDF OtherInfo. */
+/** Hex digit values by char code (−1: not a hex digit), for the per-message OtherInfo. */
+const HEX_VALUE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 16; i++) {
+    t['0123456789abcdef'.charCodeAt(i)] = i;
+    t['0123456789ABCDEF'.charCodeAt(i)] = i;
+  }
+  return t;
+})();
+
+/**
+ * Writes the 8 bytes of an EUI-64 given as exactly 16 hex digits at out[at..at+8). False (having
+ * written part of it, maybe) for anything else, which the caller hands to `fromHex` for its errors.
+ */
+function putEui64(out: Uint8Array, at: number, id: string): boolean {
+  if (id.length !== 16) return false;
+  for (let i = 0; i < 8; i++) {
+    const hi = HEX_VALUE[id.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[id.charCodeAt(2 * i + 1)] ?? -1;
+    if ((hi | lo) < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+/**
+ * The 33-byte KDF OtherInfo. Runs per message: ids in the usual form (16 hex digits) are written in
+ * place; other strings go through `fromHex` (same bytes, same errors).
+ * @throws DecodeError NOT_HEX/EMPTY/BAD_LENGTH for ids that are not hex; RangeError for a counter outside uint64
+ */
 export function kdfOtherInfo(
   originatorId: Eui64,
   purpose: KdfPurpose,
   counter: bigint,
   recipientId: Eui64,
 ): Uint8Array {
-  return concatBytes(
-    KDF_ALGORITHM_ID,
-    fromHex(originatorId),
-    Uint8Array.of(0x09, purpose),
-    u64be(counter),
-    fromHex(recipientId),
-  );
+  const out = new Uint8Array(33);
+  if (!putEui64(out, 7, originatorId) || !putEui64(out, 25, recipientId)) {
+    return concatBytes(
+      KDF_ALGORITHM_ID,
+      fromHex(originatorId),
+      Uint8Array.of(0x09, purpose),
+      u64be(counter),
+      fromHex(recipientId),
+    );
+  }
+  out.set(KDF_ALGORITHM_ID, 0);
+  out[15] = 0x09;
+  out[16] = purpose;
+  out.set(u64be(counter), 17);
+  return out;
 }
 
 /** 128-bit key from the shared secret Z and OtherInfo. */
 export function deriveKey(c: GbcsCrypto, z: Uint8Array, otherInfo: Uint8Array): Uint8Array {
-  return c.sha256(concatBytes(KDF_COUNTER, z, otherInfo)).subarray(0, 16);
+  // 00000001 ‖ Z ‖ OtherInfo in one buffer (69 bytes for GBCS: two SHA-256 blocks).
+  const input = new Uint8Array(4 + z.length + otherInfo.length);
+  input[3] = 1;
+  input.set(z, 4);
+  input.set(otherInfo, 4 + z.length);
+  return c.sha256(input).subarray(0, 16);
 }
 
 /** IV = OriginatorID ‖ 00000000. */
@@ -45,9 +87,9 @@ export function gcmIv(originatorId: Eui64): Uint8Array {
   return concatBytes(fromHex(originatorId), new Uint8Array(4));
 }
 
-/** The 12-byte GBCS MAC over `aad`. */
+/** The 12-byte GBCS MAC over `aad`: the GMAC tag (AES-128-GCM, empty plaintext) truncated. */
 export function gbcsMac(c: GbcsCrypto, key: Uint8Array, iv: Uint8Array, aad: Uint8Array): Uint8Array {
-  return c.gcmEncrypt(key, iv, new Uint8Array(0), aad).subarray(0, 12);
+  return c.gmac(key, iv, aad).subarray(0, 12);
 }
 
 /**

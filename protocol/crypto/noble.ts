@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../bytes.ts';
 import { ErrorCode, GbcsError } from '../errors.ts';
 import type { GbcsCrypto } from './gbcs-crypto.ts';
+import { createGmac } from './gmac.ts';
 import { createNobleVerifier, type NobleVerifierOptions } from './noble-verifier.ts';
 
 const validTagLength = (n: number) => n === 4 || n === 8 || (n >= 12 && n <= 16);
@@ -22,6 +23,8 @@ function counterBlock(iv: Uint8Array, n: number): Uint8Array {
  */
 export function createNobleCrypto(options: { verifier?: NobleVerifierOptions } = {}): GbcsCrypto {
   const verifier = createNobleVerifier(options.verifier);
+  // Single-use keys: a GHASH with small per-key tables beats @noble/ciphers gcm here (gmac.ts).
+  const gmac = createGmac();
   return {
     name: 'noble',
     sha256: (d) => sha256(d),
@@ -34,6 +37,7 @@ export function createNobleCrypto(options: { verifier?: NobleVerifierOptions } =
       }
     },
     gcmEncrypt: (key, iv, pt, aad) => gcm(key, iv, aad).encrypt(pt),
+    gmac,
     gcmDecrypt(key, iv, ct, tag, aad) {
       // Tag lengths of NIST SP 800-38D §5.2.1.2: 4, 8, or 12–16 bytes (GBCS uses 12).
       if (key.length !== 16 || iv.length !== 12 || !validTagLength(tag.length)) return null;

@@ -81,6 +81,18 @@ export function createNodeCrypto(): GbcsCrypto {
       const out = Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]);
       return u8(out);
     },
+    gmac(key, iv, aad) {
+      if (key.length !== 16 || iv.length !== 12) {
+        throw new GbcsError(
+          ErrorCode.MISUSE,
+          `GMAC needs a 16-byte key and a 12-byte IV, got ${key.length} and ${iv.length}`,
+        );
+      }
+      const c = createCipheriv('aes-128-gcm', key, iv);
+      c.setAAD(aad);
+      c.final();
+      return u8(c.getAuthTag());
+    },
     gcmDecrypt(key, iv, ct, tag, aad) {
       try {
         const d = createDecipheriv('aes-128-gcm', key, iv, { authTagLength: tag.length });
