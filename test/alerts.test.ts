@@ -30,29 +30,18 @@ import {
   raiseAlert,
   tamperDetected,
 } from '../sim/alerts.ts';
-import { VirtualClock } from '../sim/clock.ts';
 import { Device, type DeviceState } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
-import { HeadEnd } from '../sim/head-end.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
-import { testKeyResolver } from '../sim/run.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 
 const crypto = createCrypto('noble');
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
 
 function setup() {
-  const clock = new VirtualClock(T0);
-  const keys = createTestKeys('alerts-test');
-  const premises = createPremises(keys, clock, crypto);
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testKeyResolver(keys, premises),
-    acbId: partyEui('acb'),
-    clock,
-  });
+  const { clock, keys, premises, headEnd } = setupPremises('alerts-test', T0, crypto);
   const dev = (k: keyof typeof DEFAULT_PREMISES) => premises.devices.get(DEFAULT_PREMISES[k])!;
   return {
     clock,

@@ -14,25 +14,16 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Device, type DeviceState } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
 import { HeadEnd } from '../sim/head-end.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
-import { testKeyResolver } from '../sim/run.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 import { describeShared, readSharedJson } from './helpers/shared.ts';
 
 const crypto = createCrypto('noble');
 
 function setup() {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const keys = createTestKeys('device-test');
-  const premises = createPremises(keys, clock, crypto);
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testKeyResolver(keys, premises),
-    acbId: partyEui('acb'),
-    clock,
-  });
+  const { clock, keys, premises, headEnd } = setupPremises('device-test', Date.UTC(2026, 0, 1), crypto);
   const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
   return { clock, keys, premises, headEnd, esme };
 }

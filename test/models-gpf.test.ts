@@ -23,14 +23,12 @@ import { groupingHeader } from '../protocol/grouping-header.ts';
 import { useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { type Device, type ExecutionContext, newDeviceState } from '../sim/device.ts';
-import { HeadEnd } from '../sim/head-end.ts';
 import { executeGpfGbz, gpfModelOf, syncGpfMirror } from '../sim/models/gpf.ts';
 import { gsmeModelOf } from '../sim/models/gsme.ts';
 import { DAY } from '../sim/models/gsme-state.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
-import { testKeyResolver } from '../sim/run.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 
 const T0 = Date.UTC(2015, 0, 1);
 
@@ -199,15 +197,7 @@ describe('GPF mirror', () => {
 describe('GPF on a premises', () => {
   it('answers a GPF read at once while a GSME command waits for the GSME to wake', () => {
     const crypto = createCrypto('noble');
-    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-    const keys = createTestKeys('models-gpf');
-    const premises = createPremises(keys, clock, crypto);
-    const headEnd = new HeadEnd({
-      crypto,
-      keys: testKeyResolver(keys, premises),
-      acbId: partyEui('acb'),
-      clock,
-    });
+    const { premises, headEnd } = setupPremises('models-gpf', Date.UTC(2026, 0, 1), crypto);
     const payload = encodeGbz({
       type: 'components',
       components: [

@@ -35,7 +35,6 @@ import { decryptParts } from '../protocol/verify.ts';
 import type { RaisedAlert } from '../sim/alerts.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { type Device, type ExecutionContext, newDeviceState, type PayloadFault } from '../sim/device.ts';
-import { HeadEnd } from '../sim/head-end.ts';
 import { executeGsmeGbz, gsmeModelOf, GsmeMessageCode as M, tickGsme } from '../sim/models/gsme.ts';
 import { createGsmeModel } from '../sim/models/gsme-history.ts';
 import {
@@ -47,10 +46,10 @@ import {
   SnapshotCause,
   SupplyStatus,
 } from '../sim/models/gsme-state.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { testKeyResolver } from '../sim/run.ts';
 import { partyEui } from '../sim/scenario.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 
 const EUI = '00db1234567890a1';
 const T0 = Date.UTC(2015, 0, 1);
@@ -570,15 +569,7 @@ describe('GSME robustness', () => {
 describe('GSME on a premises', () => {
   it('waits in the GPF queue until the GSME wakes; the response verifies; the GPF mirror follows', () => {
     const crypto = createCrypto('noble');
-    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-    const keys = createTestKeys('models-gsme');
-    const premises = createPremises(keys, clock, crypto);
-    const headEnd = new HeadEnd({
-      crypto,
-      keys: testKeyResolver(keys, premises),
-      acbId: partyEui('acb'),
-      clock,
-    });
+    const { clock, keys, premises, headEnd } = setupPremises('models-gsme', Date.UTC(2026, 0, 1), crypto);
     const cmd = headEnd.buildCommand({
       originatorId: partyEui('supplier'),
       recipientId: DEFAULT_PREMISES.gsme,
@@ -617,15 +608,11 @@ describe('GSME on a premises', () => {
 
   it('pushes the billing data log entry as GCS53 when a billing period ends (signed, encrypted component)', () => {
     const crypto = createCrypto('noble');
-    const clock = new VirtualClock(Date.UTC(2026, 0, 31, 22));
-    const keys = createTestKeys('models-gsme-gcs53');
-    const premises = createPremises(keys, clock, crypto);
-    const headEnd = new HeadEnd({
+    const { clock, premises, headEnd } = setupPremises(
+      'models-gsme-gcs53',
+      Date.UTC(2026, 0, 31, 22),
       crypto,
-      keys: testKeyResolver(keys, premises),
-      acbId: partyEui('acb'),
-      clock,
-    });
+    );
     const gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
     const alerts: RaisedAlert[] = [];
     tickGsme(gsme, (a) => alerts.push(a));

@@ -26,9 +26,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Device, type Executor } from '../sim/device.ts';
 import { executeDlmsAccessRequest } from '../sim/executors/dlms-generic.ts';
 import { executeGbzCommand } from '../sim/executors/gbz-generic.ts';
-import { HeadEnd } from '../sim/head-end.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
-import { testKeyResolver } from '../sim/run.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
 import {
   ASN1_CANCEL_MS,
@@ -38,22 +36,14 @@ import {
   Scheduler,
   zigbeeExecutionTime,
 } from '../sim/scheduler.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 
 const crypto = createCrypto('noble');
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
 const DAY = 86_400_000;
 
 function setup(kind: 'ESME' | 'GSME', executor: Executor) {
-  const clock = new VirtualClock(T0);
-  const keys = createTestKeys('scheduler-test');
-  const premises = createPremises(keys, clock, crypto);
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testKeyResolver(keys, premises),
-    acbId: partyEui('acb'),
-    clock,
-  });
+  const { clock, premises, headEnd } = setupPremises('scheduler-test', T0, crypto);
   const like = premises.devices.get(kind === 'ESME' ? DEFAULT_PREMISES.esme : DEFAULT_PREMISES.gsme)!;
   const dev = new Device({
     eui: like.eui,

@@ -23,19 +23,18 @@ import {
 import { VirtualClock } from '../sim/clock.ts';
 import { Device } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
-import { HeadEnd } from '../sim/head-end.ts';
 import { loadKeystore } from '../sim/keystore.ts';
 import { restoreSecurityCredentials, securityCredentialsState } from '../sim/models/security-credentials.ts';
-import { createPremises, DEFAULT_PREMISES } from '../sim/premises.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { Replayer, trustAnchorsFromKeystore } from '../sim/replay.ts';
-import { testKeyResolver } from '../sim/run.ts';
 import { partyEui } from '../sim/scenario.ts';
 import { checkCsr } from '../sim/smki/csr.ts';
 import { derKeyUsage, derSequence } from '../sim/smki/der-values.ts';
 import { deviceCredential, issueDeviceCertificate } from '../sim/smki/generator.ts';
 import { readOneTlv, readTlvs, type Tlv } from '../sim/smki/tlv.ts';
 import { validateCertificate } from '../sim/smki/validate.ts';
-import { createTestKeys, deriveTestPrivateKey } from '../sim/test-pki.ts';
+import { deriveTestPrivateKey } from '../sim/test-pki.ts';
+import { setupPremises } from './helpers/premises.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
 
 const crypto = createCrypto('noble');
@@ -153,15 +152,7 @@ describeShared('CS02c / CS02d / CS02e: RTDS 4.5.0 scenarios', () => {
 
 describe('device key lifecycle on the generated test PKI', () => {
   function setup() {
-    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 8));
-    const keys = createTestKeys('lifecycle');
-    const premises = createPremises(keys, clock, crypto);
-    const headEnd = new HeadEnd({
-      crypto,
-      keys: testKeyResolver(keys, premises),
-      acbId: partyEui('acb'),
-      clock,
-    });
+    const { clock, keys, premises, headEnd } = setupPremises('lifecycle', Date.UTC(2026, 0, 1, 8), crypto);
     const dev = premises.devices.get(DEFAULT_PREMISES.esme)!;
     const send = (messageCode: number, payload: Uint8Array) => {
       const cmd = headEnd.buildCommand({

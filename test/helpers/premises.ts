@@ -1,0 +1,25 @@
+/**
+ * The default premises under test with a head end that can build commands for it and verify what
+ * it answers: the same set-up for every test that goes through the whole pipeline.
+ */
+import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
+import { VirtualClock } from '../../sim/clock.ts';
+import { HeadEnd } from '../../sim/head-end.ts';
+import { createPremises } from '../../sim/premises.ts';
+import { testKeyResolver } from '../../sim/run.ts';
+import { partyEui } from '../../sim/scenario.ts';
+import { createTestKeys } from '../../sim/test-pki.ts';
+
+/** A premises on test keys generated from `seed`, its clock starting at `start` (ms), and the ACB's head end. */
+export function setupPremises(seed: string, start: number, crypto: GbcsCrypto) {
+  const clock = new VirtualClock(start);
+  const keys = createTestKeys(seed);
+  const premises = createPremises(keys, clock, crypto);
+  const headEnd = new HeadEnd({
+    crypto,
+    keys: testKeyResolver(keys, premises),
+    acbId: partyEui('acb'),
+    clock,
+  });
+  return { clock, keys, premises, headEnd };
+}
