@@ -7,21 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeBerLength, MAX_BER_LENGTH, readBerLength } from '../protocol/ber.ts';
 import { ByteReader, concatBytes, fromHex, toHex } from '../protocol/bytes.ts';
-import { DecodeError, ErrorCode } from '../protocol/errors.ts';
-
-/** Runs `f` and returns the DecodeError it throws; fails the test if it returns or throws anything else. */
-function decodeErrorOf(f: () => unknown): DecodeError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  if (!(thrown instanceof DecodeError)) {
-    throw new Error(`expected a DecodeError, got ${thrown === undefined ? 'no exception' : String(thrown)}`);
-  }
-  return thrown;
-}
+import { ErrorCode } from '../protocol/errors.ts';
+import { decodeErrorOf } from './helpers/errors.ts';
 
 /** The minimal number of octets a length takes. */
 function minimalOctets(n: number): number {

@@ -22,22 +22,10 @@ import {
 } from '../protocol/gbt.ts';
 import { encodeGeneralSigning, groupingHeader } from '../protocol/grouping-header.ts';
 import type { CraFlag } from '../protocol/types.ts';
+import { decodeErrorOf } from './helpers/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers and arbitraries
-
-function decodeErrorOf(f: () => unknown): DecodeError {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  if (!(thrown instanceof DecodeError)) {
-    throw new Error(`expected a DecodeError, got ${thrown === undefined ? 'no exception' : String(thrown)}`);
-  }
-  return thrown;
-}
 
 /** Decodes bytes that must be a GBT message and returns its block. */
 function decodeBlock(bytes: Uint8Array): GbtBlock {

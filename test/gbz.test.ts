@@ -15,17 +15,8 @@ import {
   gbzEncryptedComponents,
   type ZclHeader,
 } from '../protocol/gbz/gbz.ts';
+import { errorOf } from './helpers/errors.ts';
 import { describeShared, type RtdsVector, readSharedJson, rtdsVectors } from './helpers/shared.ts';
-
-function errorOf(f: () => unknown): DecodeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 const TAG12 = 'a1a2a3a4a5a6a7a8a9aaabac';
 

@@ -39,17 +39,8 @@ import { locateEncryptedParts } from '../protocol/payload.ts';
 import { decryptParts } from '../protocol/verify.ts';
 import { groupRtdsScenarios } from '../sim/conformance.ts';
 import { loadKeystore } from '../sim/keystore.ts';
+import { errorOf } from './helpers/errors.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
-
-function errorOf(f: () => unknown): DecodeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 describe('ZSE commands', () => {
   it('Get Snapshot: layout and round trip (RTDS GCS16a)', () => {

@@ -33,16 +33,7 @@ import {
   zclString,
   zclStringContent,
 } from '../protocol/gbz/zcl.ts';
-
-function errorOf(f: () => unknown): DecodeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
+import { errorOf } from './helpers/errors.ts';
 
 describe('ZCL values', () => {
   it('writes and reads little-endian integers of 1 to 6 bytes', () => {
