@@ -35,7 +35,7 @@ import { createExecutor } from '../sim/executors/index.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
-import { setupPremises } from './helpers/premises.ts';
+import { restartable, setupPremises } from './helpers/premises.ts';
 
 const crypto = createCrypto('noble');
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -104,16 +104,7 @@ describe('alerts', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const { esme } = setup();
     const store = new FileStateStore<DeviceState>(dir);
-    const make = () =>
-      new Device({
-        eui: esme.eui,
-        deviceType: 'ESME',
-        credentials: esme.credentials,
-        crypto,
-        clock: esme.clock,
-        executor: createExecutor('ESME'),
-        store,
-      });
+    const make = restartable(esme, store, crypto);
     const first = make();
     alertEvent(first, AlertCode.SUPPLY_ARMED);
     alertEvent(first, AlertCode.SUPPLY_ARMED);

@@ -17,7 +17,7 @@ import { HeadEnd } from '../sim/head-end.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
-import { setupPremises } from './helpers/premises.ts';
+import { restartable, setupPremises } from './helpers/premises.ts';
 import { describeShared, readSharedJson } from './helpers/shared.ts';
 
 const crypto = createCrypto('noble');
@@ -145,16 +145,7 @@ describe('durable anti-replay floors', () => {
   it('a restarted device (new object, same state file) still refuses the old command', () => {
     const { headEnd, esme } = setup();
     const store = new FileStateStore<DeviceState>(dir);
-    const make = () =>
-      new Device({
-        eui: esme.eui,
-        deviceType: 'ESME',
-        credentials: esme.credentials,
-        crypto,
-        clock: esme.clock,
-        executor: createExecutor('ESME'),
-        store,
-      });
+    const make = restartable(esme, store, crypto);
     const s = step('read the load switch status');
     const cmd = headEnd.buildCommand({
       originatorId: partyEui('supplier'),
