@@ -24,7 +24,20 @@ export function executeGbzCommand(ctx: ExecutionContext): ExecutionResult {
   const out: GbzComponent[] = g.components.map((c, i) => {
     const h = c.zclHeader;
     const global = (h.frameControl & 0x03) === 0;
-    const last = i === g.components.length - 1;
+    /** The server→client component answering `c` with `commandId` and `zclPayload`. */
+    const answer = (commandId: number, zclPayload: Uint8Array): GbzComponent => ({
+      encrypted: false,
+      lastComponent: i === g.components.length - 1,
+      clusterId: c.clusterId,
+      fromDateTime: null,
+      zclHeader: {
+        frameControl: ZCL_SERVER_TO_CLIENT | ZCL_DISABLE_DEFAULT_RESPONSE,
+        manufacturerCode: null,
+        transactionSequenceNumber: h.transactionSequenceNumber,
+        commandId,
+      },
+      zclPayload,
+    });
     if (
       global &&
       h.commandId === ZCL_READ_ATTRIBUTES &&
@@ -52,36 +65,14 @@ export function executeGbzCommand(ctx: ExecutionContext): ExecutionResult {
             : Uint8Array.of(c.zclPayload[k]!, c.zclPayload[k + 1]!, status),
         );
       }
-      return {
-        encrypted: false,
-        lastComponent: last,
-        clusterId: c.clusterId,
-        fromDateTime: null,
-        zclHeader: {
-          frameControl: ZCL_SERVER_TO_CLIENT | ZCL_DISABLE_DEFAULT_RESPONSE,
-          manufacturerCode: null,
-          transactionSequenceNumber: h.transactionSequenceNumber,
-          commandId: ZCL_READ_ATTRIBUTES_RESPONSE,
-        },
-        zclPayload: concatBytes(...records),
-      };
+      return answer(ZCL_READ_ATTRIBUTES_RESPONSE, concatBytes(...records));
     }
-    return {
-      encrypted: false,
-      lastComponent: last,
-      clusterId: c.clusterId,
-      fromDateTime: null,
-      zclHeader: {
-        frameControl: ZCL_SERVER_TO_CLIENT | ZCL_DISABLE_DEFAULT_RESPONSE,
-        manufacturerCode: null,
-        transactionSequenceNumber: h.transactionSequenceNumber,
-        commandId: ZCL_DEFAULT_RESPONSE,
-      },
-      zclPayload:
-        fault?.kind === 'gbz-default-response'
-          ? Uint8Array.of(fault.commandId ?? h.commandId, fault.status)
-          : Uint8Array.of(h.commandId, 0x00),
-    };
+    return answer(
+      ZCL_DEFAULT_RESPONSE,
+      fault?.kind === 'gbz-default-response'
+        ? Uint8Array.of(fault.commandId ?? h.commandId, fault.status)
+        : Uint8Array.of(h.commandId, 0x00),
+    );
   });
   return { payload: encodeGbz({ type: 'components', components: out }) };
 }
