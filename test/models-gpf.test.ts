@@ -28,6 +28,7 @@ import { gsmeModelOf } from '../sim/models/gsme.ts';
 import { DAY } from '../sim/models/gsme-state.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
+import { type Cmd, gbz, read } from './helpers/gbz.ts';
 import { setupPremises } from './helpers/premises.ts';
 
 const T0 = Date.UTC(2015, 0, 1);
@@ -44,27 +45,8 @@ function fakeDevice(eui: string, type: 'GPF' | 'GSME', clock: VirtualClock): Dev
 
 const clearEncrypt = (p: Uint8Array) => concatBytes(Uint8Array.of(0x31, 0, 0, 0, 0), p, new Uint8Array(12));
 
-function run(
-  dev: Device,
-  messageCode: number,
-  cmds: Array<{ cluster: number; fc: number; cmd: number; zcl: Uint8Array }>,
-) {
-  const payload = encodeGbz({
-    type: 'components',
-    components: cmds.map((c, i) => ({
-      encrypted: false,
-      lastComponent: i === cmds.length - 1,
-      clusterId: c.cluster,
-      fromDateTime: null,
-      zclHeader: {
-        frameControl: c.fc,
-        manufacturerCode: null,
-        transactionSequenceNumber: i,
-        commandId: c.cmd,
-      },
-      zclPayload: c.zcl,
-    })),
-  });
+function run(dev: Device, messageCode: number, cmds: Cmd[]) {
+  const payload = gbz(...cmds);
   const ctx: ExecutionContext = {
     device: dev,
     header: groupingHeader({
@@ -95,12 +77,6 @@ function run(
   }));
 }
 
-const read = (cluster: number, ...ids: number[]) => ({
-  cluster,
-  fc: 0x00,
-  cmd: 0x00,
-  zcl: encodeReadAttributes(ids),
-});
 const csdOf = (zcl: Uint8Array) => uintOfLe(decodeReadAttributesResponse(zcl)[0]!.value!);
 
 describe('GPF mirror', () => {

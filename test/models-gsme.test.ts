@@ -8,11 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../protocol/bytes.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
-import { decodeGbz, encodeGbz, type GbzComponent, type GbzPlainComponent } from '../protocol/gbz/gbz.ts';
+import { decodeGbz, type GbzPlainComponent } from '../protocol/gbz/gbz.ts';
 import {
   decodeDefaultResponse,
   decodeReadAttributesResponse,
-  encodeReadAttributes,
   toZclUtcTime,
   uintOfLe,
   ZclStatus,
@@ -49,6 +48,7 @@ import {
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { testKeyResolver } from '../sim/run.ts';
 import { partyEui } from '../sim/scenario.ts';
+import { type Cmd, gbz, read } from './helpers/gbz.ts';
 import { setupPremises } from './helpers/premises.ts';
 
 const EUI = '00db1234567890a1';
@@ -97,33 +97,6 @@ function ctxFor(
   };
 }
 
-interface Cmd {
-  cluster: number;
-  fc: number;
-  cmd: number;
-  zcl: Uint8Array;
-  fdt?: number;
-}
-const gbz = (...cmds: Cmd[]) =>
-  encodeGbz({
-    type: 'components',
-    components: cmds.map(
-      (c, i): GbzComponent => ({
-        encrypted: false,
-        lastComponent: i === cmds.length - 1,
-        clusterId: c.cluster,
-        fromDateTime: c.fdt ?? null,
-        zclHeader: {
-          frameControl: c.fc,
-          manufacturerCode: null,
-          transactionSequenceNumber: i,
-          commandId: c.cmd,
-        },
-        zclPayload: c.zcl,
-      }),
-    ),
-  });
-
 /** Response components with their ZCL payload (encrypted ones read back through clearEncrypt). */
 function components(payload: Uint8Array) {
   const g = decodeGbz(payload, 0, { alert: false });
@@ -140,12 +113,6 @@ function components(payload: Uint8Array) {
 const run = (dev: Device, code: number, payload: Uint8Array, fault?: PayloadFault) =>
   components(executeGsmeGbz(ctxFor(dev, code, payload, fault)).payload);
 
-const read = (cluster: number, ...ids: number[]): Cmd => ({
-  cluster,
-  fc: 0x00,
-  cmd: 0x00,
-  zcl: encodeReadAttributes(ids),
-});
 const getPrepaySnapshot = (offset: number, cause = 1): Cmd => ({
   cluster: ZseCluster.PREPAYMENT,
   fc: 0x01,
