@@ -101,14 +101,14 @@ function seasonFactor(t: number): number {
   return 1 + 0.35 * Math.cos((2 * Math.PI * (day - 15)) / 365.2425);
 }
 
-/** The demand of the half hour starting at `t`; `rnd(k)` gives the k-th random number of the slot. */
+/** The demand of the half hour starting at `t`; `noise(slot, k)` gives the k-th random number of the slot. */
 export function demandAt(
   model: EsmeModel,
   t: number,
   noise: (slot: number, k: number) => number,
 ): SlotDemand {
+  // noise(slot, k) is called directly (no per-slot closures: this runs 19,200 times per new model).
   const slot = Math.floor(t / HALF_HOUR_MS);
-  const rnd = (k: number) => noise(slot, k);
   const hour = (((t % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000;
   const s = seasonFactor(t);
   let w = 130;
@@ -116,20 +116,30 @@ export function demandAt(
   else if (hour >= 9 && hour < 16.5) w += 220;
   else if (hour >= 16.5 && hour < 22.5) w += 900 + 500 * Math.sin(((hour - 16.5) / 6) * Math.PI);
   else if (hour >= 22.5) w += 150;
-  w *= s * (0.65 + 0.7 * rnd(0));
-  let peak = w * (1.1 + 0.6 * rnd(1));
-  if (rnd(2) < 0.12 && hour >= 6 && hour < 23) {
-    const kettle = 2800 * (0.1 + 0.15 * rnd(3));
+  w *= s * (0.65 + 0.7 * noise(slot, 0));
+  let peak = w * (1.1 + 0.6 * noise(slot, 1));
+  if (noise(slot, 2) < 0.12 && hour >= 6 && hour < 23) {
+    const kettle = 2800 * (0.1 + 0.15 * noise(slot, 3));
     w += kettle;
     peak = Math.max(peak, 3000 + w);
   }
   const hasPv = model.seed % 3 === 0;
   const daylight = Math.max(0, Math.sin(((hour - 6) / 13) * Math.PI));
-  const pvW = hasPv ? 3000 * daylight * (1.6 - s) * (0.3 + 0.7 * rnd(4)) : 0;
+  const pvW = hasPv ? 3000 * daylight * (1.6 - s) * (0.3 + 0.7 * noise(slot, 4)) : 0;
   const heating =
-    model.variant.elements === 2 && hour >= 0.5 && hour < 7.5 ? 2000 * s * (0.8 + 0.2 * rnd(5)) : 0;
-  const v = (k: number) => 240 + 4 * Math.sin((hour / 24) * 2 * Math.PI) + 6 * (rnd(k) - 0.5);
-  return { loadW: w, peakW: peak, pvW, secondaryW: heating, voltage: [v(6), v(7), v(8)] };
+    model.variant.elements === 2 && hour >= 0.5 && hour < 7.5 ? 2000 * s * (0.8 + 0.2 * noise(slot, 5)) : 0;
+  const base = 240 + 4 * Math.sin((hour / 24) * 2 * Math.PI);
+  return {
+    loadW: w,
+    peakW: peak,
+    pvW,
+    secondaryW: heating,
+    voltage: [
+      base + 6 * (noise(slot, 6) - 0.5),
+      base + 6 * (noise(slot, 7) - 0.5),
+      base + 6 * (noise(slot, 8) - 0.5),
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +182,49 @@ interface Segment {
   boostSwitches: number[];
 }
 
+/**
+ * Compiled segments, shared by models configured alike. A segment is a pure function of
+ * `model.attributes` (every value it holds comes from `readStored`), so it is looked up by the
+ * attributes object with a snapshot of its entries (any write or activation changes an entry and
+ * misses), then by a fingerprint of the sorted entries. Segments are read-only once compiled (the
+ * calendars' day memo only caches what `selectorAt` derives). The model state is not touched.
+ */
+const SEGMENT_BY_ATTRIBUTES = new WeakMap<Record<string, string>, { entries: string[]; seg: Segment }>();
+const SEGMENT_CACHE = new Map<string, Segment>();
+const SEGMENT_CACHE_SIZE = 64;
+
+/** Whether `attributes` holds exactly `entries` (key, value, key, value …). */
+function sameEntries(attributes: Record<string, string>, entries: string[]): boolean {
+  let n = 0;
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    n += 2;
+    if (n > entries.length) return false;
+  }
+  if (n !== entries.length) return false;
+  for (let i = 0; i < entries.length; i += 2) if (attributes[entries[i]!] !== entries[i + 1]) return false;
+  return true;
+}
+
 function compileSegment(model: EsmeModel): Segment {
+  const attributes = model.attributes;
+  const known = SEGMENT_BY_ATTRIBUTES.get(attributes);
+  if (known && sameEntries(attributes, known.entries)) return known.seg;
+  const keys = Object.keys(attributes).sort();
+  const entries: string[] = [];
+  for (const k of keys) entries.push(k, attributes[k]!);
+  const fingerprint = entries.join('\n');
+  let seg = SEGMENT_CACHE.get(fingerprint);
+  if (!seg) {
+    seg = compileSegmentNow(model);
+    SEGMENT_CACHE.set(fingerprint, seg);
+    if (SEGMENT_CACHE.size > SEGMENT_CACHE_SIZE) SEGMENT_CACHE.delete(SEGMENT_CACHE.keys().next().value!);
+  }
+  SEGMENT_BY_ATTRIBUTES.set(attributes, { entries, seg });
+  return seg;
+}
+
+function compileSegmentNow(model: EsmeModel): Segment {
   const boostSwitches = [1, 2, 3, 4, 5].filter((n) => {
     const v = readStored(model, attrKey(1, `0-0:94.44.6.${n}`, 2));
     return v.type === 'boolean' && v.value;
@@ -418,7 +470,6 @@ interface AccrueOptions {
 function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions): void {
   const slot = Math.floor(t / HALF_HOUR_MS);
   const noise = o.rnd;
-  const rnd = (k: number) => noise(slot, k);
   const r = model.registers;
   const p = model.prepayment;
   const s = model.supply;
@@ -480,7 +531,7 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
   if (dist.boostUntilMs !== null && dist.boostUntilMs <= t) {
     if (o.record) log(model, 'boost', [dist.boostUntilMs - 3_600_000, dist.boostUntilMs]);
     dist.boostUntilMs = null;
-  } else if (dist.boostUntilMs === null && seg.boostSwitches.length > 0 && rnd(20) < 1 / 240) {
+  } else if (dist.boostUntilMs === null && seg.boostSwitches.length > 0 && noise(slot, 20) < 1 / 240) {
     dist.boostUntilMs = t + 3_600_000;
     for (const n of seg.boostSwitches) {
       model.alcs.outputs[n - 1] = true;
@@ -491,10 +542,10 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
 
   // Power outages: about one a month, 1 minute to 4 hours.
   let onFraction = 1;
-  if (dist.outageUntilMs === null && rnd(21) < 1 / 1500) {
-    const start = t + Math.floor(rnd(22) * HALF_HOUR_MS);
+  if (dist.outageUntilMs === null && noise(slot, 21) < 1 / 1500) {
+    const start = t + Math.floor(noise(slot, 22) * HALF_HOUR_MS);
     dist.outageStartMs = start;
-    dist.outageUntilMs = start + Math.floor(60_000 + rnd(23) * 4 * 3_600_000);
+    dist.outageUntilMs = start + Math.floor(60_000 + noise(slot, 23) * 4 * 3_600_000);
     if (o.record) log(model, 'power', [start, EsmeEvent.SUPPLY_INTERRUPTED, 0]);
   }
   if (dist.outageUntilMs !== null) {
@@ -520,7 +571,7 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
   const netW = (d.loadW - d.pvW) * connected;
   const importWh = Math.max(0, netW) / 2;
   const exportWh = Math.max(0, -netW) / 2;
-  const importVarh = importWh * (0.2 + 0.1 * rnd(9));
+  const importVarh = importWh * (0.2 + 0.1 * noise(slot, 9));
   const exportVarh = exportWh * 0.05;
   const secondaryWh = (d.secondaryW * connected) / 2;
   r.importWh += importWh;
@@ -588,7 +639,7 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
   // Voltage: sag / swell counts and the average RMS voltage profile.
   const phases = model.variant.phases;
   for (let ph = 0; ph < phases; ph++) {
-    const v = d.voltage[ph]! + (rnd(24 + ph) < 0.002 ? (rnd(27) < 0.5 ? -40 : 25) : 0);
+    const v = d.voltage[ph]! + (noise(slot, 24 + ph) < 0.002 ? (noise(slot, 27) < 0.5 ? -40 : 25) : 0);
     if (seg.sagV > 0 && v < seg.sagV) {
       model.voltageEvents.sags[ph]!++;
       if (o.record) log(model, 'power', [t, EsmeEvent.SAG + (phases === 3 ? ph + 1 : 0), Math.round(v)]);
@@ -663,12 +714,13 @@ export function advanceEsme(model: EsmeModel, toMs: number, rng?: Rng): AdvanceS
       }
     : (slot: number, k: number) => hashNoise(model.seed, slot, k);
   let seg = compileSegment(model);
+  const options: AccrueOptions = { record: true, rnd };
   let slots = 0;
   let t = Math.floor(model.lastAdvancedMs / HALF_HOUR_MS) * HALF_HOUR_MS;
   if (runDueActivations(model, model.lastAdvancedMs)) seg = compileSegment(model);
   while (t + HALF_HOUR_MS <= target) {
     if (runDueActivations(model, t)) seg = compileSegment(model);
-    accrueSlot(model, seg, t, { record: true, rnd });
+    accrueSlot(model, seg, t, options);
     draws.clear();
     t += HALF_HOUR_MS;
     model.lastAdvancedMs = t;
@@ -702,9 +754,10 @@ function replay(model: EsmeModel, record: boolean): EsmeModel {
   scratch.installedAtMs = model.installedAtMs;
   scratch.createdAtMs = model.createdAtMs;
   const seg = compileSegment(scratch);
-  const rnd = (slot: number, k: number) => hashNoise(model.seed, slot, k);
+  const seed = model.seed;
+  const options: AccrueOptions = { record, rnd: (slot, k) => hashNoise(seed, slot, k) };
   for (let t = model.installedAtMs; t + HALF_HOUR_MS <= model.createdAtMs; t += HALF_HOUR_MS) {
-    accrueSlot(scratch, seg, t, { record, rnd });
+    accrueSlot(scratch, seg, t, options);
   }
   return scratch;
 }

@@ -118,6 +118,9 @@ export interface PriceTable {
   commodityScale: number;
   priceScale: number;
   prices: Map<string, number>;
+  /** 10^commodityScale and 10^(priceScale + 5), computed once (`costOf` runs every half hour). */
+  commodityUnit: number;
+  priceUnit: number;
 }
 
 export function compilePrices(model: EsmeModel, obis: string): PriceTable {
@@ -129,7 +132,15 @@ export function compilePrices(model: EsmeModel, obis: string): PriceTable {
     const [index, p] = items(e);
     prices.set(toHex(bytesOf(index)), num(p));
   }
-  return { commodityScale: num(commodity), priceScale: num(price), prices };
+  const commodityScale = num(commodity);
+  const priceScale = num(price);
+  return {
+    commodityScale,
+    priceScale,
+    prices,
+    commodityUnit: 10 ** commodityScale,
+    priceUnit: 10 ** (priceScale + 5),
+  };
 }
 
 /**
@@ -138,7 +149,7 @@ export function compilePrices(model: EsmeModel, obis: string): PriceTable {
  */
 export function costOf(table: PriceTable, index: string, wh: number): number {
   const p = table.prices.get(index) ?? 0;
-  return (wh / 10 ** table.commodityScale) * p * 10 ** (table.priceScale + 5);
+  return (wh / table.commodityUnit) * p * table.priceUnit;
 }
 
 /** The flat charge of a one-entry charge table (standing charge, debt recovery rate), 10^-5 units. */
@@ -151,8 +162,18 @@ export function flatCharge(model: EsmeModel, obis: string): number {
 /** Price-matrix index of a rate: TOU n → n; block tariff TOU n block k → 0xa0 + 0x10·(k−1) + n. */
 export function priceIndex(selector: number, block: number): string {
   const i = selector >= 101 && selector <= 108 ? 0xa0 + 0x10 * (block - 1) + (selector - 100) : selector;
+  if (Number.isInteger(i) && i >= 0 && i < 256) {
+    // The accrual asks for one every half hour: the 256 one-byte indices are formatted once.
+    let hex = PRICE_INDEX_HEX[i];
+    if (hex === undefined) {
+      hex = i.toString(16).padStart(2, '0');
+      PRICE_INDEX_HEX[i] = hex;
+    }
+    return hex;
+  }
   return i.toString(16).padStart(2, '0');
 }
+const PRICE_INDEX_HEX: Array<string | undefined> = [];
 
 // ---------------------------------------------------------------------------------------------
 // Schedules (IC 10) and single action schedules (IC 22)
@@ -208,9 +229,31 @@ export function lastScheduled(
  */
 export function weekTable(entries: ScheduleEntry[], accept?: (s: number) => boolean): Array<number | null> {
   const monday = Date.UTC(2001, 0, 1); // a Monday
-  return Array.from({ length: 336 }, (_, i) =>
-    lastScheduled(entries, monday + 7 * DAY_MS + i * 1_800_000, accept),
-  );
+  // `lastScheduled` at each half hour, with the entries that can run on each weekday (enabled,
+  // scheduled that day, accepted) filtered once instead of 336 × 9 times.
+  const byWeekday: ScheduleEntry[][] = [];
+  for (let w = 0; w < 7; w++)
+    byWeekday.push(entries.filter((e) => e.enabled && e.weekdays[w] && (!accept || accept(e.selector))));
+  const out: Array<number | null> = new Array(336);
+  for (let i = 0; i < 336; i++) {
+    const t = monday + 7 * DAY_MS + i * 1_800_000;
+    const day0 = Math.floor(t / DAY_MS) * DAY_MS;
+    let sel: number | null = null;
+    for (let d = 0; d <= 8; d++) {
+      const day = day0 - d * DAY_MS;
+      let best: ScheduleEntry | null = null;
+      for (const e of byWeekday[(new Date(day).getUTCDay() + 6) % 7]!) {
+        if (day + e.todMs > t) continue;
+        if (!best || e.todMs >= best.todMs) best = e;
+      }
+      if (best) {
+        sel = best.selector;
+        break;
+      }
+    }
+    out[i] = sel;
+  }
+  return out;
 }
 
 /** Index of the half hour of the week (Monday 00:00 = 0) of `t`. */
@@ -238,10 +281,11 @@ export function firesWithin(
   periodMs: number,
 ): boolean {
   const day = Math.floor(t / DAY_MS) * DAY_MS;
-  return times.some((x) => {
+  for (const x of times) {
     const at = day + x.todMs;
-    return at >= t && at < t + periodMs && dateMatches(x.date, at);
-  });
+    if (at >= t && at < t + periodMs && dateMatches(x.date, at)) return true;
+  }
+  return false;
 }
 
 /** Block (1–4) of block-tariff TOU rate `tou` given its consumption since the counters were reset. */
