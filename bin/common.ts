@@ -30,7 +30,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 export function loadFaultsFile(path: string): FaultConfig {
   let value: unknown;
   try {
-    value = parseYaml(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new UsageError(`--faults ${path}: ${(e as Error).message}`);
   }

@@ -8,6 +8,7 @@
  * Config file (`--faults FILE`, JSON or YAML): `{ "<device EUI>": [ FaultRule, … ], … }`.
  */
 import type { Eui64 } from '../protocol/types.ts';
+import { allUseCases } from '../protocol/use-case-catalogue.ts';
 
 export type FaultRule =
   /** DLMS access-response: result code per access-request-specification, in order (0 = success). */
@@ -52,6 +53,26 @@ export type FaultRule =
   | { kind: 'response-payload'; messageCode?: number; payload: string };
 
 export type FaultKind = FaultRule['kind'];
+
+/** The fields each kind takes besides `kind` and `messageCode` (anything else is a typo). */
+const FIELDS: Record<FaultKind, readonly string[]> = {
+  'dlms-results': ['results'],
+  'gbz-default-response': ['status', 'commandId', 'clusterId', 'occurrence'],
+  'gbz-attribute-status': ['status', 'attributeId', 'clusterId'],
+  'asn1-status': ['status'],
+  sentinel: [],
+  drop: [],
+  delay: ['ms'],
+  'corrupt-mac': [],
+  'response-payload': ['payload'],
+};
+
+/** The Message Code of a use-case id (`ECS52` → 0x0059), or undefined. */
+function messageCodeOfUseCase(id: string): number | undefined {
+  // Ambiguous ids (CS02b names ten modes) must be given as numbers.
+  const ucs = allUseCases().filter((u) => u.useCase.toLowerCase() === id.toLowerCase());
+  return ucs.length === 1 ? ucs[0]!.messageCode : undefined;
+}
 
 /** The first rule of `kind` that applies to `messageCode`. */
 export function faultFor<K extends FaultKind>(
@@ -109,7 +130,15 @@ export function parseFaultConfig(
         problems.push(`${at}: unknown kind ${JSON.stringify(o.kind)}`);
         continue;
       }
-      if (
+      // A Message Code may be given as a number or as its use-case id (ECS52, …), as in scenarios.
+      if (typeof o.messageCode === 'string') {
+        const code = messageCodeOfUseCase(o.messageCode);
+        if (code === undefined)
+          problems.push(
+            `${at}: messageCode ${JSON.stringify(o.messageCode)} is no use case, or names several (give the number)`,
+          );
+        else o.messageCode = code;
+      } else if (
         o.messageCode !== undefined &&
         !(
           Number.isInteger(o.messageCode) &&
@@ -117,8 +146,11 @@ export function parseFaultConfig(
           (o.messageCode as number) <= 0xffff
         )
       ) {
-        problems.push(`${at}: messageCode must be 0..65535`);
+        problems.push(`${at}: messageCode must be 0..65535 or a use-case id`);
       }
+      const allowed = new Set(['kind', 'messageCode', ...(FIELDS[o.kind as FaultKind] ?? [])]);
+      for (const k of Object.keys(o))
+        if (!allowed.has(k)) problems.push(`${at}: unknown field ${JSON.stringify(k)}`);
       const int = (k: string, max: number) => {
         if (!(Number.isInteger(o[k]) && (o[k] as number) >= 0 && (o[k] as number) <= max))
           problems.push(`${at}: ${k} must be 0..${max}`);

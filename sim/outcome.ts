@@ -15,6 +15,9 @@ export function responseOutcome(payload: Uint8Array): ResponseOutcome {
   const errors: string[] = [];
   try {
     const d = decodePayload(payload, 0, { craFlag: 2 });
+    if (d.encoding === 'unknown') errors.push('payload in no GBCS encoding (DLMS, GBZ or ASN.1)');
+    else if (d.encoding === 'dlms' && d.apdu.type !== 'access-response')
+      errors.push(`a DLMS ${d.apdu.type}, not a response`);
     if (d.encoding === 'dlms' && d.apdu.type === 'access-response') {
       d.apdu.responseSpecifications.forEach((s, i) => {
         if (s.result !== 0) errors.push(`${s.type}[${i}] result ${s.result}`);
@@ -32,6 +35,8 @@ export function responseOutcome(payload: Uint8Array): ResponseOutcome {
           }
         }
       }
+    } else if (d.encoding === 'gbz') {
+      errors.push('a GBZ alert, not a response');
     } else if (d.encoding === 'asn1') {
       const n = decodeDer(payload, 0, { allowNonMinimalLength: true });
       if (n.tag === 0x02 && !n.constructed && derIntegerValue(n) !== 0n)

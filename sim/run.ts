@@ -117,7 +117,10 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
       outcome = sub.outcome;
     }
     const uc = useCaseOf(s.messageCode);
-    const check = outcome?.accepted ? headEnd.checkResponse(built.header, outcome.response) : undefined;
+    // A dropped response never reaches the head-end; a delayed one arrives later in virtual time.
+    const delivered = outcome?.accepted && !outcome.dropped ? outcome : undefined;
+    if (delivered?.delayMs) clock.advance(delivered.delayMs);
+    const check = delivered ? headEnd.checkResponse(built.header, delivered.response) : undefined;
     const r: StepResult = {
       step: i + 1,
       label: s.label,
@@ -130,12 +133,15 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
       accepted: outcome?.accepted ?? false,
       reason: outcome && !outcome.accepted ? outcome.rejection.reason : null,
       responseVerified: check?.ok ?? false,
-      result: resultOf(outcome?.accepted ? outcome.response : null),
+      result:
+        outcome?.accepted && outcome.dropped
+          ? 'no response (dropped)'
+          : resultOf(outcome?.accepted ? outcome.response : null),
       mac: check?.mac ?? 'absent',
       signature: check?.signature ?? 'absent',
       problems: check?.problems ?? [],
       command: toHex(built.bytes),
-      response: outcome?.accepted ? toHex(outcome.response) : null,
+      response: delivered ? toHex(delivered.response) : null,
     };
     steps.push(r);
     if (opts.json) opts.write(JSON.stringify(r));
@@ -143,7 +149,9 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
       const verdict = r.responseVerified
         ? `response verified (${r.signature === 'valid' ? 'signed' : 'MAC'}), ${r.result}`
         : r.accepted
-          ? `RESPONSE NOT VERIFIED: ${r.problems.join('; ')}`
+          ? r.response === null
+            ? `NO RESPONSE: ${r.result}`
+            : `RESPONSE NOT VERIFIED: ${r.problems.join('; ')}`
           : `REJECTED ${r.reason}`;
       opts.write(
         `${String(r.step).padStart(2)}  ${r.device.padEnd(4)} ${r.useCase.padEnd(7)} ${r.critical ? 'critical    ' : 'non-critical'} ` +

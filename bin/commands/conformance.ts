@@ -1,9 +1,19 @@
 /** `gbcs-sim conformance --rtds DIR --keystore PATH… [--json]`: RTDS scenarios against our devices. */
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { runConformance } from '../../sim/conformance.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
-import { acbOf, collect, cryptoOption, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
+import {
+  acbOf,
+  collect,
+  cryptoOption,
+  EXIT_FAILURE,
+  EXIT_OK,
+  out,
+  UsageError,
+  warnKeystore,
+} from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -24,7 +34,15 @@ export function register(program: Command): void {
         minMatch: string;
         crypto: CryptoBackendName;
       }) => {
+        const minMatch = Number(o.minMatch);
+        if (!/^\d+(\.\d+)?$/.test(o.minMatch) || minMatch > 100) {
+          throw new UsageError(`--min-match: a percentage 0..100, got ${JSON.stringify(o.minMatch)}`);
+        }
+        if (!existsSync(o.rtds) || !statSync(o.rtds).isDirectory()) {
+          throw new UsageError(`--rtds: not a directory: ${o.rtds}`);
+        }
         const ks = loadKeystores(o.keystore);
+        warnKeystore(ks);
         const acbId = acbOf(ks, o.acb);
         if (!acbId) throw new UsageError('no Access Control Broker in the keystore: give --acb');
         const summary = runConformance(
@@ -44,7 +62,7 @@ export function register(program: Command): void {
             : `summary: ${summary.matched}/${summary.scenarios} scenarios matched, ${summary.mismatched} mismatched`,
         );
         const pct = summary.scenarios === 0 ? 0 : (100 * summary.matched) / summary.scenarios;
-        process.exitCode = pct >= Number(o.minMatch) ? EXIT_OK : EXIT_FAILURE;
+        process.exitCode = pct >= minMatch ? EXIT_OK : EXIT_FAILURE;
       },
     );
 }

@@ -1,8 +1,24 @@
 /** `gbcs-sim run` (DESIGN §4). */
 import type { Command } from 'commander';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import type { FaultConfig } from '../../sim/faults.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises.ts';
 import { runMain } from '../../sim/run.ts';
-import { cryptoOption, EXIT_FAILURE, EXIT_OK, loadFaultsFile, out } from '../common.ts';
+import { cryptoOption, EXIT_FAILURE, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
+
+/** A fault file for the default premises: every EUI it names must be one of its devices. */
+function premisesFaults(path: string): FaultConfig {
+  const config = loadFaultsFile(path);
+  const devices = Object.values(DEFAULT_PREMISES) as string[];
+  for (const eui of Object.keys(config)) {
+    if (!devices.includes(eui)) {
+      throw new UsageError(
+        `--faults ${path}: ${eui} is not a device of the premises (${devices.join(', ')})`,
+      );
+    }
+  }
+  return config;
+}
 
 export function register(program: Command): void {
   program
@@ -21,7 +37,7 @@ export function register(program: Command): void {
         json: o.json ?? false,
         crypto: createCrypto(o.crypto),
         write: out,
-        ...(o.faults ? { faults: loadFaultsFile(o.faults) } : {}),
+        ...(o.faults ? { faults: premisesFaults(o.faults) } : {}),
       });
       process.exitCode = ok ? EXIT_OK : EXIT_FAILURE;
     });
