@@ -27,7 +27,8 @@ import type { KeyResolver } from '../protocol/verify.ts';
 import type { BridgeStep } from './bridge-scenario.ts';
 import type { Clock } from './clock.ts';
 import { headerJson } from './decode-report.ts';
-import type { HeadEnd } from './head-end.ts';
+import type { HeadEnd, ResponseCheck } from './head-end.ts';
+import { responseOutcome } from './outcome.ts';
 import type { PremisesIds } from './premises.ts';
 import { TEST_PARTIES, type TestKeys } from './test-pki.ts';
 
@@ -68,6 +69,11 @@ export interface CommandResult {
   /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED otherwise. */
   reason: string | null;
   responseVerified: boolean;
+  /**
+   * What the response reports of the command's execution (sim/outcome.ts: DLMS results, ZCL
+   * statuses, ASN.1 response code): 'success' or 'error: …'; null when there is no response.
+   */
+  result: string | null;
   mac: string;
   signature: string;
   problems: string[];
@@ -99,6 +105,8 @@ export interface BridgeSummary {
   commands: number;
   /** Answered with a response that verified (protection and correlation). */
   verified: number;
+  /** Verified responses that report the command's success (`result` 'success'). */
+  succeeded: number;
   alerts: number;
   /** Responses nobody waited for (late, duplicated, or for another harness). */
   unmatched: number;
@@ -325,6 +333,7 @@ export async function runBridge(
       status: 'failed',
       reason,
       responseVerified: false,
+      result: null,
       mac: 'absent',
       signature: 'absent',
       problems,
@@ -388,6 +397,7 @@ export async function runBridge(
             status: 'answered',
             reason: null,
             responseVerified: check.ok,
+            result: resultOf(check.message),
             mac: check.mac,
             signature: check.signature,
             problems: check.problems,
@@ -421,6 +431,7 @@ export async function runBridge(
     reconnects: t.reconnects,
     commands: commandResults.length,
     verified: answered.filter((r) => r.responseVerified).length,
+    succeeded: answered.filter((r) => r.responseVerified && r.result === 'success').length,
     alerts,
     unmatched,
     controls,
@@ -435,7 +446,7 @@ export async function runBridge(
   if (opts.json) opts.write(JSON.stringify({ summary }));
   else {
     opts.write(
-      `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified), ` +
+      `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified, ${summary.succeeded} succeeded), ` +
         `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
     );
   }
@@ -464,7 +475,7 @@ function report(opts: BridgeOptions, r: CommandResult | ControlResult): void {
   const verdict =
     r.status === 'answered'
       ? r.responseVerified
-        ? `answered, verified (${r.signature === 'valid' ? 'signed' : 'MAC'}) in ${r.rttMs} ms`
+        ? `answered, verified (${r.signature === 'valid' ? 'signed' : 'MAC'}) in ${r.rttMs} ms, ${r.result}`
         : `answered, NOT VERIFIED: ${r.problems.join('; ')}`
       : `FAILED ${r.reason} after ${r.attempts} attempt(s)`;
   opts.write(
@@ -472,9 +483,24 @@ function report(opts: BridgeOptions, r: CommandResult | ControlResult): void {
   );
 }
 
-/** True when the run is a success: every command answered and verified, every control ok. */
+/**
+ * True when the run is a success: every command answered, verified and reporting success (as `run`
+ * judges it), every control ok.
+ */
 export function bridgeSucceeded(s: BridgeSummary): boolean {
   return (
-    s.failed === 0 && s.verified === s.answered && s.controls.failed === 0 && s.sent + s.controls.sent > 0
+    s.failed === 0 &&
+    s.verified === s.answered &&
+    s.succeeded === s.answered &&
+    s.controls.failed === 0 &&
+    s.sent + s.controls.sent > 0
   );
+}
+
+/** The response's own verdict on the command (sim/outcome.ts), as `run` reports it. */
+function resultOf(m: ResponseCheck['message']): string | null {
+  if (!m) return null;
+  if (m.form === 'gbt') return 'error: a GBT block, not a response';
+  const o = responseOutcome(m.apdu.payload);
+  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
 }

@@ -11,7 +11,13 @@ import { ReconnectingTransport } from '../hw/reconnect.ts';
 import { FramedTransport } from '../hw/transport.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
 import { AlertCode, raiseAlert } from '../sim/alerts.ts';
-import { type CommandResult, type ControlResult, runBridge, testBridgeKeys } from '../sim/bridge.ts';
+import {
+  bridgeSucceeded,
+  type CommandResult,
+  type ControlResult,
+  runBridge,
+  testBridgeKeys,
+} from '../sim/bridge.ts';
 import {
   type BridgeStep,
   defaultBridgeSteps,
@@ -19,6 +25,7 @@ import {
   resolveScenario,
 } from '../sim/bridge-scenario.ts';
 import { WallClock } from '../sim/clock.ts';
+import { parseFaultConfig } from '../sim/faults.ts';
 import { ServedPremises } from '../sim/harness-serve.ts';
 import { HeadEnd } from '../sim/head-end.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
@@ -88,7 +95,15 @@ describe.each<FramingName>(['gfi', 'binary'])('bridge ↔ served premises in pro
       true,
     );
     expect(new Set(commands.map((c) => c.device))).toEqual(new Set(['ESME', 'CHF', 'GPF', 'GSME']));
-    expect(summary).toMatchObject({ sent: 12, answered: 12, failed: 0, verified: 12, reconnects: 0 });
+    expect(summary).toMatchObject({
+      sent: 12,
+      answered: 12,
+      failed: 0,
+      verified: 12,
+      succeeded: 12,
+      reconnects: 0,
+    });
+    expect(commands.every((c) => c.result === 'success')).toBe(true);
     expect(Object.keys(JSON.parse(lines.at(-1)!))).toEqual(['summary']);
     expect(lines).toHaveLength(13);
     // The trace has every frame both ways, with hex and the decoded header.
@@ -223,6 +238,32 @@ describe('bridge retries, verification, GBT, unplug', () => {
     const { commands } = await bridge(r, steps, { timeoutMs: 100, retries: 1 });
     expect(commands[0]).toMatchObject({ status: 'failed', reason: 'TIMEOUT', attempts: 2 });
     expect(r.served.counts).toMatchObject({ accepted: 1, duplicates: 1 });
+  });
+
+  it('a device execution error (serve --faults): answered and verified, result error, not succeeded', async () => {
+    const faults = parseFaultConfig({
+      [DEFAULT_PREMISES.esme]: [{ kind: 'dlms-results', messageCode: 0x0052, results: [1] }],
+    });
+    if (!faults.ok) throw new Error(faults.problems.join('; '));
+    const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: 0, faults: faults.config });
+    const r = { ...rig('gfi'), served };
+    r.transport = new ReconnectingTransport(() => {
+      const pair = createInProcessPair();
+      const dev = new FramedTransport(pair.b, createFraming('gfi'));
+      void dev.open().then(() => served.attach(dev));
+      return new FramedTransport(pair.a, createFraming('gfi'));
+    });
+    const steps = defaultBridgeSteps(r.ctx).filter((s) => s.kind === 'command' && s.messageCode <= 0x52);
+    const { commands, summary } = await bridge(r, steps);
+    const read = commands.find((c) => c.messageCode === 0x52)!;
+    expect(read).toMatchObject({
+      status: 'answered',
+      responseVerified: true,
+      result: 'error: get[0] result 1',
+    });
+    expect(commands.filter((c) => c !== read).every((c) => c.result === 'success')).toBe(true);
+    expect(summary.succeeded).toBe(summary.answered - 1);
+    expect(bridgeSucceeded(summary)).toBe(false);
   });
 
   it('an alert from the commanded device: counted, attributed to the step, verified in the trace', async () => {
