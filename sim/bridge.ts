@@ -477,7 +477,9 @@ function report(opts: BridgeOptions, r: CommandResult | ControlResult): void {
       ? r.responseVerified
         ? `answered, verified (${r.signature === 'valid' ? 'signed' : 'MAC'}) in ${r.rttMs} ms, ${r.result}`
         : `answered, NOT VERIFIED: ${r.problems.join('; ')}`
-      : `FAILED ${r.reason} after ${r.attempts} attempt(s)`;
+      : r.reason === 'BUILD_FAILED'
+        ? `FAILED BUILD_FAILED: ${r.problems.join('; ')}`
+        : `FAILED ${r.reason} after ${r.attempts} attempt(s)`;
   opts.write(
     `${String(r.step).padStart(3)}  ${r.device.padEnd(4)} ${r.useCase.padEnd(7)} counter ${r.counter}  ${verdict}  — ${r.label}`,
   );

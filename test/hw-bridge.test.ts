@@ -266,6 +266,17 @@ describe('bridge retries, verification, GBT, unplug', () => {
     expect(bridgeSucceeded(summary)).toBe(false);
   });
 
+  it('a command the head-end cannot build: FAILED BUILD_FAILED with its reason in the text line', async () => {
+    const r = rig('gfi');
+    const steps = resolveScenario(
+      { steps: [{ device: 'esme', from: '00000000000000ff', messageCode: 0x50, payload: { default: 3 } }] },
+      r.ctx,
+    );
+    const { commands, lines } = await bridge(r, steps, { json: false });
+    expect(commands[0]).toMatchObject({ status: 'failed', reason: 'BUILD_FAILED', attempts: 0 });
+    expect(lines[0]).toContain(`FAILED BUILD_FAILED: ${commands[0]!.problems[0]}`);
+  });
+
   it('an alert from the commanded device: counted, attributed to the step, verified in the trace', async () => {
     const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: 0 });
     const esme = served.premises.devices.get(DEFAULT_PREMISES.esme)!;

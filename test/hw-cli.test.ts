@@ -144,6 +144,9 @@ describe('CLI contracts', () => {
       ['serve', '--tcp', '1', '--pty', '/tmp/x'],
       ['bridge', '--tcp', 'nohost'],
       ['bridge', '--port', '/dev/null', '--scenario', '/nonexistent.yaml'],
+      ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/nonexistent-dir/t.jsonl'],
+      ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/tmp'],
+      ['bridge', '--tcp', '127.0.0.1:1', '--max-payload', '10'],
     ];
     const results = await Promise.all(
       cases.map(

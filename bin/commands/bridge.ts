@@ -1,5 +1,5 @@
 /** `gbcs-sim bridge` (issue 5): drive a hub (physical, or `serve`d) on a port through a scenario. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { createFraming } from '../../hw/framing/index.ts';
@@ -82,8 +82,19 @@ export function register(program: Command): void {
       if ((o.port === undefined) === (o.tcp === undefined))
         throw new UsageError('bridge: give one of --port PATH or --tcp HOST:PORT (or --list)');
       const crypto = createCrypto(o.crypto);
-      const maxPayload =
-        o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
+      // A GBT block (and so every command longer than it) needs 128 bytes of frame payload.
+      let maxPayload: number | undefined;
+      if (o.maxPayload !== undefined) {
+        const n = Number(o.maxPayload);
+        if (Number.isInteger(n) && n >= 1 && n < 128)
+          throw new UsageError(
+            `--max-payload: at least 128 (commands longer than a frame go as GBT blocks, which need 128 bytes; see --block-limit)`,
+          );
+        maxPayload = int('--max-payload', o.maxPayload, 128, 65_535);
+      }
+      const blockLimit = int('--block-limit', o.blockLimit, 128, 65_535);
+      const timeoutMs = int('--timeout-ms', o.timeoutMs, 1, 3_600_000);
+      const retries = int('--retries', o.retries, 0, 1000);
       const codec = () => createFraming(o.framing, maxPayload);
       let link: () => SerialLink | TcpLink;
       if (o.tcp !== undefined) {
@@ -128,10 +139,25 @@ export function register(program: Command): void {
       const steps: BridgeStep[] =
         o.scenario === 'default' ? defaultBridgeSteps(ctx) : loadScenarioFile(o.scenario, ctx);
 
-      const traceFile = o.trace ? createWriteStream(o.trace) : null;
+      // The trace file, opened before the link: a directory or a missing parent is a usage error, not a crash.
+      let traceFd: number | null = null;
+      if (o.trace !== undefined) {
+        try {
+          traceFd = openSync(o.trace, 'w');
+        } catch (e) {
+          throw new UsageError(`--trace ${o.trace}: ${(e as Error).message}`);
+        }
+      }
+      const traceFile = traceFd === null ? null : createWriteStream('', { fd: traceFd });
+      let traceFailed = false;
+      traceFile?.on('error', (e) => {
+        // A write failing later (disk full, …): say so once, keep bridging, fail the run.
+        if (!traceFailed) process.stderr.write(`gbcs-sim bridge: --trace ${o.trace}: ${e.message}\n`);
+        traceFailed = true;
+      });
       const trace = traceFile
         ? (entry: Record<string, unknown>) => {
-            traceFile.write(`${JSON.stringify(entry)}\n`);
+            if (!traceFailed) traceFile.write(`${JSON.stringify(entry)}\n`);
           }
         : undefined;
       const { summary } = await runBridge({
@@ -139,14 +165,14 @@ export function register(program: Command): void {
         headEnd,
         steps,
         clock,
-        timeoutMs: int('--timeout-ms', o.timeoutMs, 1, 3_600_000),
-        retries: int('--retries', o.retries, 0, 1000),
-        blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
+        timeoutMs,
+        retries,
+        blockLimit,
         json: o.json ?? false,
         write: out,
         ...(trace ? { trace } : {}),
       });
-      if (traceFile) await new Promise<void>((r) => traceFile.end(() => r()));
-      process.exitCode = bridgeSucceeded(summary) ? EXIT_OK : EXIT_FAILURE;
+      if (traceFile && !traceFailed) await new Promise<void>((r) => traceFile.end(() => r()));
+      process.exitCode = bridgeSucceeded(summary) && !traceFailed ? EXIT_OK : EXIT_FAILURE;
     });
 }
