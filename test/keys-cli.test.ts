@@ -179,12 +179,29 @@ describe('gbcs-sim keys / smki', () => {
       ok: false,
       reasons: [{ code: 'ONLY_DCC_MAY_SUBMIT_CSR', citation: expect.stringContaining('variation (a)') }],
     });
+    // The CAs of PKI are valid from 2025-01-01: nothing can be issued at a 2016 date.
+    const early = cli(
+      'keys',
+      'issue',
+      '--pki',
+      PKI,
+      '--csr',
+      csr,
+      '--submitter',
+      'supplier',
+      '--as-of',
+      '2016-03-09',
+    );
+    expect(early.code).toBe(1);
+    expect(json(early.lines[0])).toMatchObject({ ok: false, reasons: [{ code: 'ISSUER_NOT_VALID_AT' }] });
+    const pki16 = join(dir, 'pki-2016');
+    expect(cli('keys', 'init', '--out', pki16, '--seed', '3', '--not-before', '2016-02-09').code).toBe(0);
     const out = join(dir, 'issued.pem');
     const after = cli(
       'keys',
       'issue',
       '--pki',
-      PKI,
+      pki16,
       '--csr',
       csr,
       '--submitter',
@@ -203,10 +220,26 @@ describe('gbcs-sim keys / smki', () => {
       usage: 'ka',
       status: 'I',
     });
-    expect(json(cli('keys', 'validate', out, '--ca', join(PKI, 'ca')).lines[0])).toMatchObject({
+    expect(
+      json(cli('keys', 'validate', out, '--ca', join(pki16, 'ca'), '--at', '2016-03-09').lines[0]),
+    ).toMatchObject({
       ok: true,
       chain: { status: 'verified' },
     });
+    // At that date the 2025 CAs were not valid yet: every certificate of the chain is checked.
+    const at = json(
+      cli(
+        'keys',
+        'validate',
+        join(PKI, 'd000000000000003-ds.pem'),
+        '--ca',
+        join(PKI, 'ca'),
+        '--at',
+        '2016-03-09',
+      ).lines[0],
+    );
+    expect(at.ok).toBe(false);
+    expect(at.reasons.map((r: { code: string }) => r.code)).toContain('ISSUER_NOT_YET_VALID');
   });
 
   it('keys export writes a DCC Boxed keystore.json that keys import reads', () => {

@@ -270,6 +270,16 @@ describe('Registration Authority: CSR checks', () => {
     expect(checkCsr(sign(deviceCsrSpec(ESME, 'ka', pub(0x42)), 0x42), pkiCrypto).ok).toBe(true);
   });
 
+  it('refuses to issue at a date outside the issuing CA validity (ISSUER_NOT_VALID_AT), issuing nothing', () => {
+    const { ra, clock } = setup();
+    clock.set(Date.UTC(2016, 2, 9));
+    const before = snapshot(ra);
+    const r = ra.submitCsr('supplier', sign(organisationCsrSpec(2, SUPPLIER, 'ka', pub(0x43)), 0x43));
+    expect(r).toMatchObject({ ok: false, reasons: [{ code: 'ISSUER_NOT_VALID_AT' }] });
+    expect(!r.ok && r.reasons[0]!.message).toMatch(/Issuing OCA is valid from 2025-01-01T00:00:00Z/);
+    expect(snapshot(ra)).toBe(before);
+  });
+
   it('revokes for the DCC or the Subscriber only, once', () => {
     const { ra } = setup();
     const r = ra.submitCsr('supplier', sign(organisationCsrSpec(2, SUPPLIER, 'ds', pub(0x43)), 0x43));

@@ -8,7 +8,7 @@ import { fromHex } from '../protocol/bytes.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import { decodeApexContingencyKey } from '../sim/smki/contingency.ts';
 import { buildCsr, organisationCsrSpec } from '../sim/smki/csr.ts';
-import { pkiCrypto } from '../sim/smki/generator.ts';
+import { generateTestPki, pkiCrypto } from '../sim/smki/generator.ts';
 import { RecoveryKeyCustody } from '../sim/smki/key-custody.ts';
 import { OID_WRAPPED_APEX_CONTINGENCY_KEY } from '../sim/smki/oids.ts';
 import { parseCertificate } from '../sim/smki/parse.ts';
@@ -22,9 +22,15 @@ import {
   RegulatoryTimeline,
   TIMELINE_RULES,
 } from '../sim/smki/timeline.ts';
-import { TEST_PARTIES, testPki } from '../sim/test-pki.ts';
+import { deriveTestPrivateKey, TEST_PARTIES } from '../sim/test-pki.ts';
 
-const pki = testPki('timeline');
+// CAs valid from 2015 so that the RA can issue at the 2016 dates replayed here (ISSUER_NOT_VALID_AT otherwise).
+const pki = generateTestPki({
+  seed: 'timeline',
+  parties: TEST_PARTIES,
+  derive: deriveTestPrivateKey,
+  notBefore: Date.UTC(2015, 0, 1),
+});
 const DAY = 86_400_000;
 const SUPPLIER = 'ab00000000010000';
 const RECOVERY = 'ab00000000000001';

@@ -139,6 +139,20 @@ describe('the generated test PKI', () => {
     expect(codes(check(der, { at: Date.UTC(2025, 0, 1) }))).toEqual(['NOT_YET_VALID']);
     expect(codes(check(der, { at: Date.UTC(2036, 0, 1) }))).toEqual(['EXPIRED']);
   });
+
+  it('with a date, checks every CA certificate of the chain at it too', () => {
+    const early = sign({ ...deviceSpec(), notBefore: Date.UTC(2016, 0, 1) }, pki.issuingDca);
+    expect(codes(check(early))).toEqual([]);
+    const r = check(early, { at: Date.UTC(2016, 2, 9) });
+    expect(r.reasons.map((x) => x.code)).toEqual(['ISSUER_NOT_YET_VALID', 'ISSUER_NOT_YET_VALID']);
+    expect(r.reasons.map((x) => x.message).join(' ')).toMatch(/"CN=GSD1".*"CN=GSD0"/);
+    expect(r.chain.status).toBe('invalid');
+    expect(check(early, { at: Date.UTC(2026, 0, 1) })).toMatchObject({
+      ok: true,
+      chain: { status: 'verified' },
+    });
+    expect(codes(check(early, { at: Date.UTC(2060, 0, 1) }))).toEqual(['ISSUER_EXPIRED']);
+  });
 });
 
 describe('negative corpus: each certificate fails for its own reason', () => {

@@ -27,6 +27,7 @@ import {
   type PkiAuthority,
   pkiCrypto,
 } from './generator.ts';
+import { parseCertificate } from './parse.ts';
 import type { RepositoryRecord, SmkiRepository } from './repository.ts';
 import { type AsOf, Provision, type RegulatoryTimeline } from './timeline.ts';
 
@@ -319,6 +320,11 @@ export class RegistrationAuthority {
     if (!c.ok) return c;
     const csr = c.value;
     const notBefore = Math.floor(this.clock.now() / 1000) * 1000;
+    const period = this.#issuerPeriodCheck(
+      csr.kind === 'organisation' ? this.#issuingOca : this.#issuingDca,
+      notBefore,
+    );
+    if (period) return refuse(period);
     const serial = sha256(
       new Uint8Array([...csrDer, ...new TextEncoder().encode(`|${this.repository.records.length}`)]),
     ).slice(0, 16);
@@ -349,6 +355,25 @@ export class RegistrationAuthority {
       subscriber: submitterId,
     });
     return { ok: true, value: record };
+  }
+
+  /**
+   * A certificate is issued with notBefore = the clock's date; the issuing CA must be valid then, or
+   * the certificate would not chain (OpenSSL: "certificate is not yet valid"). Refused, not clamped:
+   * replaying the timeline needs a PKI made with `keys init --not-before` on or before the date.
+   */
+  #issuerPeriodCheck(issuer: PkiAuthority, at: number): RaReason | null {
+    const ca = parseCertificate(issuer.certificate);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    const name = issuer.label === 'issuing-oca' ? 'Issuing OCA' : 'Issuing DCA';
+    const from = ca.notBefore.ms;
+    const to = ca.notAfter.ms;
+    if ((from !== null && at < from) || (to !== null && at > to))
+      return {
+        code: 'ISSUER_NOT_VALID_AT',
+        message: `the ${name} is valid from ${from === null ? '?' : iso(from)} to ${to === null ? '?' : iso(to)}; a certificate cannot be issued at ${iso(at)} (make the PKI with keys init --not-before on or before that date)`,
+      };
+    return null;
   }
 
   /**

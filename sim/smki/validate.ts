@@ -106,6 +106,8 @@ export const Reason = {
   ISSUER_NOT_CA: 'ISSUER_NOT_CA',
   PATH_LENGTH_EXCEEDED: 'PATH_LENGTH_EXCEEDED',
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  ISSUER_NOT_YET_VALID: 'ISSUER_NOT_YET_VALID',
+  ISSUER_EXPIRED: 'ISSUER_EXPIRED',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -711,7 +713,7 @@ export function validateCertificate(der: Uint8Array, opts: ValidationOptions = {
 
   const crypto = opts.crypto ?? createCrypto('noble');
   const index = opts.issuers instanceof IssuerIndex ? opts.issuers : new IssuerIndex(opts.issuers ?? []);
-  const chain = checkChain(c, x, kind, index, crypto, add);
+  const chain = checkChain(c, x, kind, index, crypto, add, opts.at);
   return { ok: reasons.length === 0, kind, reasons, warnings, summary: summaryOf(c, x, kind), chain };
 }
 
@@ -722,7 +724,28 @@ function checkChain(
   index: IssuerIndex,
   crypto: GbcsCrypto,
   add: (code: Reason, message: string) => void,
+  at: number | undefined,
 ): { status: ChainStatus; path: string[] } {
+  let outOfPeriod = false;
+  /** With `at`, every CA certificate of the path must be valid at that instant too (RFC 5280 §6.1.3 (a)(2)). */
+  const inPeriod = (ca: ParsedCertificate): void => {
+    if (at === undefined) return;
+    const name = formatName(ca.subject);
+    if (ca.notBefore.ms !== null && at < ca.notBefore.ms) {
+      outOfPeriod = true;
+      add(
+        Reason.ISSUER_NOT_YET_VALID,
+        `issuer "${name}" is not valid before ${isoOf(ca.notBefore.ms)} (checked at ${isoOf(at)})`,
+      );
+    }
+    if (ca.notAfter.ms !== null && at > ca.notAfter.ms) {
+      outOfPeriod = true;
+      add(
+        Reason.ISSUER_EXPIRED,
+        `issuer "${name}" expired at ${isoOf(ca.notAfter.ms)} (checked at ${isoOf(at)})`,
+      );
+    }
+  };
   const path = [formatName(c.subject) || `(device ${c.serial})`];
   if (
     equalBytes(c.issuerDer, c.subjectDer) &&
@@ -738,7 +761,8 @@ function checkChain(
   let childX = x;
   for (let depth = 0; depth < 8; depth++) {
     const issuer = index.issuerOf(child, childX.aki);
-    if (!issuer) return { status: depth === 0 ? 'issuer-unknown' : 'partial', path };
+    if (!issuer)
+      return { status: outOfPeriod ? 'invalid' : depth === 0 ? 'issuer-unknown' : 'partial', path };
     path.push(formatName(issuer.parsed.subject));
     const who = depth === 0 ? 'the certificate' : `"${formatName(child.subject)}"`;
     if (!signatureValid(crypto, child, issuer.parsed.spki.point)) {
@@ -764,9 +788,11 @@ function checkChain(
       );
       return { status: 'invalid', path };
     }
-    if (equalBytes(issuer.parsed.issuerDer, issuer.parsed.subjectDer)) return { status: 'verified', path };
+    inPeriod(issuer.parsed);
+    if (equalBytes(issuer.parsed.issuerDer, issuer.parsed.subjectDer))
+      return { status: outOfPeriod ? 'invalid' : 'verified', path };
     child = issuer.parsed;
     childX = issuer.x;
   }
-  return { status: 'partial', path };
+  return { status: outOfPeriod ? 'invalid' : 'partial', path };
 }
