@@ -19,7 +19,11 @@
  * - when the supply has been disabled for lack of credit, the consumer buys a top-up a few hours
  *   later: the Supplier issues a UTRN (protocol/utrn.ts, its prepayment-top-up key) and applies it
  *   with CS01a; the credit returns, the supply is armed and the consumer restores it;
- * - the GSME's registers, profile and daily log run on its own (sim/models/gsme.ts `tickGsme`).
+ * - the GSME's registers, profile and daily log run on its own (sim/models/gsme.ts `tickGsme`),
+ *   its gas drawn from the run's seed (the model's generator seed, from its own seeded stream); it
+ *   is a prepayment meter too: when its credit runs out the valve closes, the consumer buys a gas
+ *   top-up a few hours later (a UTRN applied with CS01b, queued in the GPF until the GSME wakes)
+ *   and opens the armed valve again.
  *
  * Deterministic from the seed; library only (the CLI in bin/commands/simulate.ts prints).
  */
@@ -27,6 +31,7 @@
 import { fromHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
+import { encodeGbz } from '../protocol/gbz/gbz.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { generateUtrn, PtutValueClass } from '../protocol/utrn.ts';
 import {
@@ -44,7 +49,8 @@ import { HeadEnd } from './head-end.ts';
 import { ensureEsmeModel } from './models/esme.ts';
 import { adjustMeterBalance, advanceEsme, SNAPSHOT } from './models/esme-consumption.ts';
 import type { EsmeModel } from './models/esme-state.ts';
-import { tickGsme } from './models/gsme.ts';
+import { restoreGsmeSupply, tickGsme } from './models/gsme.ts';
+import { availableCredit, type GsmeModel, isPrepaymentMode, SupplyStatus } from './models/gsme-state.ts';
 // CS01a is the UTRN model's; make sure its handler is registered.
 import './models/utrn-topup.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises } from './premises.ts';
@@ -54,7 +60,7 @@ import { createTestKeys, TEST_PARTIES, type TestKeys } from './test-pki.ts';
 
 const HALF_HOUR_MS = 1_800_000;
 const DAY_MS = 86_400_000;
-/** ESME money unit: 10^-5 of the currency unit (GBCS currency scaler −5); 1 penny = 1000. */
+/** ESME and GSME money unit: 10^-5 of the currency unit (GBCS currency scaler −5); 1 penny = 1000. */
 const PENNY = 1000;
 
 export interface SimulateOptions {
@@ -99,8 +105,17 @@ export interface SimulationSummary {
   halfHourProfiles: number;
   dailyReads: number;
   billingSnapshots: number;
-  /** The GSME (sleepy, battery powered) over the same days: its half-hour profile and daily log. */
-  gas: { halfHourProfiles: number; dailyReads: number; volumeM3: number };
+  /**
+   * The GSME (sleepy, battery powered) over the same days: its half-hour profile and daily log, the
+   * gas it let through, and its prepayment credit (valve closures for lack of credit, UTRN top-ups
+   * by CS01b, the consumer opening the armed valve again).
+   */
+  gas: {
+    halfHourProfiles: number;
+    dailyReads: number;
+    volumeM3: number;
+    prepayment: PrepaymentSummary;
+  };
   importKWh: number;
   meanDailyKWh: number;
   /** Half hour of the day (0–47, UTC) with the highest mean import. */
@@ -114,18 +129,20 @@ export interface SimulationSummary {
     byAlertCode: Record<string, number>;
   };
   commands: { sent: number; accepted: number; verified: number };
-  prepayment: {
-    startPence: number;
-    minPence: number;
-    endPence: number;
-    /** The credit reached zero at some point. */
-    creditExhausted: boolean;
-    /** The supply was disabled for lack of credit, and how often it came back. */
-    disablements: number;
-    restorations: number;
-    topUps: number;
-    topUpPence: number;
-  };
+  prepayment: PrepaymentSummary;
+}
+
+export interface PrepaymentSummary {
+  startPence: number;
+  minPence: number;
+  endPence: number;
+  /** The credit reached zero at some point. */
+  creditExhausted: boolean;
+  /** The supply was disabled for lack of credit, and how often it came back. */
+  disablements: number;
+  restorations: number;
+  topUps: number;
+  topUpPence: number;
 }
 
 export interface SimulationResult {
@@ -207,6 +224,33 @@ export function topUpPayload(utrn: string): (counter: bigint) => Uint8Array {
     });
 }
 
+/**
+ * CS01b: a ZSE Consumer Top Up (Prepayment cluster 0x0705, command 0x04) from the head-end
+ * (originating device 0) with the UTRN's 20 digits.
+ */
+export function gasTopUpPayload(utrn: string): (counter: bigint) => Uint8Array {
+  const code = new TextEncoder().encode(utrn);
+  const payload = encodeGbz({
+    type: 'components',
+    components: [
+      {
+        encrypted: false,
+        lastComponent: true,
+        clusterId: 0x0705,
+        fromDateTime: null,
+        zclHeader: {
+          frameControl: 0x01,
+          manufacturerCode: null,
+          transactionSequenceNumber: 0,
+          commandId: 0x04,
+        },
+        zclPayload: Uint8Array.of(0x00, code.length, ...code),
+      },
+    ],
+  });
+  return () => payload;
+}
+
 /** The Supplier's side of UTRN top-ups: its prepayment-top-up key and its top-up counter. */
 class UtrnIssuer {
   private counter = 0n;
@@ -265,6 +309,9 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   const issuer = new UtrnIssuer(keys, opts.crypto, supplier);
   const consumption = seededRng(opts.seed, `consumption/${esme.eui}`);
   const behaviour = seededRng(opts.seed, 'consumer');
+  // The gas side draws from streams of its own, so the electricity of a seed is what it was.
+  const gasSeed = Math.floor(seededRng(opts.seed, `consumption/${gsme.eui}`)() * 0x100000000);
+  const gasBehaviour = seededRng(opts.seed, 'consumer/gas');
 
   const alerts: RaisedAlert[] = [];
   const commands = { sent: 0, accepted: 0, verified: 0 };
@@ -289,7 +336,11 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     });
     commands.sent++;
     const sub = premises.submit(built.bytes);
-    const out = sub.status === 'answered' || sub.status === 'undeliverable' ? sub.outcome : null;
+    // A command for the sleepy GSME waits in the GPF until it wakes (at once, here).
+    const out =
+      sub.status === 'answered' || sub.status === 'undeliverable'
+        ? sub.outcome
+        : (premises.gsmeWake().at(-1) ?? null);
     if (!out?.accepted) return out;
     commands.accepted++;
     if (headEnd.checkResponse(built.header, out.response).ok) commands.verified++;
@@ -300,7 +351,18 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   // Commissioning: prepayment mode, effective now.
   send(esme, 0x001b, prepaymentModePayload);
   const model: EsmeModel = ensureEsmeModel(esme.state, clock.now());
-  const gas0 = tickGsme(gsme).metering.currentSummationDelivered;
+  const gasModel: GsmeModel = tickGsme(gsme, undefined, { seed: gasSeed });
+  const gas0 = gasModel.metering.currentSummationDelivered;
+  const gasStartCredit = gasModel.prepayment.creditRemaining;
+  const gasTrack = {
+    minCredit: gasStartCredit,
+    valve: gasModel.metering.supplyStatus,
+    disablements: 0,
+    restorations: 0,
+    topUps: 0,
+    topUpPence: 0,
+    topUpPending: false,
+  };
   const startBalance = model.prepayment.meterBalance;
   let minBalance = startBalance;
   let lastEvent = model.logs.event.at(-1);
@@ -382,6 +444,40 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     }
   };
 
+  /** The gas valve closed for lack of credit (prepayment mode, credit at or below the cut-off). */
+  const gasOffForCredit = (): boolean =>
+    gasModel.metering.supplyStatus === SupplyStatus.OFF &&
+    isPrepaymentMode(gasModel.prepayment.paymentControlConfiguration) &&
+    availableCredit(gasModel) <= gasModel.prepayment.cutOffValue;
+
+  const gasTopUp = (): void => {
+    gasTrack.topUpPending = false;
+    const out = send(gsme, 0x0097, gasTopUpPayload(issuer.issue(gsme.eui, pounds)));
+    if (out?.accepted) {
+      gasTrack.topUps++;
+      gasTrack.topUpPence += pounds * 100;
+      // Credit back above the cut-off arms the valve; the consumer opens it at the meter.
+      restoreGsmeSupply(gsme);
+    }
+  };
+
+  const trackGas = (): void => {
+    const s = gasModel.metering.supplyStatus;
+    if (s !== gasTrack.valve) {
+      if (s === SupplyStatus.OFF && gasOffForCredit()) gasTrack.disablements++;
+      if (s === SupplyStatus.ON) gasTrack.restorations++;
+      gasTrack.valve = s;
+    }
+    gasTrack.minCredit = Math.min(gasTrack.minCredit, gasModel.prepayment.creditRemaining);
+    if (gasOffForCredit() && !gasTrack.topUpPending) {
+      gasTrack.topUpPending = true;
+      scheduler.at(clock.now() + Math.round((1 + 5 * gasBehaviour()) * 3_600_000), () => {
+        gasTopUp();
+        trackGas();
+      });
+    }
+  };
+
   const scheduler = new Scheduler(clock, () => premises.devices.values());
   const days: DayReport[] = [];
   let dayImport = model.registers.importWh;
@@ -396,6 +492,7 @@ export function simulate(opts: SimulateOptions): SimulationResult {
       trackSupply();
       // The GSME's registers run whether or not anyone talks to it (its own generator).
       tickGsme(gsme);
+      trackGas();
     },
     start + step,
   );
@@ -429,9 +526,11 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   collect(scheduler.advanceTo(start + opts.days * DAY_MS));
 
   const gas = tickGsme(gsme);
-  const gasProfiles = gas.logs.profile.filter(
-    (_, i) => gas.logs.profileStart + i * HALF_HOUR_MS > start,
-  ).length;
+  // One profile entry a half hour; the log keeps 3 months, so count from its last entry's time.
+  const gasProfiles = Math.max(
+    0,
+    Math.round((gas.logs.profileStart + (gas.logs.profile.length - 1) * HALF_HOUR_MS - start) / HALF_HOUR_MS),
+  );
   const inRun = (rows: number[][], from: number, to: number) =>
     rows.filter((r) => r[0]! > from && r[0]! <= to);
   const profile = inRun(model.buffers.halfHour, start, clock.now());
@@ -456,6 +555,16 @@ export function simulate(opts: SimulateOptions): SimulationResult {
       dailyReads: gas.logs.daily.filter((d) => d.time > start && d.time <= clock.now()).length,
       // Volume in 0.001 m³.
       volumeM3: Math.round(gas.metering.currentSummationDelivered - gas0) / 1000,
+      prepayment: {
+        startPence: Math.floor(gasStartCredit / PENNY),
+        minPence: Math.floor(gasTrack.minCredit / PENNY),
+        endPence: Math.floor(gas.prepayment.creditRemaining / PENNY),
+        creditExhausted: gasTrack.minCredit <= 0,
+        disablements: gasTrack.disablements,
+        restorations: gasTrack.restorations,
+        topUps: gasTrack.topUps,
+        topUpPence: gasTrack.topUpPence,
+      },
     },
     importKWh: Math.round(stats.importKWh * 1000) / 1000,
     meanDailyKWh: Math.round(stats.meanDailyKWh * 1000) / 1000,

@@ -34,7 +34,19 @@ describe('simulate', () => {
     expect(summary.halfHourProfiles).toBe(30 * 48);
     expect(summary.dailyReads).toBe(30);
     expect(summary.gas).toMatchObject({ halfHourProfiles: 30 * 48, dailyReads: 30 });
-    expect(summary.gas.volumeM3).toBeGreaterThan(0);
+    // Gas: the GSME's credit ran out once (day 15), a CS01b top-up re-armed the valve, the consumer
+    // opened it, and gas kept flowing to the end.
+    expect(summary.gas.volumeM3).toBe(104.437);
+    expect(summary.gas.prepayment).toEqual({
+      startPence: 2771,
+      minPence: -6,
+      endPence: 681,
+      creditExhausted: true,
+      disablements: 1,
+      restorations: 1,
+      topUps: 1,
+      topUpPence: 3000,
+    });
     // A household: 5–40 kWh a day, busiest in the evening.
     expect(summary.meanDailyKWh).toBeGreaterThan(5);
     expect(summary.meanDailyKWh).toBeLessThan(40);
@@ -49,7 +61,8 @@ describe('simulate', () => {
     expect(p.topUpPence).toBe(p.topUps * 3000);
     expect(reports.at(-1)?.supply).not.toBe('disabled');
     // Every command and alert verified; the disablement and the re-arming were alerted.
-    expect(summary.commands).toEqual({ sent: 1 + p.topUps, accepted: 1 + p.topUps, verified: 1 + p.topUps });
+    const sent = 1 + p.topUps + summary.gas.prepayment.topUps;
+    expect(summary.commands).toEqual({ sent, accepted: sent, verified: sent });
     expect(summary.alerts.total).toBe(alerts.length);
     expect(summary.alerts.verified).toBe(alerts.length);
     expect(summary.alerts.byAlertCode['0x8f0f']).toBe(p.disablements);
@@ -71,7 +84,31 @@ describe('simulate', () => {
     const c = simulate({ days: 3, seed: 'other', crypto }).summary;
     expect(b).toEqual(a);
     expect(c.importKWh).not.toBe(a.importKWh);
+    // The gas too (it once came from the GSME's EUI alone, the same for every seed).
+    expect([a.gas.volumeM3, c.gas.volumeM3]).toEqual([10.452, 10.514]);
   }, 60_000);
+
+  it('gas goes on past the day the GSME credit runs out, and depends on the seed', () => {
+    // Seed 1: the valve closes late on day 15 (2026-01-19 21:30); it was 52.437 m³ for every run
+    // of 15 days or more, whatever the seed, before gas top-ups.
+    const d15 = simulate({ days: 15, seed: '1', crypto }).summary.gas;
+    expect(d15.volumeM3).toBe(52.214);
+    expect(d15.prepayment).toMatchObject({ disablements: 1, topUps: 0, endPence: -4 });
+    const d16 = simulate({ days: 16, seed: '1', crypto });
+    expect(d16.summary.gas.volumeM3).toBe(55.48);
+    expect(d16.summary.gas.prepayment).toMatchObject({ disablements: 1, topUps: 1, restorations: 1 });
+    expect(simulate({ days: 16, seed: '1', crypto })).toEqual(d16);
+    expect(simulate({ days: 16, seed: '2', crypto }).summary.gas.volumeM3).toBe(55.217);
+    expect(simulate({ days: 5, seed: '1', crypto }).summary.gas.volumeM3).toBe(17.692);
+    expect(simulate({ days: 5, seed: '2', crypto }).summary.gas.volumeM3).toBe(17.301);
+  }, 120_000);
+
+  it('a year: one gas profile entry every half hour, beyond the 3 months the GSME log keeps', () => {
+    const { summary } = simulate({ days: 366, seed: '1', crypto });
+    expect(summary.halfHourProfiles).toBe(366 * 48);
+    expect(summary.gas).toMatchObject({ halfHourProfiles: 366 * 48, dailyReads: 366, volumeM3: 817.669 });
+    expect(summary.gas.prepayment).toMatchObject({ disablements: 13, topUps: 13, restorations: 13 });
+  }, 120_000);
 
   it('refuses a run it cannot make', () => {
     expect(() => simulate({ days: 0, seed: '1', crypto })).toThrow(RangeError);
@@ -122,10 +159,18 @@ describe('gbcs-sim simulate', () => {
       .map((l) => JSON.parse(l));
     expect(lines.slice(0, 2).map((l) => l.day)).toEqual([1, 2]);
     expect(lines[2].summary).toMatchObject({ days: 2, halfHourProfiles: 96, dailyReads: 2 });
-    const bad = spawnSync(join(ROOT, 'bin', 'gbcs-sim'), ['simulate', '--days', '0'], {
-      encoding: 'utf8',
-      cwd: ROOT,
-    });
-    expect(bad.status).toBe(2);
+    expect(lines[2].summary.gas).toMatchObject({ halfHourProfiles: 96, dailyReads: 2 });
+    // A decimal integer from 1 to 366, nothing Number() would also read (hex, exponent, fraction…).
+    for (const days of ['0', '367', '0x10', '1e2', '30.0', '016', ' 7', '']) {
+      const bad = spawnSync(join(ROOT, 'bin', 'gbcs-sim'), ['simulate', '--days', days], {
+        encoding: 'utf8',
+        cwd: ROOT,
+      });
+      expect([days, bad.status, bad.stderr.trim()]).toEqual([
+        days,
+        2,
+        'gbcs-sim: --days: an integer from 1 to 366',
+      ]);
+    }
   }, 60_000);
 });

@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .option('--json', 'one JSON object per day, then {"summary": …}')
     .addOption(cryptoOption())
     .action((o: { days: string; seed: string; topUp: string; json?: boolean; crypto: CryptoBackendName }) => {
-      const days = Number(o.days);
+      // Decimal digits only, no leading zero: Number() alone would also take 0x10, 1e2, ' 7' or 30.0.
+      const days = /^[1-9][0-9]*$/.test(o.days) ? Number(o.days) : Number.NaN;
       if (!Number.isInteger(days) || days < 1 || days > 366)
         throw new UsageError('--days: an integer from 1 to 366');
       const pounds = Number(o.topUp);
@@ -43,12 +44,14 @@ export function register(program: Command): void {
       if (json) out(JSON.stringify({ summary: { ...summary, wallMs } }));
       else {
         const p = summary.prepayment;
+        const g = summary.gas.prepayment;
         out(
           `summary: ${summary.days} virtual days in ${(wallMs / 1000).toFixed(1)} s: ` +
             `${summary.halfHourProfiles} half-hour profile entries, ${summary.dailyReads} daily reads, ` +
             `${summary.billingSnapshots} billing snapshots, ${summary.importKWh.toFixed(1)} kWh imported; ` +
             `gas: ${summary.gas.halfHourProfiles} half-hour profile entries, ${summary.gas.dailyReads} daily reads, ` +
-            `${summary.gas.volumeM3.toFixed(1)} m3; ` +
+            `${summary.gas.volumeM3.toFixed(1)} m3, ${g.disablements} valve closures, ${g.topUps} UTRN top-ups, ` +
+            `${g.restorations} restorations; ` +
             `${summary.alerts.total} alerts (${summary.alerts.verified} verified); ` +
             `credit ${(p.startPence / 100).toFixed(2)} -> min ${(p.minPence / 100).toFixed(2)} -> ${(p.endPence / 100).toFixed(2)} GBP, ` +
             `${p.disablements} disablements, ${p.topUps} UTRN top-ups, ${p.restorations} restorations; ` +

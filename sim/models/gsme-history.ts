@@ -41,6 +41,11 @@ import {
 export interface GsmeOptions {
   /** Days of life before the first instant the device is asked anything (default 31). */
   historyDays?: number;
+  /**
+   * Seed of the consumption generator (gsme-state.ts halfHourDemand; a 32-bit unsigned integer).
+   * Default: from the EUI, so a given GSME always draws the same gas.
+   */
+  seed?: number;
 }
 
 const GBP = 826;
@@ -158,8 +163,7 @@ function utrnDigits(seed: number, n: number): string {
 }
 
 /** A new GSME at commissioning (before any history). */
-export function commissionedGsme(eui: Eui64, commissionedAt: number): GsmeModel {
-  const seed = seedOf(eui);
+export function commissionedGsme(eui: Eui64, commissionedAt: number, seed = seedOf(eui)): GsmeModel {
   const monthStart = Date.UTC(
     new Date(commissionedAt).getUTCFullYear(),
     new Date(commissionedAt).getUTCMonth(),
@@ -331,7 +335,7 @@ export function commissionedGsme(eui: Eui64, commissionedAt: number): GsmeModel 
 export function createGsmeModel(eui: Eui64, now: number, options: GsmeOptions = {}): GsmeModel {
   const days = options.historyDays ?? 31;
   const commissionedAt = Math.floor(now / DAY) * DAY - days * DAY;
-  const m = commissionedGsme(eui, commissionedAt);
+  const m = commissionedGsme(eui, commissionedAt, options.seed);
   // Life since: a weekly top-up (CS01b) from the commissioning day on, and the supplier's daily
   // read (GCS16a) each night at 01:00.
   const happenings: Array<{ at: number; kind: 'top-up' | 'daily-read'; n: number }> = [];

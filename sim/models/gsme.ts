@@ -39,6 +39,7 @@ import {
   LogId,
   logEvent,
   type MeteringSnapshot,
+  SupplyStatus,
 } from './gsme-state.ts';
 import { registerHandler, registerProvisioner } from './registry.ts';
 import { applyUtrn } from './utrn-topup.ts';
@@ -167,15 +168,29 @@ export function billingDataLogUpdated(m: GsmeModel, s: MeteringSnapshot): AlertS
 
 /**
  * Advances a GSME device's model to its clock (for time-driven runs between commands). Billing
- * periods that end on the way raise GCS53 (sim/alerts.ts), handed to `onAlert`.
+ * periods that end on the way raise GCS53 (sim/alerts.ts), handed to `onAlert`. `options` apply
+ * when the model is created here (its first use), as for gsmeModelOf.
  */
-export function tickGsme(dev: Device, onAlert?: (a: RaisedAlert) => void): GsmeModel {
-  const m = gsmeModelOf(dev, dev.clock.now(), undefined, (spec) => {
+export function tickGsme(dev: Device, onAlert?: (a: RaisedAlert) => void, options?: GsmeOptions): GsmeModel {
+  const m = gsmeModelOf(dev, dev.clock.now(), options, (spec) => {
     const a = tryRaise(() => raiseAlert(dev, spec));
     if (a) onAlert?.(a);
   });
   dev.persist();
   return m;
+}
+
+/**
+ * The consumer opens an armed valve at the meter (its button): supply status ARMED → ON, and gas
+ * flows again from the half hour under way. Any other state is left alone.
+ * @returns whether the valve opened.
+ */
+export function restoreGsmeSupply(dev: Device): boolean {
+  const m = tickGsme(dev);
+  if (m.metering.supplyStatus !== SupplyStatus.ARMED) return false;
+  m.metering.supplyStatus = SupplyStatus.ON;
+  dev.persist();
+  return true;
 }
 
 /** An alert the device cannot address (no trust anchor for the recipient) is not sent. */
