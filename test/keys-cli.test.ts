@@ -5,7 +5,15 @@
  * `smki timeline --json`; usage errors exit 2.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -139,9 +147,32 @@ describe('gbcs-sim keys / smki', () => {
   );
 
   it('keys validate reports a broken certificate and exits 1', () => {
-    const r = cli('keys', 'validate', join(PKI, 'keystore.json'), join(PKI, 'ab00000000010000-ds.key'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"not": "a keystore"}');
+    const r = cli('keys', 'validate', bad, join(PKI, 'ab00000000010000-ds.key'));
     expect(r.code).toBe(1);
     expect(r.lines.map((l) => json(l).reasons[0].code)).toEqual(['NOT_A_CERTIFICATE', 'NOT_A_CERTIFICATE']);
+  });
+
+  it('keys validate takes keystores: a keystore.json is every certificate it holds, a bare PUBLIC KEY is kind public-key', () => {
+    const r = cli('keys', 'validate', join(PKI, 'keystore.json'));
+    expect(r.code).toBe(0);
+    expect(r.lines).toHaveLength(11 + 8);
+    for (const l of r.lines) expect(json(l)).toMatchObject({ ok: true, reasons: [] });
+    expect(json(r.lines[0]).input).toMatch(/keystore\.json#[0-9a-f]{16}\//);
+    const ks = join(dir, 'ks-with-key');
+    mkdirSync(ks);
+    copyFileSync(join(PKI, 'ab00000000010000-ds.pem'), join(ks, 'ab00000000010000-ds.pem'));
+    writeFileSync(
+      join(ks, 'fffffffffffffffe-ka.pem'),
+      '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAELbRaPyGIlDi0LI9GTHUpK6z1/dtd\noLSSUBspnL/pLY/bkPyP9AJhKYOLG8rRQCyuR/59gITkCaQa/OFtY1ecXw==\n-----END PUBLIC KEY-----\n',
+    );
+    const k = cli('keys', 'validate', ks);
+    expect(k.code).toBe(0);
+    expect(k.lines.map((l) => json(l))).toMatchObject([
+      { ok: true, kind: 'organisation' },
+      { ok: true, kind: 'public-key', reasons: [], chain: null },
+    ]);
   });
 
   it('keys csr + keys issue: refused before SEC L3 for a Supplier (citing the direction), issued after', () => {

@@ -90,7 +90,7 @@ export function register(program: Command): void {
   keys
     .command('validate')
     .description('validate certificates as a device does: one JSON line per certificate')
-    .argument('<pem...>', 'certificate files (PEM or DER) or directories of them')
+    .argument('<pem...>', 'certificate files (PEM or DER), keystore JSON files, or directories of them')
     .option('--ca <path>', 'known CA certificates (file or directory; repeatable)', collect)
     .option('--at <date>', 'also check validity periods at this date')
     .option('--strict', 'treat tolerated deviations (warnings) as failures')

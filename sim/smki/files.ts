@@ -3,6 +3,11 @@
  * CERTIFICATE blocks, or a CERTIFICATE REQUEST) or DER; directories expand to their `*.pem`,
  * `*.crt`, `*.cer`, `*.der` files, recursively and sorted. A file that cannot be read is an input
  * with an error, never an exception: one bad file does not stop the others.
+ *
+ * Keystores: a PEM file holding only PUBLIC KEY blocks (a bare key, as DCC tools' keystores may
+ * hold) is a `public-key` input, not a certificate; a JSON file given by name (DCC Boxed
+ * keystore.json, the RTDS keystore JSON, gbcs-sim's format) yields every PEM certificate found in
+ * its string values, each named `file#<JSON path>`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +22,10 @@ import {
 /** Largest certificate or request file read (far above any SMKI certificate, ~500 bytes). */
 export const MAX_CERTIFICATE_FILE_BYTES = 1 << 20;
 
-export type CertificateInput = { input: string; der: Uint8Array } | { input: string; error: string };
+export type CertificateInput =
+  | { input: string; der: Uint8Array }
+  | { input: string; error: string }
+  | { input: string; publicKey: Uint8Array };
 
 const CERT_FILE = /\.(pem|crt|cer|der)$/i;
 
@@ -46,6 +54,35 @@ export function readDerBlocks(path: string, labels: readonly string[]): Uint8Arr
   return blocks.map((b) => b.der);
 }
 
+/** PEM CERTIFICATE blocks in the string values of a JSON document, with their JSON paths. */
+function jsonCertificates(v: unknown, path: string, out: Array<{ path: string; der: Uint8Array }>): void {
+  if (typeof v === 'string') {
+    if (!v.includes('-----BEGIN CERTIFICATE-----')) return;
+    const blocks = pemBlocks(v).filter((b) => b.label === 'CERTIFICATE');
+    blocks.forEach((b, i) => {
+      out.push({ path: blocks.length > 1 ? `${path}#${i + 1}` : path, der: b.der });
+    });
+  } else if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) jsonCertificates(x, `${path}/${i}`, out);
+  } else if (typeof v === 'object' && v !== null)
+    for (const [k, x] of Object.entries(v)) jsonCertificates(x, path === '' ? k : `${path}/${k}`, out);
+}
+
+/** The certificates of a JSON keystore (any of the formats `decode --keystore` takes). */
+function readJsonKeystore(f: string): Array<{ input: string; der: Uint8Array }> {
+  const text = new TextDecoder().decode(readBytes(f));
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`);
+  }
+  const found: Array<{ path: string; der: Uint8Array }> = [];
+  jsonCertificates(doc, '', found);
+  if (found.length === 0) throw new Error('a JSON file without PEM certificates');
+  return found.map((c) => ({ input: `${f}#${c.path}`, der: c.der }));
+}
+
 /**
  * Every certificate of the paths (files or directories), named `path` or `path#n` for the n-th PEM
  * block. A certificate met again (a bundle repeating single files) is listed once, where first met.
@@ -64,6 +101,23 @@ export function readCertificateInputs(paths: readonly string[]): CertificateInpu
     }
     for (const f of files) {
       try {
+        if (/\.json$/i.test(f)) {
+          for (const c of readJsonKeystore(f)) {
+            const key = Buffer.from(c.der).toString('base64');
+            if (seen.has(key)) continue;
+            seen.add(key);
+            out.push(c);
+          }
+          continue;
+        }
+        const bytes = readBytes(f);
+        if (bytes[0] !== 0x30) {
+          const blocks = pemBlocks(new TextDecoder().decode(bytes));
+          if (blocks.length > 0 && blocks.every((b) => b.label === 'PUBLIC KEY')) {
+            for (const b of blocks) out.push({ input: f, publicKey: b.der });
+            continue;
+          }
+        }
         const ders = readDerBlocks(f, ['CERTIFICATE']);
         ders.forEach((der, i) => {
           const key = Buffer.from(der).toString('base64');
@@ -83,7 +137,8 @@ export function readCertificateInputs(paths: readonly string[]): CertificateInpu
 export interface ValidationLine {
   input: string;
   ok: boolean;
-  kind: ValidationResult['kind'];
+  /** `public-key`: a bare SubjectPublicKeyInfo (keystores hold some), not a certificate, not validated. */
+  kind: ValidationResult['kind'] | 'public-key';
   reasons: ValidationResult['reasons'];
   warnings: ValidationResult['warnings'];
   serial: string | null;
@@ -92,7 +147,8 @@ export interface ValidationLine {
   role: number | null;
   subject: string | null;
   issuer: string | null;
-  chain: ValidationResult['chain'];
+  /** null for a `public-key` input. */
+  chain: ValidationResult['chain'] | null;
 }
 
 /**
@@ -108,6 +164,21 @@ export function validateFiles(
   const issuers = new IssuerIndex();
   for (const i of [...inputs, ...cas]) if ('der' in i) issuers.add(i.der);
   return inputs.map((i): ValidationLine => {
+    if ('publicKey' in i)
+      return {
+        input: i.input,
+        ok: true,
+        kind: 'public-key',
+        reasons: [],
+        warnings: [],
+        serial: null,
+        eui: null,
+        usage: null,
+        role: null,
+        subject: null,
+        issuer: null,
+        chain: null,
+      };
     if ('error' in i)
       return {
         input: i.input,
