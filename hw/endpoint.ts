@@ -9,7 +9,8 @@
  * - `serial`: a real port. Both reopen with backoff after an unplug, forever.
  * - `tcp`: listens (default host 127.0.0.1); each connection is its own transport.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { FramingCodec } from './framing/index.ts';
 import { SerialLink } from './links/serial.ts';
 import { listenTcp } from './links/tcp.ts';
@@ -36,11 +37,28 @@ export interface EndpointHandlers {
   onTransport(t: Transport): () => void;
   /** Link state changes (`up`, `down`, `closed`), for events and logs. */
   onLinkState?(description: string, state: string, error?: string): void;
+  /** A pty or serial port failed to open (every attempt; it is retried with backoff). */
+  onOpenError?(description: string, error: Error, attempt: number, retryInMs: number): void;
+}
+
+/** True when `path` opens as a terminal (a pty or a serial port). */
+function isTerminal(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+    return isatty(fd);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /**
- * Opens `ep`; every transport that comes up is handed to `handlers.onTransport`.
- * @throws TransportError OPEN_FAILED (no socat for a new pty pair, TCP port taken)
+ * Opens `ep`; every transport that comes up is handed to `handlers.onTransport`. A pty or serial
+ * port that fails to open is retried with backoff (each failure to `handlers.onOpenError`), except
+ * a first open of a path that does not exist or is not a terminal: that throws.
+ * @throws TransportError OPEN_FAILED (no socat for a new pty pair, TCP port taken, no such terminal)
  */
 export async function openEndpoint(
   ep: Endpoint,
@@ -85,6 +103,11 @@ export async function openEndpoint(
   const t = new ReconnectingTransport(
     () =>
       new FramedTransport(new SerialLink(baudRate === undefined ? { path } : { path, baudRate }), codec()),
+    {
+      // A first open that fails for a path that is missing or no terminal is a mistake, not an unplug.
+      fatal: (_e, attempt) => attempt === 1 && !pair && (!existsSync(path) || !isTerminal(path)),
+      onOpenError: (e, attempt, retryInMs) => handlers.onOpenError?.(t.description, e, attempt, retryInMs),
+    },
   );
   const gone = handlers.onTransport(t);
   t.onState((s, err) => handlers.onLinkState?.(t.description, s, err?.message));

@@ -30,6 +30,35 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
   /** Continuous failure after which to give up, ms (default: never). Also bounds the first `open`. */
   giveUpAfterMs?: number;
+  /** Every failed open attempt (1-based count since the link was last up), with the next delay. */
+  onOpenError?: (error: Error, attempt: number, retryInMs: number) => void;
+  /**
+   * Asked after a failed open while the link has never been up (a reopening after a loss always
+   * retries): true closes the transport with that error at once (OPEN_FAILED) instead of retrying
+   * — e.g. a first open of a path that is no terminal at all.
+   */
+  fatal?: (error: Error, attempt: number) => boolean;
+}
+
+/**
+ * An `onOpenError` that writes one line per failed attempt, rate-limited: the first failure, any
+ * failure whose message differs from the last line, and otherwise at most one line per
+ * `intervalMs` (default 5000), with the number of attempts so far.
+ */
+export function openErrorReporter(
+  description: string,
+  write: (line: string) => void,
+  intervalMs = 5000,
+): (error: Error, attempt: number, retryInMs: number) => void {
+  let lastMessage = '';
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return (error, attempt, retryInMs) => {
+    const now = performance.now();
+    if (error.message === lastMessage && now - lastAt < intervalMs) return;
+    lastMessage = error.message;
+    lastAt = now;
+    write(`${description}: open failed (attempt ${attempt}): ${error.message}; retrying in ${retryInMs} ms`);
+  };
 }
 
 export class ReconnectingTransport implements ReconnectableTransport {
@@ -39,7 +68,10 @@ export class ReconnectingTransport implements ReconnectableTransport {
   /** Successful reopenings after a loss (the first open is not counted). */
   reconnects = 0;
   private readonly factory: () => Transport;
-  private readonly opts: Required<ReconnectOptions>;
+  private readonly opts: Required<Omit<ReconnectOptions, 'onOpenError' | 'fatal'>>;
+  private readonly onOpenError: ReconnectOptions['onOpenError'];
+  private readonly fatal: ReconnectOptions['fatal'];
+  private failedOpens = 0;
   private current: Transport | null = null;
   private unsub: Unsubscribe[] = [];
   private _state: LinkState = 'idle';
@@ -60,6 +92,8 @@ export class ReconnectingTransport implements ReconnectableTransport {
       maxDelayMs: options.maxDelayMs ?? 2000,
       giveUpAfterMs: options.giveUpAfterMs ?? Number.POSITIVE_INFINITY,
     };
+    this.onOpenError = options.onOpenError;
+    this.fatal = options.fatal;
     this.delay = this.opts.initialDelayMs;
     // The first transport tells what this one is, and is the first to be opened.
     const first = factory();
@@ -165,9 +199,21 @@ export class ReconnectingTransport implements ReconnectableTransport {
       await t.open();
     } catch (e) {
       for (const u of unsub) u();
-      log.debug(
-        () => `${this.description}: open failed (${(e as Error).message}), retry in ${this.delay} ms`,
-      );
+      const err = e as Error;
+      this.failedOpens++;
+      if (this._state !== 'down') return;
+      if (!this.everUp && this.fatal?.(err, this.failedOpens)) {
+        void this.shutdown(
+          e instanceof TransportError
+            ? e
+            : new TransportError('OPEN_FAILED', `${this.description}: ${err.message}`, {
+                disconnected: true,
+              }),
+        );
+        return;
+      }
+      log.debug(() => `${this.description}: open failed (${err.message}), retry in ${this.delay} ms`);
+      this.onOpenError?.(err, this.failedOpens, this.delay);
       this.scheduleRetry();
       return;
     }
@@ -181,6 +227,7 @@ export class ReconnectingTransport implements ReconnectableTransport {
     this.unsub = unsub;
     if (this.everUp) this.reconnects++;
     this.everUp = true;
+    this.failedOpens = 0;
     this.delay = this.opts.initialDelayMs;
     if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
     this.giveUpTimer = null;

@@ -646,6 +646,8 @@ export interface StartServeOptions extends ServeOptions {
   framing: FramingName;
   /** Framing's payload bound, bytes (default per framing). */
   maxPayload?: number;
+  /** A pty or serial port failed to open (retried with backoff): for a diagnostic. */
+  onOpenError?: (description: string, error: Error, attempt: number, retryInMs: number) => void;
 }
 
 /**
@@ -659,6 +661,7 @@ export async function startServe(options: StartServeOptions): Promise<RunningSer
   const ep = await openEndpoint(options.endpoint, () => createFraming(options.framing, options.maxPayload), {
     onTransport: (t) => served.attach(t),
     onLinkState: (d, s, e) => served.linkEvent(d, s, e),
+    ...(options.onOpenError ? { onOpenError: options.onOpenError } : {}),
   }).catch((e) => {
     served.stop();
     throw e;

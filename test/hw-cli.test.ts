@@ -139,6 +139,16 @@ describe('CLI contracts', () => {
     for (const l of r.stdout.split('\n').filter(Boolean)) expect(parse(l)).toHaveProperty('path');
   });
 
+  it('a port that will not open: one stderr line per failed attempt (rate-limited), naming the error', () => {
+    const r = spawnSync(BIN, ['bridge', '--port', '/tmp/gbcs-sim-no-such-port', '--give-up-ms', '700'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/--port \/tmp\/gbcs-sim-no-such-port: open failed \(attempt 1\): .*ENOENT/);
+    expect(lines.length).toBe(1); // the same error again within 5 s is not repeated
+  });
+
   it('usage errors exit 2 with one line on stderr', async () => {
     const cases = [
       ['serve', '--tcp', '1', '--pty', '/tmp/x'],
@@ -147,6 +157,8 @@ describe('CLI contracts', () => {
       ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/nonexistent-dir/t.jsonl'],
       ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/tmp'],
       ['bridge', '--tcp', '127.0.0.1:1', '--max-payload', '10'],
+      ['serve', '--serial', '/nonexistent'],
+      ['serve', '--pty', '/etc/passwd'],
     ];
     const results = await Promise.all(
       cases.map(

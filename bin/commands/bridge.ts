@@ -6,7 +6,7 @@ import { createFraming } from '../../hw/framing/index.ts';
 import { SerialLink } from '../../hw/links/serial.ts';
 import { TcpLink } from '../../hw/links/tcp.ts';
 import { listPorts } from '../../hw/ports.ts';
-import { ReconnectingTransport } from '../../hw/reconnect.ts';
+import { openErrorReporter, ReconnectingTransport } from '../../hw/reconnect.ts';
 import { FramedTransport } from '../../hw/transport.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { bridgeSucceeded, runBridge, testBridgeKeys } from '../../sim/bridge.ts';
@@ -106,8 +106,11 @@ export function register(program: Command): void {
         const opts = { path: o.port!, baudRate: int('--baud', o.baud, 50, 4_000_000) };
         link = () => new SerialLink(opts);
       }
+      const where = o.tcp !== undefined ? `--tcp ${o.tcp}` : `--port ${o.port}`;
       const transport = new ReconnectingTransport(() => new FramedTransport(link(), codec()), {
         giveUpAfterMs: int('--give-up-ms', o.giveUpMs, 0, 86_400_000),
+        // A port that will not open (a typo, not a terminal, nobody listening): say why, not silence.
+        onOpenError: openErrorReporter(`gbcs-sim bridge: ${where}`, (l) => process.stderr.write(`${l}\n`)),
       });
 
       // Keys and the scenario's names: the test PKI of `serve --seed`, or the lab's keystore.

@@ -1,6 +1,7 @@
 /** `gbcs-sim serve` (issue 5): a virtual premises answering on a pty, serial port or TCP port. */
 import { type Command, Option } from 'commander';
 import type { FramingName } from '../../hw/framing/index.ts';
+import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { type ServeEndpoint, type ServeEvent, startServe } from '../../sim/harness-serve.ts';
 import { cryptoOption, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
@@ -78,6 +79,9 @@ export function register(program: Command): void {
               : { kind: 'serial', path: o.serial, baudRate: int('--baud', o.baud, 50, 4_000_000) }
             : { kind: 'tcp', port: int('--tcp', o.tcp!, 0, 65535), host: o.host };
       const json = o.json ?? false;
+      const openError = openErrorReporter(`gbcs-sim serve: ${o.pty ?? o.serial}`, (l) =>
+        process.stderr.write(`${l}\n`),
+      );
       const running = await startServe({
         endpoint,
         framing: o.framing,
@@ -87,6 +91,7 @@ export function register(program: Command): void {
         blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
         ...(o.maxPayload !== undefined ? { maxPayload: int('--max-payload', o.maxPayload, 1, 65_535) } : {}),
         onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
+        onOpenError: (_d, e, attempt, retryInMs) => openError(e, attempt, retryInMs),
         ...(o.faults ? { faults: loadFaultsFile(o.faults) } : {}),
       });
       const ready = {
