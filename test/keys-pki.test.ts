@@ -116,4 +116,22 @@ describe('keystore export and import', () => {
       expect(norm(back)).toHaveLength(pki.organisations.length + pki.devices.length);
     });
   }
+
+  it('dcc-tools: a second credential for an <eui>-<usage> file name is not written, and reported', () => {
+    const other = pkiKeystore(
+      generateTestPki({ seed: 'export-2', parties: TEST_PARTIES, derive: deriveTestPrivateKey }),
+    );
+    const both = pkiKeystore(pki).merge(other);
+    const skipped: Array<[string | null, string, string | null]> = [];
+    const written = writeKeystore(both, 'dcc-tools', join(dir, 'tools-2'), (e, file, kept) =>
+      skipped.push([e.serial, file, kept.serial]),
+    );
+    const certs = both.entries.filter((e) => e.certificate).length;
+    expect(written.filter((f) => f.endsWith('.pem')).length + skipped.length).toBe(certs);
+    expect(skipped).toHaveLength(pki.organisations.length);
+    for (const [serial, file, kept] of skipped) {
+      expect(file).toMatch(/^[0-9a-f]{16}-(pp-)?(ds|ka)\.pem$/);
+      expect(serial).not.toBe(kept);
+    }
+  });
 });

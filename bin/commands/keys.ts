@@ -223,8 +223,22 @@ export function register(program: Command): void {
         throw new UsageError(`--format: one of ${KEYSTORE_FORMATS.join(', ')}`);
       const ks = loadKeystores(o.keystore);
       for (const w of ks.warnings) process.stderr.write(`gbcs-sim: keystore warning: ${w}\n`);
-      const files = writeKeystore(ks, o.format as KeystoreFormat, o.out);
-      out(JSON.stringify({ format: o.format, out: o.out, entries: ks.entries.length, files: files.length }));
+      let skipped = 0;
+      const files = writeKeystore(ks, o.format as KeystoreFormat, o.out, (e, file, kept) => {
+        skipped++;
+        process.stderr.write(
+          `gbcs-sim: warning: not exported: ${e.source} (${e.eui} ${e.usage}${e.cell === 'prepayment' ? ' prepayment' : ''}, serial ${e.serial ?? 'none'}): ${file} already holds serial ${kept.serial ?? 'none'} (${kept.source}); the dcc-tools layout has one credential per file name\n`,
+        );
+      });
+      out(
+        JSON.stringify({
+          format: o.format,
+          out: o.out,
+          entries: ks.entries.length,
+          files: files.length,
+          ...(o.format === 'dcc-tools' ? { notExported: skipped } : {}),
+        }),
+      );
     });
 
   keys

@@ -108,11 +108,17 @@ function exportable(ks: Keystore): KeystoreEntry[] {
 
 /**
  * Writes `ks` at `path` in `format`. `dcc-tools` writes into the directory `path` (created);
- * a slot with several key pairs keeps only the best one there (file names hold one credential).
+ * a slot with several key pairs keeps only the best one there (file names hold one credential):
+ * every other one is passed to `onSkip` (the CLI warns on stderr for each).
  * @returns the files written
  * @throws GbcsError BAD_KEYSTORE when an entry cannot be expressed (DCC Boxed needs a certificate)
  */
-export function writeKeystore(ks: Keystore, format: KeystoreFormat, path: string): string[] {
+export function writeKeystore(
+  ks: Keystore,
+  format: KeystoreFormat,
+  path: string,
+  onSkip?: (skipped: KeystoreEntry, file: string, kept: KeystoreEntry) => void,
+): string[] {
   if (format === 'gbcs-sim') {
     writeFileSync(path, serializeKeystore(ks));
     return [path];
@@ -121,11 +127,15 @@ export function writeKeystore(ks: Keystore, format: KeystoreFormat, path: string
   if (format === 'dcc-tools') {
     mkdirSync(path, { recursive: true });
     const written: string[] = [];
-    const done = new Set<string>();
+    const done = new Map<string, KeystoreEntry>();
     for (const e of entries) {
       const stem = fileStem(e);
-      if (done.has(stem)) continue;
-      done.add(stem);
+      const kept = done.get(stem);
+      if (kept) {
+        onSkip?.(e, `${stem}.pem`, kept);
+        continue;
+      }
+      done.set(stem, e);
       if (e.certificate) {
         writeFileSync(join(path, `${stem}.pem`), toPem(e.certificate));
         written.push(join(path, `${stem}.pem`));
