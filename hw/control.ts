@@ -24,6 +24,10 @@
  * - `gsme.wake` — wake the sleepy GSME now
  *
  * Error codes: `BAD_REQUEST`, `UNKNOWN_OP`, `UNSUPPORTED`, `NO_DEVICE`, `FAILED`.
+ *
+ * A malformed request (another version, `op` missing or not text, not a map) is answered
+ * BAD_REQUEST when its `id` can be read (`malformedRequestId`); without one it cannot be answered
+ * and is dropped (reported as a `frame-error` event by serve).
  */
 import { Decoder, Encoder } from 'cbor-x';
 import { DecodeError, GbcsError } from '../protocol/errors.ts';
@@ -102,6 +106,25 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
     if (e && typeof e.code === 'string' && typeof e.message === 'string') return o as ControlResponse;
   }
   throw new DecodeError('BAD_VALUE', 0, 'control: neither a request (op) nor a response (ok)');
+}
+
+/**
+ * The id of a control frame that `decodeControl` refused, when one can still be read — a CBOR map
+ * with an unsigned integer `id` and no `ok` (so not a response: answering a malformed answer could
+ * start an endless exchange) — so its sender can be answered BAD_REQUEST. Null otherwise: a request
+ * without a readable id cannot be answered and is dropped.
+ */
+export function malformedRequestId(bytes: Uint8Array): number | null {
+  let v: unknown;
+  try {
+    v = decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return null;
+  const o = v as Record<string, unknown>;
+  if ('ok' in o) return null;
+  return typeof o.id === 'number' && Number.isInteger(o.id) && o.id >= 0 ? o.id : null;
 }
 
 export function isControlRequest(m: ControlMessage): m is ControlRequest {

@@ -24,6 +24,7 @@ import {
   decodeControl,
   encodeControl,
   isControlRequest,
+  malformedRequestId,
 } from '../hw/control.ts';
 import { type Endpoint, openEndpoint } from '../hw/endpoint.ts';
 import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
@@ -390,7 +391,20 @@ export class ServedPremises {
       if (!isControlRequest(m)) return;
       req = m;
     } catch (e) {
-      if (e instanceof DecodeError) this.onEvent({ event: 'frame-error', code: e.code, message: e.message });
+      if (!(e instanceof DecodeError)) throw e;
+      this.onEvent({ event: 'frame-error', code: e.code, message: e.message });
+      // Answer what can be answered: a request whose id is readable gets BAD_REQUEST, not silence.
+      const id = malformedRequestId(payload);
+      if (id === null) return;
+      this.counts.controls++;
+      this.onEvent({ event: 'control', op: '?', ok: false, code: 'BAD_REQUEST' });
+      const res: ControlResponse = {
+        v: CONTROL_VERSION,
+        id,
+        ok: false,
+        error: { code: 'BAD_REQUEST', message: e.message },
+      };
+      await t.send({ channel: 'control', payload: encodeControl(res) }).catch(() => {});
       return;
     }
     this.counts.controls++;

@@ -6,9 +6,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Encoder } from 'cbor-x';
 import { SerialPortMock } from 'serialport';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient, ControlError, decodeControl, encodeControl } from '../hw/control.ts';
+import {
+  ControlClient,
+  ControlError,
+  type ControlResponse,
+  decodeControl,
+  encodeControl,
+} from '../hw/control.ts';
 import { TransportError } from '../hw/errors.ts';
 import { createFraming, type Frame } from '../hw/framing/index.ts';
 import { GbtInbound, isGbtBlock, segmentForLink } from '../hw/gbt-link.ts';
@@ -240,6 +247,48 @@ describe('CBOR control channel', () => {
     expect(decodeControl(b)).toMatchObject({ id: 3, op: 'firmware' });
     for (const bad of [Uint8Array.of(0xff), encodeControl({ v: 2, id: 1, op: 'x' }), Uint8Array.of(0x01)]) {
       expect(() => decodeControl(bad)).toThrow(DecodeError);
+    }
+  });
+
+  it('malformed requests: BAD_REQUEST when the id can be read, dropped (frame-error) when not', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    const served = new ServedPremises({ seed: 'hw', crypto, gsmePollMs: 0, onEvent: (e) => events.push(e) });
+    const pair = createInProcessPair();
+    const dev = new FramedTransport(pair.b, createFraming('binary'));
+    const harness = new FramedTransport(pair.a, createFraming('binary'));
+    await Promise.all([dev.open(), harness.open()]);
+    served.attach(dev);
+    const answers: Array<ReturnType<typeof decodeControl>> = [];
+    harness.onFrame((f) => f.channel === 'control' && answers.push(decodeControl(f.payload)));
+    const raw = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
+    try {
+      for (const m of [
+        { v: 2, id: 1, op: 'ping' },
+        { v: 1, id: 2 },
+        { v: 1, id: 3, op: 7 },
+        {},
+        [1, 2],
+        { v: 1, op: 'ping' },
+        { v: 1, id: 4, ok: 'nonsense' }, // looks like a response: never answered
+      ])
+        await harness.send({ channel: 'control', payload: raw.encode(m) });
+      await harness.send({ channel: 'control', payload: encodeControl({ v: 1, id: 5, op: 'ping' }) });
+      await until(() => answers.length >= 4, 'four answers');
+      expect(
+        answers.map((m) => {
+          const r = m as ControlResponse;
+          return [r.id, r.ok ? 'ok' : r.error.code];
+        }),
+      ).toEqual([
+        [1, 'BAD_REQUEST'],
+        [2, 'BAD_REQUEST'],
+        [3, 'BAD_REQUEST'],
+        [5, 'ok'],
+      ]);
+      expect(events.filter((e) => e.event === 'frame-error')).toHaveLength(7);
+    } finally {
+      served.stop();
+      await harness.close();
     }
   });
 
