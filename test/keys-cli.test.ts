@@ -310,4 +310,10 @@ describe('gbcs-sim keys / smki', () => {
     expect(early.dates.serviceRelease13).toBe('2016-12-01');
     expect(cli('smki', 'timeline', '--as-of', '2016-02-30').code).toBe(2);
   });
+
+  it('smki serve on an address it cannot use: one line, exit 2', () => {
+    const bad = cli('smki', 'serve', '--host', '256.1.1.1', '--port', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('gbcs-sim: --host 256.1.1.1: not an address or a resolvable name');
+  });
 });

@@ -410,6 +410,37 @@ describe('SMKI Repository over HTTP (DCC Boxed certificatesearch / retrievecerti
     expect(list.map((c) => c.usage)).toEqual(['ka', 'ka']);
   });
 
+  it('answers 413 to a 5 MB chunked body (no reset), and close() ends keep-alive connections', async () => {
+    const srv = await startRepositoryServer({ repository, clock, port: 0 });
+    const { request, Agent } = await import('node:http');
+    const chunk = Buffer.alloc(64 * 1024, 0x78);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${srv.url}/services/certificatesearch`, { method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 5_000_000) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve) =>
+      request(`${srv.url}/api/certificates`, { agent }, (res) => res.resume().on('end', resolve)).end(),
+    );
+    const t0 = Date.now();
+    await srv.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    agent.destroy();
+  });
+
   it('filters by role, usage and status inside the request, and refuses malformed ones', () => {
     const ctx = { repository, clock, audit: () => 'a' };
     const run = (inner: string) =>

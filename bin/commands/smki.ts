@@ -85,7 +85,23 @@ export function register(program: Command): void {
         for (const c of [...pki.organisations, ...pki.devices])
           repository.add(c.certificate, { issuedAt: pki.notBefore });
       }
-      const server = await startRepositoryServer({ repository, clock, port, host: o.host });
+      let server: Awaited<ReturnType<typeof startRepositoryServer>>;
+      try {
+        server = await startRepositoryServer({ repository, clock, port, host: o.host });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        const why =
+          err.code === 'EADDRINUSE'
+            ? `port ${port} is already in use on ${o.host}`
+            : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+              ? `--host ${o.host}: not an address or a resolvable name`
+              : err.code === 'EADDRNOTAVAIL'
+                ? `--host ${o.host}: not an address of this machine`
+                : err.code === 'EACCES'
+                  ? `port ${port}: permission denied`
+                  : `cannot listen on ${o.host}:${port}: ${err.message}`;
+        throw new UsageError(why);
+      }
       process.stderr.write(
         `gbcs-sim: SMKI repository (${repository.records.length} certificates) on ${server.url}\n`,
       );

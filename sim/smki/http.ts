@@ -208,20 +208,37 @@ export function handleRepositoryRequest(
   return { status: 404, type: 'text/plain', body: 'not found\n' };
 }
 
+/** After a 413, the rest of the body is read and dropped for this long, or up to this many bytes, so
+ * that the client (still sending) reads the answer instead of a connection reset. */
+const DRAIN_MS = 5_000;
+const DRAIN_BYTES = 256 * MAX_BODY_BYTES;
+
 /**
- * The request body, or null when it is larger than MAX_BODY_BYTES: the rest is read and dropped so
- * that the 413 reaches the client (a body 16 times larger ends the connection).
+ * The request body, or null when it is larger than MAX_BODY_BYTES (declared by Content-Length or
+ * passed while streaming, chunked or not): `tooLarge` is called at once, and the rest is drained.
  */
-function readBody(req: IncomingMessage): Promise<string | null> {
+function readBody(req: IncomingMessage, tooLarge: () => void): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let n = 0;
+    let over = false;
+    const overflow = () => {
+      if (over) return;
+      over = true;
+      chunks.length = 0;
+      tooLarge();
+      const t = setTimeout(() => req.destroy(), DRAIN_MS);
+      t.unref();
+      req.once('close', () => clearTimeout(t));
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) overflow();
     req.on('data', (c: Buffer) => {
       n += c.length;
-      if (n <= MAX_BODY_BYTES) chunks.push(c);
-      else if (n > 16 * MAX_BODY_BYTES) req.destroy();
+      if (n > MAX_BODY_BYTES) overflow();
+      if (!over) chunks.push(c);
+      else if (n > DRAIN_BYTES) req.destroy();
     });
-    req.on('end', () => resolve(n > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
     req.on('close', () => resolve(null));
     req.on('error', reject);
   });
@@ -238,12 +255,13 @@ export async function startRepositoryServer(
     audit: () => `gbcs-sim-${String(++audit).padStart(8, '0')}`,
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    readBody(req)
+    readBody(req, () => {
+      res
+        .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+        .end(`request body larger than ${MAX_BODY_BYTES} bytes\n`);
+    })
       .then((body) => {
-        if (body === null) {
-          res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
-          return;
-        }
+        if (body === null || res.headersSent) return;
         const url = new URL(req.url ?? '/', 'http://localhost');
         const out = handleRepositoryRequest(ctx, req.method ?? 'GET', url, body);
         res.writeHead(out.status, { 'content-type': out.type }).end(out.body);
@@ -261,6 +279,11 @@ export async function startRepositoryServer(
   return {
     server,
     url: `http://${host}:${addr.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Keep-alive connections would hold close() open: they are ended too.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
