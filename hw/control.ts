@@ -16,10 +16,11 @@
  *   fresh premises
  * - `clock.set {ms}` or `{advanceMs}` — the premises clock, ms since the Unix epoch
  * - `fault {fault, …}` — link faults the harness itself plays (`drop-responses {count}`,
- *   `corrupt-responses {count}`, `delay-responses {ms}`); any other fault, with `device`, becomes
- *   the rule `{kind: fault, …parameters}` for that device's `injectFault(rule)` (sim/faults.ts:
- *   `dlms-results`, `drop`, `delay`, `corrupt-mac`, `response-payload`, …) when the device has one,
- *   else `UNSUPPORTED`. `fault.clear {device?}` clears both.
+ *   `corrupt-responses {count}`: the next `count` fresh responses, default 1 — a one-shot default,
+ *   so a forgotten count cannot spoil every later command — and `delay-responses {ms}`); any
+ *   other fault, with `device`, becomes the rule `{kind: fault, …parameters}` for that device's
+ *   `injectFault(rule)` (sim/faults.ts: `dlms-results`, `drop`, `delay`, `corrupt-mac`,
+ *   `response-payload`, …) when the device has one, else `UNSUPPORTED`. `fault.clear {device?}` clears both.
  * - `firmware {device, offset, total, data, sha256?}` — an image pushed in chunks
  * - `gsme.wake` — wake the sleepy GSME now
  *

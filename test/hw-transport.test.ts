@@ -308,6 +308,14 @@ describe('CBOR control channel', () => {
         clockMs: expect.any(Number),
       });
       expect(served.clock.now()).toBeGreaterThanOrEqual(Date.UTC(2030, 0, 1));
+      // Without a count a link fault is one-shot (count 1), never set for good.
+      expect(await c.request('fault', { fault: 'drop-responses' })).toMatchObject({
+        faults: { dropResponses: 1 },
+      });
+      expect(await c.request('fault', { fault: 'corrupt-responses' })).toMatchObject({
+        faults: { corruptResponses: 1 },
+      });
+      await c.request('fault', { fault: 'corrupt-responses', count: 0 });
       expect(await c.request('fault', { fault: 'drop-responses', count: 2 })).toMatchObject({
         faults: { dropResponses: 2 },
       });
