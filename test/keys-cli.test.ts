@@ -311,6 +311,15 @@ describe('gbcs-sim keys / smki', () => {
     expect(cli('smki', 'timeline', '--as-of', '2016-02-30').code).toBe(2);
   });
 
+  it('smki timeline refuses dates the direction rules out: exit 2 with the reason', () => {
+    const f = cli('smki', 'timeline', '--f6-f9', '2016-01-01');
+    expect(f.code).toBe(2);
+    expect(f.stderr).toContain('--f6-f9 2016-01-01 is before 2016-02-10');
+    const sr = cli('smki', 'timeline', '--sec-l3', '2016-06-01', '--sr13', '2016-05-01');
+    expect(sr.code).toBe(2);
+    expect(sr.stderr).toContain('--sr13 2016-05-01 is before SEC L3 (2016-06-01)');
+  });
+
   it('smki serve on an address it cannot use: one line, exit 2', () => {
     const bad = cli('smki', 'serve', '--host', '256.1.1.1', '--port', '0');
     expect(bad.code).toBe(2);

@@ -163,6 +163,12 @@ describe('regulatory timeline: each rule the day before and the day it takes eff
       expect(world('2016-02-10').timeline.check(provision, parseIsoDate('2016-02-10'), action)).toEqual({
         ok: true,
       });
+      expect(() => new RegulatoryTimeline({ sectionsF6ToF9: '2016-02-09' })).toThrow(
+        /10 February 2016 or a later/,
+      );
+      expect(() => new RegulatoryTimeline({ secL3: '2016-06-01', serviceRelease13: '2016-05-31' })).toThrow(
+        /before SEC L3/,
+      );
       const later = new RegulatoryTimeline({ sectionsF6ToF9: '2016-02-15' });
       expect(later.inForce(provision, parseIsoDate('2016-02-14'))).toBe(false);
       expect(later.inForce(provision, parseIsoDate('2016-02-15'))).toBe(true);

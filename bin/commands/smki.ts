@@ -9,7 +9,13 @@ import { deviceCredential, generateTestPki } from '../../sim/smki/generator.ts';
 import { startRepositoryServer } from '../../sim/smki/http.ts';
 import { openPkiDirectory } from '../../sim/smki/pki-store.ts';
 import { SmkiRepository } from '../../sim/smki/repository.ts';
-import { parseAsOf, RegulatoryTimeline, type TimelineDates } from '../../sim/smki/timeline.ts';
+import {
+  DEFAULT_TIMELINE_DATES,
+  parseAsOf,
+  RegulatoryTimeline,
+  type TimelineDates,
+  timelineDateProblems,
+} from '../../sim/smki/timeline.ts';
 import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/test-pki.ts';
 import { out, UsageError } from '../common.ts';
 
@@ -46,6 +52,22 @@ export function register(program: Command): void {
       if (o.secL3) dates.secL3 = isoDay('--sec-l3', o.secL3);
       if (o.sr13) dates.serviceRelease13 = isoDay('--sr13', o.sr13);
       if (o.f6F9) dates.sectionsF6ToF9 = isoDay('--f6-f9', o.f6F9);
+      const flags: Record<keyof TimelineDates, string> = {
+        rapp: 'rapp',
+        sectionsF6ToF9: '--f6-f9',
+        secL3: '--sec-l3',
+        serviceRelease13: '--sr13',
+      };
+      const problems = timelineDateProblems({ ...DEFAULT_TIMELINE_DATES, ...dates });
+      if (problems.length > 0)
+        throw new UsageError(
+          problems
+            .map(
+              (p) =>
+                `${flags[p.field]} ${p.message}${p.field in dates ? '' : ` (${flags[p.field]} default)`}`,
+            )
+            .join('; '),
+        );
       const timeline = new RegulatoryTimeline(dates);
       const snap = timeline.snapshot(o.asOf === undefined ? 'enduring' : date('--as-of', o.asOf));
       if (o.json) {

@@ -48,6 +48,28 @@ export const DEFAULT_TIMELINE_DATES: TimelineDates = {
   serviceRelease13: '2016-11-07',
 };
 
+/**
+ * Dates the direction rules out: F6–F9 and the CHIMSM incorporated before 10 February 2016 (¶6,
+ * designation (c): "10 February 2016 or such later date"), and Service Release 1.3 before SEC L3
+ * (the release follows the issue of certificates). Empty when `dates` are consistent.
+ */
+export function timelineDateProblems(
+  dates: TimelineDates,
+): Array<{ field: keyof TimelineDates; message: string }> {
+  const out: Array<{ field: keyof TimelineDates; message: string }> = [];
+  if (parseIsoDate(dates.sectionsF6ToF9) < parseIsoDate(DEFAULT_TIMELINE_DATES.sectionsF6ToF9))
+    out.push({
+      field: 'sectionsF6ToF9',
+      message: `${dates.sectionsF6ToF9} is before ${DEFAULT_TIMELINE_DATES.sectionsF6ToF9}: the direction (¶6, designation (c)) incorporates F6–F9 and the CHIMSM on 10 February 2016 or a later date`,
+    });
+  if (parseIsoDate(dates.serviceRelease13) < parseIsoDate(dates.secL3))
+    out.push({
+      field: 'serviceRelease13',
+      message: `${dates.serviceRelease13} is before SEC L3 (${dates.secL3}): Service Release 1.3 cannot precede the issue of certificates`,
+    });
+  return out;
+}
+
 /** Provisions the simulator consults. */
 export const Provision = {
   RAPP: 'RAPP',
@@ -216,6 +238,8 @@ export class RegulatoryTimeline {
   constructor(dates: Partial<TimelineDates> = {}) {
     const d = { ...DEFAULT_TIMELINE_DATES, ...dates };
     for (const v of Object.values(d)) parseIsoDate(v);
+    const problems = timelineDateProblems(d);
+    if (problems.length > 0) throw new RangeError(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
     this.dates = d;
   }
 
