@@ -52,6 +52,11 @@ export interface BridgeOptions {
   write: (line: string) => void;
   /** One JSON object per frame and link event (the `--trace` file), when given. */
   trace?: (entry: Record<string, unknown>) => void;
+  /**
+   * Stops the run (SIGINT): the step in flight ends failed `INTERRUPTED`, every command step not
+   * sent yet is reported failed `INTERRUPTED` (0 attempts), and the summary is written as usual.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CommandResult {
@@ -66,7 +71,7 @@ export interface CommandResult {
   counter: string;
   attempts: number;
   status: 'answered' | 'failed';
-  /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED otherwise. */
+  /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED, INTERRUPTED otherwise. */
   reason: string | null;
   responseVerified: boolean;
   /**
@@ -266,9 +271,25 @@ export async function runBridge(
   const results: Array<CommandResult | ControlResult> = [];
   const controls = { sent: 0, ok: 0, failed: 0 };
 
+  // Interrupted: whatever is awaited (a response, the link, a wait, a control answer) ends now.
+  const interrupted = () => opts.signal?.aborted === true;
+  const interruption = new TransportError('CANCELED', 'interrupted', { canceled: true });
+  const abortable = <T>(p: Promise<T>): Promise<T> => {
+    const sig = opts.signal;
+    if (!sig) return p;
+    if (sig.aborted) return Promise.reject(interruption);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(interruption);
+      sig.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => sig.removeEventListener('abort', onAbort));
+    });
+  };
+  const onAbort = () => waitress.rejectAll(interruption);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
   let linkError: TransportError | null = null;
   try {
-    await t.open();
+    await abortable(t.open());
   } catch (e) {
     linkError =
       e instanceof TransportError ? e : new TransportError('OPEN_FAILED', String(e), { disconnected: true });
@@ -276,8 +297,17 @@ export async function runBridge(
 
   for (let i = 0; i < opts.steps.length; i++) {
     const s = opts.steps[i]!;
+    if (interrupted()) {
+      // Not sent: reported failed INTERRUPTED, so the summary counts every command step.
+      if (s.kind === 'command') {
+        const r = notSent(i + 1, s, 'INTERRUPTED');
+        results.push(r);
+        report(opts, r);
+      }
+      continue;
+    }
     if (s.kind === 'wait') {
-      await sleep(s.ms);
+      await abortable(sleep(s.ms)).catch(() => {});
       continue;
     }
     if (s.kind === 'control') {
@@ -285,8 +315,8 @@ export async function runBridge(
       let r: ControlResult;
       try {
         if (linkError) throw linkError;
-        await t.waitUp();
-        const result = await control.request(s.op, s.params);
+        await abortable(t.waitUp());
+        const result = await abortable(control.request(s.op, s.params));
         r = { step: i + 1, label: s.label, control: s.op, ok: true, result: jsonable(result) };
         controls.ok++;
       } catch (e) {
@@ -307,6 +337,34 @@ export async function runBridge(
     const r = await runCommand(i + 1, s);
     results.push(r);
     report(opts, r);
+  }
+
+  function notSent(stepNo: number, s: BridgeStep & { kind: 'command' }, reason: string): CommandResult {
+    const uc = useCaseOf(s.messageCode);
+    return {
+      step: stepNo,
+      label: s.label,
+      device: s.deviceName.toUpperCase(),
+      recipientId: s.recipientId,
+      originatorId: s.originatorId,
+      messageCode: s.messageCode,
+      useCase: uc?.useCase || messageCodeHex(s.messageCode),
+      critical: uc?.kind === 'critical',
+      counter: '0',
+      attempts: 0,
+      status: 'failed',
+      reason,
+      responseVerified: false,
+      result: null,
+      mac: 'absent',
+      signature: 'absent',
+      problems: [],
+      rttMs: null,
+      blocksOut: 0,
+      blocksIn: 0,
+      alerts: [],
+      response: null,
+    };
   }
 
   async function runCommand(stepNo: number, s: BridgeStep & { kind: 'command' }): Promise<CommandResult> {
@@ -366,13 +424,21 @@ export async function runBridge(
     const problems: string[] = [];
     try {
       while (attempts < 1 + retries) {
+        if (interrupted()) {
+          reason = 'INTERRUPTED';
+          break;
+        }
         if (linkError) {
           reason = linkError.code;
           break;
         }
         try {
-          await t.waitUp();
+          await abortable(t.waitUp());
         } catch (e) {
+          if (interrupted()) {
+            reason = 'INTERRUPTED';
+            break;
+          }
           linkError = e instanceof TransportError ? e : new TransportError('GAVE_UP', String(e));
           reason = linkError.code === 'NOT_OPEN' ? 'GAVE_UP' : linkError.code;
           break;
@@ -409,7 +475,13 @@ export async function runBridge(
           };
         } catch (e) {
           const err = e as TransportError;
-          reason = err.code === 'TIMEOUT' ? 'TIMEOUT' : err.disconnected ? 'DISCONNECTED' : 'SEND_FAILED';
+          reason = interrupted()
+            ? 'INTERRUPTED'
+            : err.code === 'TIMEOUT'
+              ? 'TIMEOUT'
+              : err.disconnected
+                ? 'DISCONNECTED'
+                : 'SEND_FAILED';
           problems.push(`attempt ${attempts}: ${err.message}`);
         }
       }
@@ -441,6 +513,7 @@ export async function runBridge(
   };
   offFrame();
   offState();
+  opts.signal?.removeEventListener('abort', onAbort);
   control.dispose();
   await t.close();
   if (opts.json) opts.write(JSON.stringify({ summary }));

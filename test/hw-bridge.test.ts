@@ -277,6 +277,30 @@ describe('bridge retries, verification, GBT, unplug', () => {
     expect(lines[0]).toContain(`FAILED BUILD_FAILED: ${commands[0]!.problems[0]}`);
   });
 
+  it('interrupted (SIGINT): the steps not sent are failed INTERRUPTED and the summary still comes', async () => {
+    const r = rig('gfi');
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const out = await runBridge({
+      transport: r.transport,
+      headEnd: r.headEnd,
+      steps: defaultBridgeSteps(r.ctx).slice(0, 4),
+      clock: new WallClock(),
+      json: true,
+      signal: stop.signal,
+      write: (l) => {
+        lines.push(l);
+        if (lines.length === 1) stop.abort();
+      },
+    });
+    r.served.stop();
+    const reasons = out.results.map((x) => ('status' in x ? x.reason : null));
+    expect(reasons).toEqual([null, 'INTERRUPTED', 'INTERRUPTED', 'INTERRUPTED']);
+    expect(out.summary).toMatchObject({ commands: 4, sent: 1, answered: 1, failed: 3 });
+    expect(Object.keys(JSON.parse(lines.at(-1)!))).toEqual(['summary']);
+    expect(bridgeSucceeded(out.summary)).toBe(false);
+  });
+
   it('an alert from the commanded device: counted, attributed to the step, verified in the trace', async () => {
     const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: 0 });
     const esme = served.premises.devices.get(DEFAULT_PREMISES.esme)!;

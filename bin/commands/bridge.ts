@@ -163,7 +163,13 @@ export function register(program: Command): void {
             if (!traceFailed) traceFile.write(`${JSON.stringify(entry)}\n`);
           }
         : undefined;
+      // Ctrl-C: stop, report the unsent command steps as failed, write the summary, exit 130.
+      // (A second Ctrl-C is Node's default: exit at once.)
+      const interrupt = new AbortController();
+      const onSigint = () => interrupt.abort();
+      process.once('SIGINT', onSigint);
       const { summary } = await runBridge({
+        signal: interrupt.signal,
         transport,
         headEnd,
         steps,
@@ -176,6 +182,8 @@ export function register(program: Command): void {
         ...(trace ? { trace } : {}),
       });
       if (traceFile && !traceFailed) await new Promise<void>((r) => traceFile.end(() => r()));
-      process.exitCode = bridgeSucceeded(summary) && !traceFailed ? EXIT_OK : EXIT_FAILURE;
+      process.off('SIGINT', onSigint);
+      if (interrupt.signal.aborted) process.exitCode = 130;
+      else process.exitCode = bridgeSucceeded(summary) && !traceFailed ? EXIT_OK : EXIT_FAILURE;
     });
 }
