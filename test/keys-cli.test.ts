@@ -250,7 +250,18 @@ describe('gbcs-sim keys / smki', () => {
       role: 2,
       usage: 'ka',
       status: 'I',
+      certificate: expect.stringContaining('-----BEGIN CERTIFICATE-----'),
+      certificateFile: out,
     });
+    // A file that is no request is a refused request (exit 1), not a usage error.
+    const garbage = join(dir, 'garbage.csr');
+    writeFileSync(garbage, 'garbage\n');
+    const bad = cli('keys', 'issue', '--pki', pki16, '--csr', garbage, '--submitter', 'supplier');
+    expect(bad.code).toBe(1);
+    expect(json(bad.lines[0])).toMatchObject({ ok: false, reasons: [{ code: 'CSR_MALFORMED' }] });
+    expect(
+      cli('keys', 'issue', '--pki', pki16, '--csr', join(dir, 'nope.csr'), '--submitter', 'supplier').code,
+    ).toBe(2);
     expect(
       json(cli('keys', 'validate', out, '--ca', join(pki16, 'ca'), '--at', '2016-03-09').lines[0]),
     ).toMatchObject({

@@ -4,7 +4,7 @@
  * `issue` / `revoke` go through the Registration Authority of a PKI directory; `export` converts
  * keystores; `import` puts a keystore's certificates in a PKI directory's SMKI Repository.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import type { Command } from 'commander';
@@ -14,7 +14,7 @@ import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
-import { readDerBlocks, validateFiles } from '../../sim/smki/files.ts';
+import { MAX_CERTIFICATE_FILE_BYTES, readDerBlocks, validateFiles } from '../../sim/smki/files.ts';
 import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
 import {
   KEYSTORE_FORMATS,
@@ -160,13 +160,23 @@ export function register(program: Command): void {
     .action((o: { pki: string; csr: string; submitter: string; asOf?: string; out?: string }) => {
       const { clock, historical } = raClock(o.asOf);
       const pki = openPkiDirectory(o.pki, { clock, historical });
+      // A file that cannot be read is a usage error; content that is not one request goes to the RA
+      // as it is and is refused there (CSR_MALFORMED, exit 1), like any other bad request.
       let der: Uint8Array;
       try {
-        const blocks = readDerBlocks(o.csr, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-        if (blocks.length !== 1) throw new Error('expected one request');
-        der = blocks[0]!;
+        const st = statSync(o.csr);
+        if (!st.isFile()) throw new Error('not a file');
+        if (st.size > MAX_CERTIFICATE_FILE_BYTES)
+          throw new Error(`${st.size} bytes: larger than ${MAX_CERTIFICATE_FILE_BYTES}`);
+        der = new Uint8Array(readFileSync(o.csr));
       } catch (e) {
         throw new UsageError(`--csr ${o.csr}: ${(e as Error).message}`);
+      }
+      try {
+        const blocks = readDerBlocks(o.csr, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+        if (blocks.length === 1) der = blocks[0]!;
+      } catch {
+        // not PEM nor DER: the raw bytes, which the RA reports as CSR_MALFORMED
       }
       const r = pki.ra.submitCsr(o.submitter, der);
       if (!r.ok) {
@@ -187,7 +197,8 @@ export function register(program: Command): void {
           usage,
           role,
           status,
-          ...(o.out ? { out: o.out } : { certificate: pem }),
+          certificate: pem,
+          ...(o.out ? { certificateFile: o.out } : {}),
         }),
       );
     });
