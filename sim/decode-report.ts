@@ -3,6 +3,7 @@
  * keys at hand, and the decoded payload with its encrypted parts decrypted where keys allow.
  */
 
+import { decodeAsn1Payload } from '../protocol/asn1/index.ts';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { SharedSecretCache } from '../protocol/crypto/index.ts';
@@ -109,12 +110,18 @@ export function decodeReport(input: string, text: string, ctx: DecodeContext): R
   let decoded: Record<string, unknown> = { encoding, length: payload.length };
   let parts: Array<{ offset: number; length: number }> = [];
   try {
+    const craFlag = m.apdu.header.craFlag;
     decoded = {
       encoding,
       length: payload.length,
-      ...(payloadToJson(decodePayload(payload, m.apdu.payloadOffset)) as object),
+      ...(payloadToJson(decodePayload(payload, m.apdu.payloadOffset, { craFlag })) as object),
     };
-    parts = locateEncryptedParts(payload);
+    // ASN.1 payloads: the use case's own structure (CS02x, CS03x, CS06, GCS28, …) where a codec exists.
+    if (encoding === 'asn1') {
+      const structure = decodeAsn1Payload(m.apdu.header.messageCode, craFlag, payload);
+      if (structure !== undefined) decoded.structure = payloadToJson(structure);
+    }
+    parts = locateEncryptedParts(payload, { craFlag });
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     // The envelope is fine; a payload the codecs cannot read is reported, not fatal.

@@ -93,6 +93,21 @@ describeShared('decode: RTDS 4.5.0 expected results', () => {
     expect(r.mac).toBe('invalid');
   });
 
+  it('ASN.1 payloads carry their use-case structure (GCS28 validity interval as in the command)', () => {
+    const ctx = createDecodeContext(createCrypto('noble'), null, null);
+    const gcs28 = vectors.find((v) => v.id === 'GCS28_6.11_ERROR_COMMAND')!;
+    const r = decodeReport(gcs28.id, gcs28.hex, ctx) as any;
+    // 3022 180f "20150101010000Z" 180f "20150101020000Z"
+    expect(r.payload.structure).toEqual({
+      validityIntervalStart: Date.UTC(2015, 0, 1, 1, 0, 0),
+      validityIntervalEnd: Date.UTC(2015, 0, 1, 2, 0, 0),
+    });
+    const asn1 = vectors
+      .map((v) => decodeReport(v.id, v.hex, ctx) as any)
+      .filter((x) => x.payload?.encoding === 'asn1');
+    expect(asn1.filter((x) => x.payload.structure !== undefined).length).toBeGreaterThanOrEqual(100);
+  });
+
   it('without a keystore every present MAC and signature is no-key', () => {
     const ctx = createDecodeContext(createCrypto('noble'), null, null);
     for (const v of vectors.slice(0, 60)) {
