@@ -296,7 +296,8 @@ export class Device {
     return findTrustAnchor(this.credentials, 4, 'ka')?.subjectUniqueId;
   }
 
-  executor_(ctx: ExecutionContext): ExecutionResult {
+  /** Runs the device model on an accepted command (pipeline step 7; the scheduler re-runs deferred ones). */
+  execute(ctx: ExecutionContext): ExecutionResult {
     return this.executor(ctx);
   }
 }
@@ -543,7 +544,7 @@ function executeAndProtect(
   );
   const faults = dev.state.faults;
   const override = faultFor(faults, h.messageCode, 'response-payload');
-  const payload = override ? fromHex(override.payload) : dev.executor_(ctx).payload;
+  const payload = override ? fromHex(override.payload) : dev.execute(ctx).payload;
   // Future-dated parts of an accepted command wait in the schedule for the clock (sim/scheduler.ts).
   if (!override) planFutureDated(ctx, payload);
   const signResponse = uc.responseSigned === 'yes' || (uc.responseSigned === 'if-command-signed' && signed);

@@ -413,7 +413,7 @@ function runAsn1(dev: Device, task: ScheduledTask): DeferredOutcome {
     signed: task.signed,
     originatorRole: task.originatorRole,
   });
-  const outcome = outcomeOf(dev.executor_(ctx).payload);
+  const outcome = outcomeOf(dev.execute(ctx).payload);
   return { actioned: asn1OutcomeActioned(alertMc, outcome), outcome };
 }
 
