@@ -17,7 +17,8 @@
  * The `apikey` query parameter DCC Boxed clients send is accepted and ignored. Also, for scripts:
  *   GET /api/certificates?subjectEui=&sanEui=&role=&usage=ds|ka&status=P|I|N|E|R  → JSON list
  *   GET /api/certificates/<serial>                                                 → PEM
- * Bodies over 64 KiB get 413. Statuses are computed at the clock's date (E after notAfter).
+ * Bodies over 64 KiB get 413. Request XML is parsed strictly and in linear time (xml-request.ts:
+ * saxes; a DOCTYPE, an entity it does not know or a document of another shape get 401). Statuses are computed at the clock's date (E after notAfter).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,7 @@ import {
   type SmkiRepository,
   statusAt,
 } from './repository.ts';
+import { parseXmlRequest } from './xml-request.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -43,30 +45,10 @@ const _escapeXml = (s: string): string =>
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
   );
 
-/** The text of `<tag>…</tag>` directly inside the root element `root`, or undefined; null when the document is not that root. */
+/** The fields of a flat XML request whose root element is `root`, or null when it is refused (401). */
 function xmlFields(body: string, root: string): Map<string, string> | null {
-  const text = body
-    .replace(/^\uFEFF/, '')
-    .replace(/<\?xml[^>]*\?>/, '')
-    .trim();
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) return null;
-  const m = new RegExp(`^<${root}(?:\\s[^>]*)?>([\\s\\S]*)</${root}>$`).exec(text);
-  if (!m) return null;
-  const fields = new Map<string, string>();
-  const re = /<([A-Za-z][\w.-]*)(?:\s[^>]*)?>([^<]*)<\/\1>/g;
-  for (let f = re.exec(m[1]!); f; f = re.exec(m[1]!)) {
-    if (fields.has(f[1]!)) return null;
-    fields.set(
-      f[1]!,
-      f[2]!
-        .trim()
-        .replace(
-          /&lt;|&gt;|&amp;|&apos;|&quot;/g,
-          (e) => ({ '&lt;': '<', '&gt;': '>', '&amp;': '&', '&apos;': "'", '&quot;': '"' })[e]!,
-        ),
-    );
-  }
-  return fields;
+  const parsed = parseXmlRequest(body, root);
+  return parsed.ok ? parsed.fields : null;
 }
 
 const serialHex = (r: RepositoryRecord): string => r.serial.toUpperCase();
