@@ -17,6 +17,14 @@ export const ErrorCode = {
   BAD_LENGTH: 'BAD_LENGTH',
   /** A field value outside its allowed range (CRA flag 7, …). */
   BAD_VALUE: 'BAD_VALUE',
+  /**
+   * An encoding the rules allow in BER but DER forbids (X.690 §10–11): an INTEGER not in the fewest
+   * octets, BOOLEAN TRUE other than FF, set unused bits, a long-form tag for a small number, an
+   * ASN.1 DEFAULT value encoded. One value, one encoding.
+   */
+  NOT_CANONICAL: 'NOT_CANONICAL',
+  /** A date or time that names no instant: 2027-02-29, month 21, hour 24, a malformed time string. */
+  BAD_DATE: 'BAD_DATE',
   /** Input text that is not hexadecimal. */
   NOT_HEX: 'NOT_HEX',
   /** No bytes at all. */

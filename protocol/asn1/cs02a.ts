@@ -20,7 +20,9 @@ import { type DerNode, DerTag } from './der.ts';
 import {
   type CellUsageName,
   cellIdentifierValue,
+  cellUsageField,
   DerFields,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derCellIdentifier,
   derCellUsage,
@@ -69,7 +71,7 @@ export interface RemotePartyDetails {
 export function decodeProvideSecurityCredentialDetailsCommand(
   bytes: Uint8Array,
 ): ProvideSecurityCredentialDetailsCommand {
-  const f = new DerFields(decodeGbcsDer(bytes), 'CS02a command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'CS02a command', DerTag.SEQUENCE);
   const authorisingCell = cellIdentifierValue(
     f.next(DerTag.SEQUENCE, 'Authorising Remote Party TA Cell Identifier'),
     'Authorising Remote Party TA Cell Identifier',
@@ -91,9 +93,7 @@ export function encodeProvideSecurityCredentialDetailsCommand(
 function cellContentsValue(n: DerNode): TrustAnchorCellContents {
   const f = new DerFields(n, 'Trust Anchor Cell Contents', DerTag.SEQUENCE);
   const keyUsage = keyUsageValue(f.next(DerTag.BIT_STRING, 'Key Usage'));
-  const cu = f.optional(DerTag.INTEGER);
-  const cellUsage: CellUsageName =
-    cu === null || intValue(cu, 'Cell Usage', 0, 1) === 0 ? 'management' : 'prepayment';
+  const cellUsage = cellUsageField(f);
   const subjectUniqueId = euiValue(f.next(DerTag.OCTET_STRING, 'Subject Unique ID'), 'Subject Unique ID');
   const subjectKeyIdentifier = octets(
     f.next(DerTag.OCTET_STRING, 'Subject Key Identifier'),

@@ -39,6 +39,7 @@ import {
   alertCodeValue,
   cellIdentifierValue,
   DerFields,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derCellIdentifier,
   derEnumerated,
@@ -252,7 +253,7 @@ function derControl(c: AuthorisingRemotePartyControl): Uint8Array {
 
 /** @throws DecodeError on malformed input */
 export function decodeUpdateSecurityCredentialsCommand(bytes: Uint8Array): UpdateSecurityCredentialsCommand {
-  const f = new DerFields(decodeGbcsDer(bytes), 'CS02b command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'CS02b command', DerTag.SEQUENCE);
   const control = controlValue(f.next(DerTag.SEQUENCE, 'Authorising Remote Party Control'));
   const replacements = sequenceOf(f.next(DerTag.SEQUENCE, 'Replacements'), 'Replacements', (n) => {
     const r = new DerFields(n, 'Trust Anchor Replacement', DerTag.SEQUENCE);

@@ -13,6 +13,7 @@ import type { Eui64 } from '../types.ts';
 import { DerTag, derInteger } from './der.ts';
 import {
   DerFields,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derEui,
   derSequence,
@@ -57,7 +58,7 @@ export interface JoinDeviceCommand {
 
 /** @throws DecodeError on malformed input */
 export function decodeJoinDeviceCommand(bytes: Uint8Array): JoinDeviceCommand {
-  const f = new DerFields(decodeGbcsDer(bytes), 'CS03 command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'CS03 command', DerTag.SEQUENCE);
   const joinMethodAndRole = intValue(
     f.next(DerTag.INTEGER, 'Join Method and Role'),
     'Join Method and Role',

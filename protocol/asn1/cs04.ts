@@ -8,7 +8,7 @@
  */
 import type { Eui64 } from '../types.ts';
 import { DerTag } from './der.ts';
-import { decodeGbcsDer, derEui, euiValue, expectTag } from './gbcs-types.ts';
+import { decodeGbcsCommandDer, derEui, euiValue, expectTag } from './gbcs-types.ts';
 
 export { decodeResponseCode, encodeResponseCode } from './cs03.ts';
 
@@ -16,7 +16,7 @@ export const UnjoinResponseCode = { SUCCESS: 0, NOT_IN_DEVICE_LOG: 1, OTHER_FAIL
 
 /** @throws DecodeError on malformed input */
 export function decodeUnjoinDeviceCommand(bytes: Uint8Array): Eui64 {
-  const n = decodeGbcsDer(bytes);
+  const n = decodeGbcsCommandDer(bytes);
   expectTag(n, DerTag.OCTET_STRING, 'Entity Id');
   return euiValue(n, 'Entity Id');
 }

@@ -18,6 +18,7 @@ import { DerTag, derGeneralizedTime, derInteger } from './der.ts';
 import {
   alertCodeValue,
   DerFields,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derNull,
   derOctets,
@@ -64,7 +65,7 @@ export interface ActivateFirmwareAlert {
 
 /** @throws DecodeError on malformed input */
 export function decodeActivateFirmwareCommand(bytes: Uint8Array): ActivateFirmwareCommand {
-  const f = new DerFields(decodeGbcsDer(bytes), 'CS06 command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'CS06 command', DerTag.SEQUENCE);
   const manufacturerImageHash = octets(
     f.next(DerTag.OCTET_STRING, 'Manufacturer Image Hash'),
     'Manufacturer Image Hash',

@@ -11,6 +11,7 @@ import { DerTag, derInteger } from './der.ts';
 import {
   DerFields,
   type DeviceLogEntry,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derDeviceLogEntry,
   derNull,
@@ -32,7 +33,7 @@ export interface ReadDeviceJoinDetailsResponse {
 
 /** A NULL command payload (CS07, CS08). @throws DecodeError on anything else */
 export function decodeNullCommand(bytes: Uint8Array, what: string): null {
-  const n = decodeGbcsDer(bytes);
+  const n = decodeGbcsCommandDer(bytes);
   expectTag(n, DerTag.NULL, what);
   return nullValue(n, what);
 }

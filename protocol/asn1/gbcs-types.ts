@@ -4,8 +4,10 @@
  * Role, KeyUsage, CellUsage, TrustAnchorCellIdentifier, sequence numbers, Device Log entries, and a
  * field reader over the DER tree of protocol/asn1/der.ts that fails with typed errors.
  *
- * Decoding accepts long-form lengths longer than needed (`82 00 DE`), as GBCS devices send them
- * (RTDS 4.5.0 CS02b/CS02f/CS02g responses); encoding is strict DER.
+ * Decoding is strict DER (der.ts: minimal INTEGERs, BOOLEAN 00/FF, clean BIT STRINGs, real dates,
+ * no encoded DEFAULT values, …). One relaxation, for what devices send only (responses, alerts):
+ * long-form lengths longer than needed (`82 00 DE`), as RTDS 4.5.0 CS02b/CS02f/CS02g responses and
+ * alerts have them; commands from Remote Parties must be DER throughout. Encoding is strict DER.
  */
 import { toHex } from '../bytes.ts';
 import { DecodeError, ErrorCode } from '../errors.ts';
@@ -22,9 +24,17 @@ import {
   derTlv,
 } from './der.ts';
 
-/** Decodes a GBCS ASN.1 payload (DER, tolerating non-minimal long-form lengths). */
+/**
+ * Decodes an ASN.1 payload a device sent (response, alert) or an embedded structure such as a
+ * certificate: DER, tolerating long-form lengths longer than needed (see the file doc).
+ */
 export function decodeGbcsDer(bytes: Uint8Array, baseOffset = 0): DerNode {
   return decodeDer(bytes, baseOffset, { allowNonMinimalLength: true });
+}
+
+/** Decodes the ASN.1 payload of a command (CRA flag 1): strict DER, lengths included. */
+export function decodeGbcsCommandDer(bytes: Uint8Array, baseOffset = 0): DerNode {
+  return decodeDer(bytes, baseOffset);
 }
 
 /** The encoded TLV of `node` inside `input` (the bytes `decodeGbcsDer(input)` was given), verbatim. */
@@ -226,9 +236,17 @@ export interface TrustAnchorCellIdentifier {
   cellUsage: CellUsageName;
 }
 
-function cellUsageOf(f: DerFields): CellUsageName {
+/**
+ * The optional `cellUsage CellUsage DEFAULT management` field. DER leaves DEFAULT values out
+ * (X.690 §11.5), so an encoded management (0) is refused.
+ * @throws DecodeError NOT_CANONICAL (encoded default), BAD_VALUE (not 0 or 1)
+ */
+export function cellUsageField(f: DerFields): CellUsageName {
   const n = f.optional(DerTag.INTEGER);
-  return n === null || intValue(n, 'Cell Usage', 0, 1) === 0 ? 'management' : 'prepayment';
+  if (n === null) return 'management';
+  if (intValue(n, 'Cell Usage', 0, 1) === 0)
+    throw new DecodeError(ErrorCode.NOT_CANONICAL, n.offset, 'Cell Usage: the DEFAULT management is encoded');
+  return 'prepayment';
 }
 
 /** Reads a TrustAnchorCellIdentifier (SEQUENCE, or IMPLICIT-tagged e.g. `A2`). */
@@ -240,7 +258,7 @@ export function cellIdentifierValue(
   const f = new DerFields(n, what, tag);
   const role = roleValue(f.next(DerTag.INTEGER, 'Remote Party Role'));
   const keyUsage = keyUsageValue(f.next(DerTag.BIT_STRING, 'Key Usage'));
-  const cellUsage = cellUsageOf(f);
+  const cellUsage = cellUsageField(f);
   f.end();
   return { role, keyUsage, cellUsage };
 }

@@ -9,7 +9,14 @@
  * Pinned by RTDS 4.5.0 6.11 and 8.1.1.
  */
 import { DerTag, derGeneralizedTime, derInteger } from './der.ts';
-import { DerFields, decodeGbcsDer, derSequence, intValue, timeValue } from './gbcs-types.ts';
+import {
+  DerFields,
+  decodeGbcsCommandDer,
+  decodeGbcsDer,
+  derSequence,
+  intValue,
+  timeValue,
+} from './gbcs-types.ts';
 
 export const DeviceTimeStatus = { RELIABLE: 0, INVALID: 1, UNRELIABLE: 2 } as const;
 
@@ -27,7 +34,7 @@ export interface SetTimeResponse {
 
 /** @throws DecodeError on malformed input */
 export function decodeSetTimeCommand(bytes: Uint8Array): SetTimeCommand {
-  const f = new DerFields(decodeGbcsDer(bytes), 'GCS28 command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'GCS28 command', DerTag.SEQUENCE);
   const validityIntervalStart = timeValue(
     f.next(DerTag.GENERALIZED_TIME, 'Validity Interval Start'),
     'Validity Interval Start',

@@ -15,6 +15,7 @@ import {
   alertCodeValue,
   DerFields,
   type DeviceLogEntry,
+  decodeGbcsCommandDer,
   decodeGbcsDer,
   derDeviceLogEntry,
   derSequence,
@@ -40,7 +41,7 @@ export interface GpfDeviceLogBackupAlert {
 
 /** @throws DecodeError on malformed input */
 export function decodeGpfDeviceLogRestoreCommand(bytes: Uint8Array): DeviceLogEntry[] {
-  const f = new DerFields(decodeGbcsDer(bytes), 'GCS59 command', DerTag.SEQUENCE);
+  const f = new DerFields(decodeGbcsCommandDer(bytes), 'GCS59 command', DerTag.SEQUENCE);
   const entries = sequenceOf(f.next(DerTag.SEQUENCE, 'Device Log Entries'), 'Device Log Entries', (n) =>
     deviceLogEntryValue(n),
   );
