@@ -12,7 +12,7 @@
  */
 import { encodeBerLength, readBerLength } from './ber.ts';
 import { ByteReader, concatBytes, fromHex, toHex, u16be, u64be } from './bytes.ts';
-import { DLMS_DATE_TIME_LENGTH } from './dlms-date-time.ts';
+import { DLMS_DATE_TIME_LENGTH, decodeDlmsDateTime } from './dlms-date-time.ts';
 import { DecodeError, ErrorCode } from './errors.ts';
 import type { CraFlag, Eui64 } from './types.ts';
 
@@ -120,8 +120,11 @@ export function decodeGeneralSigning(r: ByteReader, end: number): GeneralSigning
   });
   const dtAt = r.offset;
   const dtLen = r.u8('date-time length');
-  if (dtLen === DLMS_DATE_TIME_LENGTH) h.dateTime = r.take(DLMS_DATE_TIME_LENGTH, 'date-time');
-  else if (dtLen !== 0)
+  if (dtLen === DLMS_DATE_TIME_LENGTH) {
+    const at = r.offset;
+    h.dateTime = r.take(DLMS_DATE_TIME_LENGTH, 'date-time');
+    decodeDlmsDateTime(h.dateTime, at); // an impossible date-time is refused, not carried
+  } else if (dtLen !== 0)
     throw new DecodeError(ErrorCode.BAD_LENGTH, dtAt, `date-time length ${dtLen}: expected 0 or 12`);
   const oiAt = r.offset;
   decodeOtherInformation(r, readBerLength(r, 'other-information length'), h, oiAt);

@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { type DerNode, DerTag, decodeDer, derIntegerValue, derTimeValue } from '../protocol/asn1/der.ts';
 import { ByteReader, fromHex, toHex } from '../protocol/bytes.ts';
 import type { DlmsData } from '../protocol/dlms/axdr.ts';
+import { dlmsDateTimeInstant } from '../protocol/dlms-date-time.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../protocol/envelope.ts';
 import { type DecodedPayload, decodePayload } from '../protocol/payload.ts';
 import { type VerifyContext, verifyMac } from '../protocol/verify.ts';
@@ -127,10 +128,15 @@ const numberOf = (d: DlmsData | undefined): number =>
 function dlmsTime(d: DlmsData | undefined, fallback: number): number {
   const b = octetsOf(d);
   if (b.length !== 12) return fallback;
-  const y = (b[0]! << 8) | b[1]!;
-  const f = (v: number) => (v === 0xff ? 0 : v);
-  const t = Date.UTC(y, b[2]! - 1, b[3]!, f(b[5]!), f(b[6]!), f(b[7]!));
-  return Number.isFinite(t) ? t : fallback;
+  const at = Uint8Array.from(b); // unspecified time fields count as 0; no day rolled over
+  for (const i of [5, 6, 7]) if (at[i] === 0xff) at[i] = 0;
+  at.set([0xff], 4); // day of week, hundredths, deviation: not used
+  at.set([0, 0x80, 0], 8);
+  try {
+    return dlmsDateTimeInstant(at) ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** Commands (decoded) of an RTDS folder with their file names, sorted by file name. */

@@ -31,10 +31,12 @@ import {
   decodeDer,
   derConstructed,
   derIntegerValue,
+  derTimeValue,
   encodeDer,
 } from '../protocol/asn1/der.ts';
 import { fromHex, toHex } from '../protocol/bytes.ts';
 import { decodeDlmsApdu } from '../protocol/dlms/apdu.ts';
+import { dlmsDateTimeInstant } from '../protocol/dlms-date-time.ts';
 import { DecodeError } from '../protocol/errors.ts';
 import { decodeGbz } from '../protocol/gbz/gbz.ts';
 import { ZclCommand } from '../protocol/gbz/zcl.ts';
@@ -164,9 +166,19 @@ export function dlmsExecutionTime(b: Uint8Array): ExecutionTime {
   const day = b[3]!;
   if (year === 0xffff || month === 0xff || day === 0xff) return { kind: 'cancel' };
   if (year === 0 || month === 0 || day === 0) return { kind: 'now' };
-  const f = (v: number) => (v === 0xff ? 0 : v);
-  const ms = Date.UTC(year, month - 1, day, f(b[5]!), f(b[6]!), f(b[7]!), f(b[8]!) * 10);
-  return Number.isFinite(ms) ? { kind: 'at', ms } : { kind: 'cancel' };
+  // Unspecified time fields count as 0. A date that does not exist (2027-02-29) is never rolled
+  // over to another day (the ESME refuses such a set, so it is not planned): it names no time.
+  const at = Uint8Array.from(b);
+  for (const i of [5, 6, 7, 8]) if (at[i] === 0xff) at[i] = 0;
+  at.set([0xff], 4); // day of week, deviation: not used
+  at.set([0x80, 0], 9);
+  try {
+    const ms = dlmsDateTimeInstant(at);
+    return ms === null ? { kind: 'cancel' } : { kind: 'at', ms };
+  } catch (e) {
+    if (e instanceof DecodeError) return { kind: 'cancel' };
+    throw e;
+  }
 }
 
 /** A ZigBee UTCTime start time as an execution time: 0 now, 0xFFFFFFFE/0xFFFFFFFF cancel. */
@@ -195,10 +207,13 @@ export function asn1ExecutionTime(
   }
   const last = n.children?.[n.children.length - 1];
   if (!n.children || n.tag !== DerTag.SEQUENCE || !last || last.tag !== DerTag.GENERALIZED_TIME) return null;
-  const text = new TextDecoder().decode(last.value);
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) return null;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  let ms: number;
+  try {
+    ms = derTimeValue(last); // strict: an impossible date is no execution time
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
   const immediate = derConstructed(DerTag.SEQUENCE, ...n.children.slice(0, -1).map(encodeDer));
   return { time: ms >= ASN1_CANCEL_MS ? { kind: 'cancel' } : { kind: 'at', ms }, immediate };
 }

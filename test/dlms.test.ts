@@ -19,6 +19,7 @@ import {
   type TypeDescription,
 } from '../protocol/dlms/axdr.ts';
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
+import { dlmsDateTimeArb } from './helpers/dlms-date-time.ts';
 
 function decodeAll(hex: string, base = 0): DlmsData {
   const r = new ByteReader(fromHex(hex), base);
@@ -316,7 +317,7 @@ const responseSpecArb = fc.record({
 });
 const headArb = fc.record({
   longInvokeIdAndPriority: fc.integer({ min: 0, max: 0xffffffff }),
-  dateTime: fc.option(bytes(12, 12), { nil: null }),
+  dateTime: fc.option(dlmsDateTimeArb, { nil: null }),
 });
 const apduArb: fc.Arbitrary<DlmsApdu> = fc.oneof(
   fc

@@ -28,6 +28,7 @@ import {
   type SignatureField,
 } from '../protocol/grouping-header.ts';
 import type { CraFlag } from '../protocol/types.ts';
+import { dlmsDateTimeArb } from './helpers/dlms-date-time.ts';
 import { describeShared, type RtdsVector, rtdsVectors } from './helpers/shared.ts';
 
 const ERROR_CODES: readonly string[] = Object.values(ErrorCode);
@@ -38,7 +39,7 @@ const ERROR_CODES: readonly string[] = Object.values(ErrorCode);
 const eui64 = fc.uint8Array({ minLength: 8, maxLength: 8 }).map(toHex);
 const uint64 = fc.bigInt({ min: 0n, max: 0xffffffffffffffffn });
 const craFlag = fc.constantFrom<CraFlag>(1, 2, 3);
-const dateTime = fc.option(fc.uint8Array({ minLength: 12, maxLength: 12 }), { nil: null });
+const dateTime = fc.option(dlmsDateTimeArb, { nil: null });
 
 type OtherInformation = Pick<
   GroupingHeader,

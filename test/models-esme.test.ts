@@ -69,10 +69,12 @@ function run(
   specs: AccessRequestSpecification[],
   data: DlmsData[] = specs.map(() => NULL),
   fault?: FaultRule,
+  /** GBCS commands set break-on-error (0x20000000); CONTINUE runs every request. */
+  longInvokeIdAndPriority = 0x20000001,
 ): AccessResponse {
   const payload = encodeDlmsApdu({
     type: 'access-request',
-    longInvokeIdAndPriority: 0x20000001,
+    longInvokeIdAndPriority,
     dateTime: null,
     specifications: specs,
     data,
@@ -96,6 +98,8 @@ function run(
 }
 
 const results = (r: AccessResponse) => r.responseSpecifications.map((s) => s.result);
+/** Long-Invoke-Id-And-Priority without break-on-error: every request is executed. */
+const CONTINUE = 0x00000001;
 const modelOf = (dev: ReturnType<typeof device>): EsmeModel => esmeModelIn(dev.state as DeviceState)!;
 
 describe('type and value notation', () => {
@@ -192,6 +196,8 @@ describe('ESME COSEM object model', () => {
         set(1, '0-9:9.9.9', 2),
       ],
       [v('dlu:5'), mpan, v('dlu:0'), v('os:00')],
+      undefined,
+      CONTINUE,
     );
     expect(results(r)).toEqual([
       DataAccessResult.TYPE_UNMATCHED,
@@ -245,8 +251,14 @@ describe('ESME COSEM object model', () => {
 
   it('refuses methods with wrong parameters and unknown methods', () => {
     const dev = device();
-    const r = run(dev, T0, [act(112, '0-0:19.10.0', 1), act(112, '0-0:19.10.0', 9)], [v('lu:1'), v('dl:1')]);
+    const specs = [act(112, '0-0:19.10.0', 1), act(112, '0-0:19.10.0', 9)];
+    const r = run(dev, T0, specs, [v('lu:1'), v('dl:1')], undefined, CONTINUE);
     expect(results(r)).toEqual([ActionResult.TYPE_UNMATCHED, ActionResult.OBJECT_UNDEFINED]);
+    // GBCS requests break on error: the second request is not executed.
+    expect(results(run(dev, T0, specs, [v('lu:1'), v('dl:1')]))).toEqual([
+      ActionResult.TYPE_UNMATCHED,
+      ActionResult.OTHER_REASON,
+    ]);
   });
 
   it('honours injected data-access-results and sentinel readings', () => {
@@ -274,8 +286,52 @@ describe('ESME COSEM object model', () => {
     expect(results(ok)).toEqual([0, 0, 0, 0]);
     expect(ok.data[3]).toEqual(v('u:0'));
     const late = window('07df0201ff000000008000ff', '07df0202ff000000008000ff');
-    expect(results(late)).toEqual([0, 0, ActionResult.OTHER_REASON, 0]);
-    expect(late.data[3]).toEqual(v('u:1'));
+    // Break on error: the status read after the refused adjustment is not executed either.
+    expect(results(late)).toEqual([0, 0, ActionResult.OTHER_REASON, DataAccessResult.OTHER_REASON]);
+    expect(run(dev, T0, [get(8, '0-0:1.0.0', 4)]).data[0]).toEqual(v('u:1'));
+  });
+
+  // Issue 8 finding 10: 2027-02-29, 02-31 and 04-31 used to become 1 March, 3 March and 1 May.
+  it.each([
+    ['2027-02-29', '07eb021dff0000000080 00ff'],
+    ['2027-02-31', '07eb021fff0000000080 00ff'],
+    ['2027-04-31', '07eb041fff0000000080 00ff'],
+    ['month 13', '07eb0d01ff0000000080 00ff'],
+    ['hour 24', '07eb0101ff1800000080 00ff'],
+    ['a wrong day of week (2027-03-01 is a Monday)', '07eb030103000000008000ff'],
+  ])('refuses a clock set to %s (other-reason) and changes nothing', (_what, hex) => {
+    const dev = device();
+    const impossible = hex.replace(' ', '');
+    const ecs70 = (preset: string) =>
+      run(
+        dev,
+        T0,
+        [set(8, '0-0:1.0.0', 9), act(8, '0-0:1.0.0', 5), act(8, '0-0:1.0.0', 4), get(8, '0-0:1.0.0', 2)],
+        [
+          v('e:5'),
+          v(`S{os:${preset},os:07de0c1fff173b0a008000ff,os:07ff0101ff00000a008000ff}`),
+          v('i:0'),
+          NULL,
+        ],
+      );
+    expect(results(ecs70('ffffffffffffffffff8000ff'))).toEqual([0, 0, 0, 0]);
+    const before = structuredClone(modelOf(dev));
+    // ECS70 with the impossible preset: preset_adjusting_time refused, nothing after it executed.
+    expect(results(ecs70(impossible))).toEqual([
+      0,
+      ActionResult.OTHER_REASON,
+      ActionResult.OTHER_REASON,
+      DataAccessResult.OTHER_REASON,
+    ]);
+    // A write of the time attribute itself.
+    expect(results(run(dev, T0, [set(8, '0-0:1.0.0', 2)], [v(`os:${impossible}`)]))).toEqual([
+      DataAccessResult.OTHER_REASON,
+    ]);
+    expect(modelOf(dev)).toEqual(before);
+    expect(run(dev, T0, [get(8, '0-0:1.0.0', 2)]).data[0]).toEqual(v('os:07df0101ff000000008000ff'));
+    // The same write with a real date moves the clock.
+    expect(results(run(dev, T0, [set(8, '0-0:1.0.0', 2)], [v('os:07eb0301ff000000008000ff')]))).toEqual([0]);
+    expect(run(dev, T0, [get(8, '0-0:1.0.0', 2)]).data[0]).toEqual(v('os:07eb0301ff000000008000ff'));
   });
 });
 

@@ -25,7 +25,7 @@
  */
 import { readBerLength } from '../ber.ts';
 import { ByteReader } from '../bytes.ts';
-import { DLMS_DATE_TIME_LENGTH } from '../dlms-date-time.ts';
+import { DLMS_DATE_TIME_LENGTH, decodeDlmsDateTime } from '../dlms-date-time.ts';
 import { DecodeError, ErrorCode } from '../errors.ts';
 import { ByteWriter, type DlmsData, dataEncodedLength, decodeData, readCount, writeData } from './axdr.ts';
 
@@ -163,7 +163,10 @@ function readDateTime(r: ByteReader): Uint8Array | null {
   if (n !== DLMS_DATE_TIME_LENGTH) {
     throw new DecodeError(ErrorCode.BAD_LENGTH, at, `date-time: length ${n}, expected 0 or 12`);
   }
-  return r.take(n, 'date-time');
+  const start = r.offset;
+  const dt = r.take(n, 'date-time');
+  decodeDlmsDateTime(dt, start); // an impossible date-time is refused, not carried
+  return dt;
 }
 
 function readAttributeDescriptor(r: ByteReader): CosemAttributeDescriptor {

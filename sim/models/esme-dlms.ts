@@ -12,6 +12,8 @@
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import type { DlmsData, DlmsDataType, TypeDescription } from '../../protocol/dlms/axdr.ts';
 import { encodeData } from '../../protocol/dlms/axdr.ts';
+import { dlmsDateTimeInstant } from '../../protocol/dlms-date-time.ts';
+import { DecodeError } from '../../protocol/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Type specs
@@ -295,19 +297,20 @@ export function dateTimeBytes(ms: number): Uint8Array {
 /**
  * Reads a 12-byte DLMS date-time as GBCS commands use it: `'now'` (date and time all zero —
  * "activate immediately"), `'never'` (all `FF` — cancel / not specified), a UTC instant, or null
- * when some field is a wildcard or out of range.
+ * when some field is a wildcard, out of range or the date does not exist (2027-02-29, 04-31: never
+ * rolled over to the next month; protocol/dlms-date-time.ts `dlmsDateTimeInstant`).
  */
 export function readDateTime(b: Uint8Array): number | 'now' | 'never' | null {
   if (b.length !== 12) return null;
   const head = b.subarray(0, 9);
   if (head.every((x) => x === 0)) return 'now';
   if (head.every((x) => x === 0xff)) return 'never';
-  const year = (b[0]! << 8) | b[1]!;
-  const [month, day, , hour, minute, second] = [b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!];
-  const hundredths = b[8] === 0xff ? 0 : b[8]!;
-  if (year === 0xffff || month < 1 || month > 12 || day < 1 || day > 31) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second, hundredths * 10);
+  try {
+    return dlmsDateTimeInstant(b);
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
 }
 
 /**

@@ -137,6 +137,10 @@ function storedImpl(a: StoredAttribute): AttributeImpl {
     type: a.type,
     set: a.writable
       ? (c, v) => {
+          // An activation date-time must be now (zeros), never (FF) or a real instant: 2027-02-29
+          // is refused, not rolled over to 1 March.
+          if (isActivation(a.key) && v.type === 'octet-string' && readDateTime(v.value) === null)
+            return DataAccessResult.OTHER_REASON;
           writeStored(c.model, a.key, v);
           if (isActivation(a.key) && v.type === 'octet-string') {
             const at = readDateTime(v.value);
@@ -479,7 +483,8 @@ clock.attributes.set(2, {
   get: (c) => os(dateTimeBytes(c.now)),
   type: parseType('os'),
   set: (c, v) => {
-    const t = v.type === 'octet-string' ? readDateTime(v.value) : null;
+    // A date-time that names no instant (2027-02-29, 04-31, a wildcard) is refused, not rolled over.
+    const t = clockInstant(v);
     if (typeof t !== 'number') return DataAccessResult.OTHER_REASON;
     c.model.clock.offsetMs = t - c.hanNow;
     c.model.clock.status = 0;
@@ -505,17 +510,26 @@ clock.attributes.set(9, {
 });
 /** Validity window of the last preset_adjusting_time, ms (null = unspecified). */
 const presetWindow = new WeakMap<EsmeModel, { from: number | null; to: number | null }>();
+/**
+ * A clock parameter: an instant, or null when not specified (all FF). undefined when it is neither —
+ * an impossible date (2027-02-29), a field out of range or a partial wildcard: the ESME refuses it
+ * rather than roll it over to another day.
+ */
+function clockInstant(x: DlmsData | undefined): number | null | undefined {
+  const t = x?.type === 'octet-string' ? readDateTime(x.value) : undefined;
+  return typeof t === 'number' ? t : t === 'never' ? null : undefined;
+}
+
+// preset_adjusting_time (preset, validity interval start, end). A parameter that names no instant
+// gets other-reason (250) and leaves the preset as it was; with GBCS's break-on-error requests
+// (esme.ts) the adjust_to_preset_time that follows is then not executed.
 clock.methods.set(
   5,
   method('S{os,os,os}', (c, p) => {
-    const [preset, from, to] = (p.type === 'structure' ? p.value : []).map((x) =>
-      x.type === 'octet-string' ? readDateTime(x.value) : null,
-    );
-    c.model.clock.presetMs = typeof preset === 'number' ? preset : null;
-    presetWindow.set(c.model, {
-      from: typeof from === 'number' ? from : null,
-      to: typeof to === 'number' ? to : null,
-    });
+    const [preset, from, to] = (p.type === 'structure' ? p.value : []).map(clockInstant);
+    if (preset === undefined || from === undefined || to === undefined) return ActionResult.OTHER_REASON;
+    c.model.clock.presetMs = preset;
+    presetWindow.set(c.model, { from, to });
     return ActionResult.SUCCESS;
   }),
 );

@@ -3,7 +3,8 @@
  * each access-request-specification of a command is executed against the ESME's COSEM object
  * model (esme-objects.ts) — get / get-with-selection read an attribute's value from the device
  * state, set checks the value's type (type-unmatched otherwise) and stores it, action runs a method
- * — and answered in one access-response. Sensitive reads (IC 30 Data Protection
+ * — and answered in one access-response. A request with the break-on-error processing option
+ * stops at the first failure (PROCESSING_OPTION_BREAK_ON_ERROR). Sensitive reads (IC 30 Data Protection
  * get_protected_attributes: ECS17b/d/e, ECS19, ECS20b/c, ECS21a/b, ECS22b, ECS66) answer with the
  * protected-attributes structure whose octet-string is the A-XDR Data encrypted for the response's
  * recipient (protocol/dlms/protected-attributes.ts).
@@ -150,6 +151,15 @@ function getProtectedAttributes(
 const NULL: DlmsData = { type: 'null-data' };
 
 /**
+ * Long-Invoke-Id-And-Priority bit 29, processing-option (DLMS Green Book, ACCESS service): 1 =
+ * break on error — once a request fails, the ones after it are not executed and answer
+ * other-reason (250). Every RTDS 4.5.0 ESME command sets it (top byte 0x20), and every RTDS
+ * access-response with a failure answers all later requests 250 (e.g. ECS61e 7.15:
+ * 0,0,0,0,1,250,250,250,250,250).
+ */
+export const PROCESSING_OPTION_BREAK_ON_ERROR = 0x2000_0000;
+
+/**
  * Executes an ESME access-request (GBCS ESME use cases) and returns the access-response payload.
  * Never throws on a payload the pipeline accepted: requests it cannot act on get result codes.
  */
@@ -172,17 +182,26 @@ export function executeEsmeCommand(ctx: ExecutionContext): ExecutionResult {
   const fault = ctx.fault;
   const data: DlmsData[] = [];
   const results: AccessResponseSpecification[] = [];
+  const breakOnError = (req.longInvokeIdAndPriority & PROCESSING_OPTION_BREAK_ON_ERROR) !== 0;
+  let broken = false;
   req.specifications.forEach((spec, i) => {
     const kind = spec.type === 'action' ? 'action' : spec.type.startsWith('set') ? 'set' : 'get';
-    const injected = fault?.kind === 'dlms-results' ? (fault.results[i] ?? 0) : 0;
+    // Break on error: after the first failure the rest are not executed (other-reason).
+    const injected = broken
+      ? DataAccessResult.OTHER_REASON
+      : fault?.kind === 'dlms-results'
+        ? (fault.results[i] ?? 0)
+        : 0;
     if (injected !== 0) {
       data.push(NULL);
       results.push({ type: kind, result: injected });
+      broken ||= breakOnError;
       return;
     }
     const out = executeOne(ctx, c, spec, req.data[i] ?? NULL);
     data.push(out.result === 0 && out.data ? out.data : NULL);
     results.push({ type: kind, result: out.result });
+    broken ||= breakOnError && out.result !== 0;
   });
   return {
     payload: encodeAccessResponse(req.longInvokeIdAndPriority, data, results),
