@@ -41,6 +41,7 @@ import {
   powerRestored,
   type RaisedAlert,
   raiseAlert,
+  ZIGBEE_EPOCH_MS,
 } from './alerts.ts';
 import { VirtualClock } from './clock.ts';
 import { profileStatistics, seededRng } from './consumption.ts';
@@ -69,7 +70,10 @@ export interface SimulateOptions {
   /** Seed of the test PKI, the premises and the consumption. */
   seed: string;
   crypto: GbcsCrypto;
-  /** Start (ms since the epoch, midnight UTC). Default 2026-01-05T00:00Z, a winter Monday. */
+  /**
+   * Start (ms since the epoch, midnight UTC). Default 2026-01-05T00:00Z, a winter Monday. The run
+   * must lie within SIMULATE_EARLIEST_MS … SIMULATE_LATEST_MS.
+   */
   startMs?: number;
   /** What one top-up buys, in pounds (1–8191). Default 30. */
   topUpPounds?: number;
@@ -279,9 +283,18 @@ class UtrnIssuer {
 }
 
 /**
+ * The span a run may cover: the GSME and the alerts count ZigBee UTCTime (ZSE: uint32 seconds
+ * from 2000-01-01T00:00Z, FFFFFFFE/FFFFFFFF reserved), the narrowest clock of the premises — so
+ * 2000-01-01T00:00:00Z to 2136-02-07T06:28:13Z. (DLMS date-times reach 65534, GeneralizedTime 9999.)
+ */
+export const SIMULATE_EARLIEST_MS = ZIGBEE_EPOCH_MS;
+export const SIMULATE_LATEST_MS = ZIGBEE_EPOCH_MS + 0xfffffffd * 1000;
+
+/**
  * Runs the premises for `opts.days` virtual days.
- * @throws RangeError for days outside 1–366, a top-up outside 1–8191 pounds, or an accrual step
- *   that is not a whole number of half hours dividing a day.
+ * @throws RangeError for days outside 1–366, a start that is not a whole millisecond or puts the
+ *   run outside SIMULATE_EARLIEST_MS … SIMULATE_LATEST_MS, a top-up outside 1–8191 pounds, or an
+ *   accrual step that is not a whole number of half hours dividing a day.
  */
 export function simulate(opts: SimulateOptions): SimulationResult {
   if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366)
@@ -293,6 +306,14 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   if (!(step >= HALF_HOUR_MS && step <= DAY_MS && step % HALF_HOUR_MS === 0 && DAY_MS % step === 0))
     throw new RangeError('accrual step: a whole number of half hours dividing a day');
   const start = opts.startMs ?? Date.UTC(2026, 0, 5);
+  if (
+    !Number.isSafeInteger(start) ||
+    start < SIMULATE_EARLIEST_MS ||
+    start + opts.days * DAY_MS > SIMULATE_LATEST_MS
+  )
+    throw new RangeError(
+      `start: the run must lie within ${new Date(SIMULATE_EARLIEST_MS).toISOString()} … ${new Date(SIMULATE_LATEST_MS).toISOString()} (ZigBee UTCTime)`,
+    );
   const clock = new VirtualClock(start);
   const keys = createTestKeys(opts.seed);
   const premises: Premises = createPremises(keys, clock, opts.crypto);

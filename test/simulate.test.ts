@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { profileStatistics, seededRng } from '../sim/consumption.ts';
-import { simulate } from '../sim/simulate.ts';
+import { SIMULATE_LATEST_MS, simulate } from '../sim/simulate.ts';
 
 const crypto = createCrypto('noble');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,6 +114,21 @@ describe('simulate', () => {
     expect(() => simulate({ days: 0, seed: '1', crypto })).toThrow(RangeError);
     expect(() => simulate({ days: 1, seed: '1', crypto, topUpPounds: 0 })).toThrow(RangeError);
     expect(() => simulate({ days: 1, seed: '1', crypto, accrualStepMs: 1_000 })).toThrow(RangeError);
+    // Issue 8 finding 10: a run across year 10000 threw from deep inside (timestamp out of range).
+    for (const startMs of [
+      Date.UTC(9999, 11, 30),
+      Date.UTC(2136, 1, 7),
+      Date.UTC(1999, 11, 31),
+      Number.NaN,
+      0.5,
+    ])
+      expect(() => simulate({ days: 3, seed: '1', crypto, startMs }), String(startMs)).toThrow(
+        /^start: the run must lie within/,
+      );
+    expect(SIMULATE_LATEST_MS).toBe(Date.UTC(2136, 1, 7, 6, 28, 13));
+    // The last days the premises' clocks can count run to the end.
+    const last = simulate({ days: 2, seed: '1', crypto, startMs: Date.UTC(2136, 1, 5) });
+    expect(last.summary.commands.verified).toBe(last.summary.commands.sent);
   });
 });
 
