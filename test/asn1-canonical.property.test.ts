@@ -10,12 +10,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DerNode, decodeDer, encodeDer } from '../protocol/asn1/der.ts';
+import { type DerNode, decodeDer, derInteger, encodeDer } from '../protocol/asn1/der.ts';
 import { decodeSetTimeCommand, encodeSetTimeCommand } from '../protocol/asn1/gcs28.ts';
 import { asn1CodecFor } from '../protocol/asn1/index.ts';
 import { concatBytes, fromHex, toHex } from '../protocol/bytes.ts';
+import { createCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { DecodeError, ErrorCode } from '../protocol/errors.ts';
+import { DEFAULT_PREMISES } from '../sim/premises.ts';
+import { partyEui } from '../sim/scenario.ts';
+import { setupPremises } from './helpers/premises.ts';
 import { describeShared, rtdsVectors } from './helpers/shared.ts';
 
 const refusal = (f: () => unknown): string | null => {
@@ -366,5 +370,46 @@ describeShared('ASN.1 use-case codecs on mutated RTDS 4.5.0 payloads (property)'
       ),
       { numRuns: 30_000, seed: 8_010 },
     );
+  });
+});
+
+describe('a device refuses a command whose ASN.1 payload is not DER, and changes nothing', () => {
+  it('CS06 with a non-minimal INTEGER or an impossible execution date-time → DECODE', () => {
+    const { headEnd, premises } = setupPremises('der-strict', Date.UTC(2026, 0, 1), createCrypto('noble'));
+    const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
+    const hash = concatBytes(Uint8Array.of(0x04, 32), new Uint8Array(32).fill(7));
+    const gt = (t: string) => concatBytes(Uint8Array.of(0x18, t.length), new TextEncoder().encode(t));
+    const seq = (...parts: Uint8Array[]) => {
+      const body = concatBytes(...parts);
+      return concatBytes(Uint8Array.of(0x30, body.length), body);
+    };
+    const send = (payload: (counter: bigint) => Uint8Array) => {
+      const before = JSON.stringify(esme.state);
+      const out = esme.handle(
+        headEnd.buildCommand({
+          originatorId: partyEui('supplier'),
+          recipientId: esme.eui,
+          messageCode: 0x0012,
+          payload,
+        }).bytes,
+      );
+      return { out, unchanged: JSON.stringify(esme.state) === before };
+    };
+    // Minimal INTEGER, or the same value with a superfluous leading 00 (never minimal for c ≥ 0).
+    const counter = (c: bigint, pad: boolean) => {
+      const v = derInteger(c).subarray(2);
+      return pad ? concatBytes(Uint8Array.of(0x02, v.length + 1, 0), v) : derInteger(c);
+    };
+    for (const payload of [
+      (c: bigint) => seq(hash, counter(c, true)),
+      (c: bigint) => seq(hash, counter(c, false), gt('20270229120000Z')),
+      (c: bigint) => seq(hash, counter(c, false), gt('20272101120000Z')),
+    ]) {
+      const { out, unchanged } = send(payload);
+      expect(out.accepted ? 'ACCEPTED' : out.rejection.reason).toBe('DECODE');
+      expect(unchanged).toBe(true);
+    }
+    // The same command in DER is accepted.
+    expect(send((c) => seq(hash, counter(c, false), gt('20280229120000Z'))).out.accepted).toBe(true);
   });
 });
