@@ -101,6 +101,13 @@ export function readDuisXml(input: Uint8Array | string, limits: XmlLimits = {}):
     const [el, depth] = stack.pop()!;
     if (++count > maxElements) return refuse('TOO_MANY_ELEMENTS', `more than ${maxElements} elements`);
     if (depth > maxDepth) return refuse('TOO_DEEP', `elements nested deeper than ${maxDepth}`);
+    // xmldom leaves an undeclared prefix unbound instead of failing: Namespaces in XML forbids it.
+    if (el.prefix && !el.namespaceURI) return refuse('NOT_WELL_FORMED', `undeclared prefix ${el.prefix}:`);
+    for (let i = 0; i < el.attributes.length; i++) {
+      const a = el.attributes.item(i)!;
+      if (a.prefix && a.prefix !== 'xmlns' && !a.namespaceURI)
+        return refuse('NOT_WELL_FORMED', `undeclared prefix ${a.prefix}:`);
+    }
     for (const c of elementChildren(el)) stack.push([c, depth + 1]);
   }
   return { ok: true, text, document, root };
