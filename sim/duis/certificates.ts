@@ -83,6 +83,22 @@ export function xmlSigningCertificate(der: Uint8Array): XmlSigningCertificate | 
   };
 }
 
+/**
+ * Whether two X509IssuerName texts name the same issuer: RDNs compared in order, attribute types
+ * case-insensitively, spaces around `,` and `=` ignored (`CN=Z1,OU=07` = `cn = Z1, OU=07`).
+ */
+export function sameIssuerName(a: string, b: string): boolean {
+  const norm = (s: string) =>
+    s
+      .split(/(?<!\\),/)
+      .map((rdn) => {
+        const i = rdn.indexOf('=');
+        return i < 0 ? rdn.trim() : `${rdn.slice(0, i).trim().toUpperCase()}=${rdn.slice(i + 1).trim()}`;
+      })
+      .join(',');
+  return norm(a) === norm(b);
+}
+
 export type CertificateCheck =
   | { ok: true; certificate: XmlSigningCertificate }
   | {
@@ -127,16 +143,23 @@ export class XmlSigningRegistry {
   }
 
   /**
-   * The certificate that must have made a signature naming `serial` on a message from `originator`:
-   * known, of the expected party, for that EUI, In use and within its validity at `at` (ms).
+   * The certificate that must have made a signature naming (`issuerName`, `serial`) — the
+   * X509IssuerSerial; `issuerName` null: serial only — on a message from `originator`: known, of the
+   * expected party, for that EUI, In use and within its validity at `at` (ms).
    */
-  check(serial: bigint, originator: Eui64, party: XmlSigningParty, at: number): CertificateCheck {
+  check(
+    serial: bigint,
+    issuerName: string | null,
+    originator: Eui64,
+    party: XmlSigningParty,
+    at: number,
+  ): CertificateCheck {
     const e = this.#bySerial.get(serial);
-    if (!e)
+    if (!e || (issuerName !== null && !sameIssuerName(issuerName, e.cert.issuerName)))
       return {
         ok: false,
         code: 'CERTIFICATE_UNKNOWN',
-        detail: `no XML-signing certificate with serial ${serial}`,
+        detail: `no XML-signing certificate with serial ${serial}${issuerName === null ? '' : ` issued by ${issuerName}`}`,
       };
     const c = e.cert;
     if (c.party !== party || c.eui !== originator)

@@ -223,7 +223,13 @@ export class DuisService {
     const profile = readSignatureProfile(xml.root);
     if (!profile.ok) return this.#refuse(req, profile.code, profile.detail);
     const now = o.clock.now();
-    const cert = o.registry.check(profile.profile.serial, req.requestId.originator, 'user', now);
+    const cert = o.registry.check(
+      profile.profile.serial,
+      profile.profile.issuerName,
+      req.requestId.originator,
+      'user',
+      now,
+    );
     if (!cert.ok) return this.#refuse(req, cert.code, cert.detail);
     if (!verifyDuisSignature(xml.text, profile.profile, cert.certificate.publicKey, o.crypto))
       return this.#refuse(

@@ -58,13 +58,14 @@ describeDuis('XMLDSig on DCC Boxed samples', () => {
       'dsp-xml-sign-90B3D51F30000002-ds.pem',
     ])
       reg.add(certOf(f).der);
-    expect(reg.check(217636141832862931915946451229571981153n, '90b3d51f30000002', 'dsp', NOW)).toMatchObject(
-      {
-        ok: false,
-        code: 'CERTIFICATE_UNKNOWN',
-      },
-    );
-    expect(reg.check(pre141().serial, '90b3d51f30000002', 'dsp', NOW).ok).toBe(true);
+    expect(
+      reg.check(217636141832862931915946451229571981153n, 'CN=Z1,OU=07', '90b3d51f30000002', 'dsp', NOW),
+    ).toMatchObject({
+      ok: false,
+      code: 'CERTIFICATE_UNKNOWN',
+    });
+    expect(reg.check(pre141().serial, 'CN=Z1, OU=07', '90b3d51f30000002', 'dsp', NOW).ok).toBe(true);
+    expect(reg.check(pre141().serial, 'CN=U1,OU=07', '90b3d51f30000002', 'dsp', NOW).ok).toBe(false);
   });
 
   it('reads the X509IssuerSerial the DCC tool writes: CN=Z1,OU=07 and a decimal serial', () => {
