@@ -14,13 +14,15 @@
  *
  * Anything else (several signatures, other algorithms, other references or transforms, a DER
  * signature, no X509IssuerSerial) is refused as not the profile, so what verifies is always the whole
- * document. Canonicalisation, digests and reference processing are xml-crypto's; the ECDSA P-256
+ * document. Like the DCC tool, whitespace between elements is not significant: messages are signed
+ * without it, and verified as they are or, failing that, without it. Canonicalisation, digests and reference processing are xml-crypto's; the ECDSA P-256
  * operations go through the project's `GbcsCrypto` back-end (noble or node), raw r‖s both ways.
  */
+import { XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import type { GbcsCrypto } from '../../protocol/crypto/gbcs-crypto.ts';
 import { DSIG_NS } from './request.ts';
-import { elementChildren, escapeXml, leafText } from './xml.ts';
+import { elementChildren, escapeXml, leafText, readDuisXml } from './xml.ts';
 
 export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 export const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
@@ -122,11 +124,30 @@ function ecdsaAlgorithm(crypto: GbcsCrypto, key: { publicKey?: Uint8Array; priva
 }
 
 /**
- * Verifies the enveloped signature of `text` (the exact text that was parsed into `profile`'s
- * document) with a P-256 public key (65-byte point). Digest and signature must both hold.
- * Never throws: false for any failure.
+ * The message as the DCC signing tool signs and verifies it: whitespace-only text between elements
+ * removed (the tool drops it before signing, so a pretty-printed copy of what it signed verifies with
+ * it, and what it verifies must have been signed that way). Text inside leaf elements is kept.
+ * @returns the compact text, or null when `text` is not readable XML
  */
-export function verifyDuisSignature(
+export function compactDuisXml(text: string): string | null {
+  const x = readDuisXml(text);
+  if (!x.ok) return null;
+  const stack: Node[] = [x.root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const kids = elementChildren(n);
+    if (kids.length === 0) continue;
+    for (let c = n.firstChild; c; ) {
+      const next = c.nextSibling;
+      if (c.nodeType === 3 && (c.nodeValue ?? '').trim() === '') n.removeChild(c);
+      c = next;
+    }
+    stack.push(...kids);
+  }
+  return new XMLSerializer().serializeToString(x.document);
+}
+
+function verifyText(
   text: string,
   profile: SignatureProfile,
   publicKey: Uint8Array,
@@ -142,6 +163,26 @@ export function verifyDuisSignature(
   }
 }
 
+/**
+ * Verifies the enveloped signature of `text` (the exact text that was parsed into `profile`'s
+ * document) with a P-256 public key (65-byte point). Digest and signature must both hold.
+ * Never throws: false for any failure.
+ */
+export function verifyDuisSignature(
+  text: string,
+  profile: SignatureProfile,
+  publicKey: Uint8Array,
+  crypto: GbcsCrypto,
+): boolean {
+  if (verifyText(text, profile, publicKey, crypto)) return true;
+  // As the DCC tool verifies: on the message without whitespace between elements.
+  const compact = compactDuisXml(text);
+  if (compact === null || compact === text) return false;
+  const x = readDuisXml(compact);
+  const p = x.ok ? readSignatureProfile(x.root) : null;
+  return p?.ok === true && verifyText(x.ok ? x.text : '', p.profile, publicKey, crypto);
+}
+
 export interface XmlSigningKey {
   /** 32-byte P-256 scalar. */
   privateKey: Uint8Array;
@@ -153,10 +194,13 @@ export interface XmlSigningKey {
 
 /**
  * Signs an unsigned DUIS message (its root gets the enveloped ds:Signature as last child) with the
- * DUIS profile. The input must be well-formed XML without a ds:Signature.
+ * DUIS profile, after removing whitespace between elements as the DCC signing tool does (so the tool
+ * validates what we sign). The input must be well-formed XML without a ds:Signature.
  * @throws Error when the input is not well-formed (callers sign XML they built themselves)
  */
 export function signDuisXml(xml: string, key: XmlSigningKey, crypto: GbcsCrypto): string {
+  const compact = compactDuisXml(xml);
+  if (compact === null) throw new Error('signDuisXml: not well-formed DUIS XML');
   const sx = new SignedXml({
     privateKey: 'unused',
     signatureAlgorithm: ECDSA_SHA256,
@@ -179,6 +223,6 @@ export function signDuisXml(xml: string, key: XmlSigningKey, crypto: GbcsCrypto)
     transforms: [ENVELOPED],
     digestAlgorithm: SHA256,
   });
-  sx.computeSignature(xml, { prefix: 'ds', location: { reference: '/*', action: 'append' } });
+  sx.computeSignature(compact, { prefix: 'ds', location: { reference: '/*', action: 'append' } });
   return sx.getSignedXml();
 }

@@ -91,6 +91,15 @@ describeDuis('XMLDSig on DCC Boxed samples', () => {
     expect(p?.ok && p.profile.serial).toBe(167048897159233642262001557408276884033n);
   });
 
+  it('whitespace between elements is not significant, as for the DCC tool: signed compact, verified pretty-printed', () => {
+    const signed = signDuisXml(sample('main-message2.xml'), dspKey(), backends[0]!);
+    expect(signed).toContain('<sr:Header><sr:RequestID>'); // signed without the sample's indentation
+    const dsp = certOf('Z1-accessControlBroker-dSPXmlSign.pem').publicKey;
+    const pretty = signed.replace('<sr:Header><sr:RequestID>', '<sr:Header>\n    <sr:RequestID>');
+    expect(verdict(pretty, dsp)).toBe('valid');
+    expect(verdict(pretty.replace('<sr:ResponseCode>I0<', '<sr:ResponseCode> I0<'), dsp)).toBe('invalid');
+  });
+
   it('a user key signs requests that verify with its certificate', () => {
     const signed = signDuisXml(
       sample('ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML'),
