@@ -7,7 +7,8 @@
  *   POST /api/v1/serviceT   Transform service (4)
  *
  * `application/xml` in and out (service.ts answers). Bodies over the limit are refused with 413 as
- * soon as they pass it (the rest is not read); other methods 405, other paths 404. node:http: three
+ * soon as they pass it (the rest is discarded, not buffered, and the connection closed); other
+ * methods 405, other paths 404. node:http: three
  * routes need no framework, as for the SMKI repository service (sim/smki/http.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -65,7 +66,7 @@ export async function startDuisServer(o: DuisHttpOptions): Promise<DuisHttpServe
     if (Number.isFinite(declared) && declared > max) {
       res.setHeader('connection', 'close');
       finish(DuisService.httpRefusal('BODY_TOO_LARGE', `more than ${max} bytes`));
-      req.destroy();
+      req.resume(); // discarded; the connection closes once the 413 is out
       return;
     }
     const chunks: Buffer[] = [];
@@ -78,7 +79,6 @@ export async function startDuisServer(o: DuisHttpOptions): Promise<DuisHttpServe
         over = true;
         res.setHeader('connection', 'close');
         finish(DuisService.httpRefusal('BODY_TOO_LARGE', `more than ${max} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(c);
