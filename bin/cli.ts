@@ -8,6 +8,7 @@ import { GbcsError } from '../protocol/errors.ts';
 import { register as bridge } from './commands/bridge.ts';
 import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
+import { register as duis } from './commands/duis.ts';
 import { register as keys } from './commands/keys.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
@@ -24,7 +25,7 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate])
+for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate, duis])
   register(program);
 
 try {

@@ -1,0 +1,142 @@
+/**
+ * Safe reading of DUIS XML (a DCC-facing service reads XML from anyone who can reach its port).
+ *
+ * A DUIS message is UTF-8 XML with no DTD: the DUIS XSD (SEC Appendix AD) defines every element, and
+ * nothing in DUIS needs an entity or a document type. So before any parser sees the text this module
+ * refuses, as values (never exceptions):
+ *
+ * - more than `maxBytes` bytes (`TOO_LARGE`; the default fits DUIS's largest element, a 10,240,000
+ *   character base64 FirmwareImage of SRV 11.1, with room for the rest);
+ * - bytes that are not UTF-8, or an XML declaration naming another encoding (`NOT_UTF8`);
+ * - any `<!DOCTYPE` or `<!ENTITY` anywhere, even in a comment (`DTD_REFUSED`): no entity, internal or
+ *   external, is ever resolved, so an XXE attempt (the signing tool's `duis-xxe.xml`) reads nothing;
+ * - any processing instruction after the XML declaration (`PI_REFUSED`);
+ * - text that is not well-formed XML with namespaces (`NOT_WELL_FORMED`, the parser's first complaint);
+ * - elements nested deeper than `maxDepth` or more than `maxElements` of them (`TOO_DEEP`,
+ *   `TOO_MANY_ELEMENTS`): canonicalisation walks the tree, so its size is bounded before it does.
+ *
+ * Parsing uses @xmldom/xmldom (the DOM that xml-crypto, our XMLDSig library, works on).
+ */
+import { DOMParser } from '@xmldom/xmldom';
+
+export type XmlRefusalCode =
+  | 'TOO_LARGE'
+  | 'NOT_UTF8'
+  | 'DTD_REFUSED'
+  | 'PI_REFUSED'
+  | 'NOT_WELL_FORMED'
+  | 'TOO_DEEP'
+  | 'TOO_MANY_ELEMENTS';
+
+export interface XmlLimits {
+  /** Bytes of the whole message (default `DEFAULT_MAX_XML_BYTES`). */
+  maxBytes?: number;
+  /** Element nesting, the root being 1 (default 64; DUIS requests nest about 12 deep). */
+  maxDepth?: number;
+  /** Elements in the document (default 50,000; the largest DUIS template has under 700). */
+  maxElements?: number;
+}
+
+/** 12 MiB: a 10,240,000-character FirmwareImage (the XSD's maxLength) plus the rest of the request. */
+export const DEFAULT_MAX_XML_BYTES = 12 * 1024 * 1024;
+
+export type XmlReadResult =
+  | { ok: true; text: string; document: Document; root: Element }
+  | { ok: false; code: XmlRefusalCode; detail: string };
+
+const refuse = (code: XmlRefusalCode, detail: string): XmlReadResult => ({ ok: false, code, detail });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Reads a DUIS XML message (bytes or already-decoded text) into a DOM, refusing what a DUIS
+ * service must not process (see the module comment). Never throws.
+ */
+export function readDuisXml(input: Uint8Array | string, limits: XmlLimits = {}): XmlReadResult {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_XML_BYTES;
+  let text: string;
+  if (typeof input === 'string') {
+    if (Buffer.byteLength(input, 'utf8') > maxBytes)
+      return refuse('TOO_LARGE', `more than ${maxBytes} bytes`);
+    text = input.replace(/^\uFEFF/, '');
+  } else {
+    if (input.length > maxBytes) return refuse('TOO_LARGE', `more than ${maxBytes} bytes`);
+    try {
+      text = utf8.decode(input);
+    } catch {
+      return refuse('NOT_UTF8', 'the bytes are not UTF-8');
+    }
+  }
+  const decl = /^<\?xml\s([^?]*)\?>/.exec(text);
+  const enc = decl ? /encoding\s*=\s*["']([^"']*)["']/.exec(decl[1]!) : null;
+  if (enc && !/^utf-?8$/i.test(enc[1]!))
+    return refuse('NOT_UTF8', `declared encoding ${enc[1]} is not UTF-8`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    return refuse('DTD_REFUSED', 'a document type declaration or entity declaration is not allowed in DUIS');
+  if (text.indexOf('<?', decl ? decl[0].length : 0) >= 0)
+    return refuse('PI_REFUSED', 'processing instructions are not allowed in DUIS');
+
+  const problems: string[] = [];
+  const note = (level: string) => (msg: string) => {
+    problems.push(`${level}: ${String(msg).split('\n')[0]}`);
+  };
+  let document: Document;
+  try {
+    document = new DOMParser({
+      locator: {},
+      errorHandler: { warning: note('warning'), error: note('error'), fatalError: note('fatal') },
+    }).parseFromString(text, 'text/xml');
+  } catch (e) {
+    return refuse('NOT_WELL_FORMED', (e as Error).message.split('\n')[0] ?? 'not well-formed');
+  }
+  if (problems.length > 0) return refuse('NOT_WELL_FORMED', problems[0]!);
+  const root = document.documentElement;
+  if (!root) return refuse('NOT_WELL_FORMED', 'no root element');
+
+  const maxDepth = limits.maxDepth ?? 64;
+  const maxElements = limits.maxElements ?? 50_000;
+  let count = 0;
+  const stack: Array<[Element, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [el, depth] = stack.pop()!;
+    if (++count > maxElements) return refuse('TOO_MANY_ELEMENTS', `more than ${maxElements} elements`);
+    if (depth > maxDepth) return refuse('TOO_DEEP', `elements nested deeper than ${maxDepth}`);
+    // xmldom leaves an undeclared prefix unbound instead of failing: Namespaces in XML forbids it.
+    if (el.prefix && !el.namespaceURI) return refuse('NOT_WELL_FORMED', `undeclared prefix ${el.prefix}:`);
+    for (let i = 0; i < el.attributes.length; i++) {
+      const a = el.attributes.item(i)!;
+      if (a.prefix && a.prefix !== 'xmlns' && !a.namespaceURI)
+        return refuse('NOT_WELL_FORMED', `undeclared prefix ${a.prefix}:`);
+    }
+    for (const c of elementChildren(el)) stack.push([c, depth + 1]);
+  }
+  return { ok: true, text, document, root };
+}
+
+const ELEMENT_NODE = 1;
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+
+/** The element children of a node, in document order. */
+export function elementChildren(node: Node): Element[] {
+  const out: Element[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) if (c.nodeType === ELEMENT_NODE) out.push(c as Element);
+  return out;
+}
+
+/** The text content of an element that has no element children (trimmed), or null when it has some. */
+export function leafText(el: Element): string | null {
+  let s = '';
+  for (let c = el.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType === ELEMENT_NODE) return null;
+    if (c.nodeType === TEXT_NODE || c.nodeType === CDATA_SECTION_NODE) s += c.nodeValue ?? '';
+  }
+  return s.trim();
+}
+
+/** Escapes text for an XML element or attribute value. */
+export const escapeXml = (s: string): string =>
+  s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
