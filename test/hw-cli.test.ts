@@ -17,7 +17,7 @@ afterAll(() => rig.dispose());
 
 const summaryOf = (lines: string[]) => parse(lines.find((l) => l.startsWith('{"summary"'))!).summary;
 
-async function serveTcp(seed: string, framing = 'gfi'): Promise<string> {
+async function serveTcp(seed: string, framing = 'gfi', extra: string[] = []): Promise<string> {
   const serve = rig.cli([
     'serve',
     '--tcp',
@@ -28,7 +28,10 @@ async function serveTcp(seed: string, framing = 'gfi'): Promise<string> {
     framing,
     '--gsme-poll-ms',
     '0',
+    '--state',
+    rig.path(`state-${seed}`),
     '--json',
+    ...extra,
   ]);
   return parse(await serve.waitLine((l) => l.includes('"listening"'))).where;
 }
@@ -75,7 +78,7 @@ describe('serve --tcp and bridge --tcp', () => {
   });
 
   it('a YAML scenario with control steps (status, a dropped response retransmitted, firmware-free reset)', async () => {
-    const where = await serveTcp('yaml');
+    const where = await serveTcp('yaml', 'gfi', ['--control']);
     const scenario = rig.path('s.yaml');
     writeFileSync(
       scenario,
