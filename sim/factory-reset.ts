@@ -8,8 +8,9 @@
  *   with an Originator Counter above the floor; a floor back at 0 would accept every command ever
  *   captured);
  * - the device's own Originator Counter for the alerts it sends (receivers hold a floor too);
- * - the trust-anchor cells as CS02b replaced them (`model.trustAnchorCells`) and the device's own
- *   credentials as CS02d installed them (`model.securityCredentials.installed`) — a reset that
+ * - the trust-anchor cells as CS02b replaced them and the device's own credentials as CS02d
+ *   installed them (wherever the state keeps them: `model.trustAnchorCells`,
+ *   `model.securityCredentials.installed`, or fields of their own beside `antiReplay`) — a reset that
  *   restored the manufacturer's cells would trust keys that were replaced, so anything signed with
  *   them, replays included, would verify again;
  * - the UTRN counter floor and record (`model.prepayment`: a top-up code, once used, stays used).
@@ -21,10 +22,15 @@
 import type { DeviceState } from './device.ts';
 import { prepaymentOf } from './models/utrn-topup.ts';
 
-/** The state a device has after a factory reset (a new object; `state` is not changed). */
+/**
+ * The state a device has after a factory reset (a new object; `state` is not changed): every
+ * field of the DeviceState but three is security state and kept as it is — the anti-replay
+ * floors, the alert counter, and any credentials or floor records the state holds; the model is
+ * cut back to its security parts; injected faults and pending schedules go.
+ */
 export function factoryResetState(state: DeviceState): DeviceState {
+  const { model: m, faults: _faults, schedule: _schedule, ...security } = state;
   const model: Record<string, unknown> = {};
-  const m = state.model;
   if (Array.isArray(m.trustAnchorCells)) model.trustAnchorCells = structuredClone(m.trustAnchorCells);
   const sc = m.securityCredentials as { installed?: unknown } | undefined;
   if (sc && typeof sc === 'object' && sc.installed && typeof sc.installed === 'object')
@@ -35,11 +41,5 @@ export function factoryResetState(state: DeviceState): DeviceState {
     if (typeof used.utrnCounterFloor === 'string') fresh.utrnCounterFloor = used.utrnCounterFloor;
     if (Array.isArray(used.utrnCounters)) fresh.utrnCounters = structuredClone(used.utrnCounters);
   }
-  return {
-    eui: state.eui,
-    deviceType: state.deviceType,
-    antiReplay: { ...state.antiReplay },
-    alertCounter: state.alertCounter,
-    model,
-  };
+  return { ...structuredClone(security), model };
 }
