@@ -6,10 +6,15 @@
  * - round trip: one 160-byte frame (a typical signed command) out, the peer echoes it, 1 in flight;
  * - pipelined: up to 32 frames in flight, each op sends one frame (ops/s = frames/s each way);
  * - GBCS command: a non-critical command (ECS45, MAC'd) built by the head-end, verified, executed
- *   and answered by a served virtual premises, and the response verified — the whole bridge path.
+ *   and answered by a served virtual premises, and the response verified — the whole bridge path;
+ * - decode, adversarial (issue 8 finding 11: a decoder's cost per byte is bounded): 64 KiB of
+ *   candidates that never complete a frame, per op — binary: a maximal-length header every 7 bytes
+ *   (each candidate's CRC would span 4 KiB if checked from scratch), in one push; GFI: maximal
+ *   lines with a bad terminator, a byte at a time (each push would re-check the line so far);
+ * - decode, frames: 64 KiB of back-to-back 160-byte frames, per op (the baseline).
  *
  * Latency p50/p99 is per frame, from the send to the echo's arrival (includes both framings'
- * encode/decode and socat's relay). Needs socat; without it the group has no cases.
+ * encode/decode and socat's relay). The pty cases need socat; without it only the decode cases run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +39,9 @@ const WINDOW = 32;
 const RT = `round trip, 1 in flight (${PAYLOAD_BYTES}-byte frames)`;
 const PIPE = `pipelined, ${WINDOW} in flight (ops = frames)`;
 const GBCS = 'GBCS command → served premises → verified response';
+const DECODE_BYTES = 64 * 1024;
+const ADVERSARIAL = `decode ${DECODE_BYTES / 1024} KiB of never-completing headers (ops = 64 KiB)`;
+const FRAMES = `decode ${DECODE_BYTES / 1024} KiB of ${PAYLOAD_BYTES}-byte frames (ops = 64 KiB)`;
 
 const cleanup: Array<() => Promise<void>> = [];
 let dir: string | null = null;
@@ -118,7 +126,8 @@ async function gbcsCase(framing: FramingName): Promise<BenchCase> {
   const crypto = createCrypto('noble');
   const seed = 'bench';
   const [harness, dev] = await pair(`gbcs-${framing}`, framing);
-  const served = new ServedPremises({ seed, crypto, gsmePollMs: 0 });
+  // No frame rate limit: this case measures throughput, not flood control.
+  const served = new ServedPremises({ seed, crypto, gsmePollMs: 0, limits: { framesPerSecond: 0 } });
   served.attach(dev);
   cleanup.push(async () => served.stop());
   const ctx = defaultScenarioContext();
@@ -160,10 +169,40 @@ async function gbcsCase(framing: FramingName): Promise<BenchCase> {
   };
 }
 
+/** The decoder cases: adversarial input and plain frames, 64 KiB per op, no port involved. */
+function decodeCases(framing: FramingName): BenchCase[] {
+  const codec = createFraming(framing);
+  const fill = (unit: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(DECODE_BYTES);
+    for (let i = 0; i < out.length; i++) out[i] = unit[i % unit.length]!;
+    return out;
+  };
+  const adversarial =
+    framing === 'binary'
+      ? fill(Uint8Array.of(0xa5, 0x5a, 0x01, 0x10, 0x00, 0xef, 0xff))
+      : fill(new TextEncoder().encode(`GBCS:DATA#0:2048:${'AB'.repeat(2048)}X`));
+  // The GFI adversary trickles maximal lines with a bad terminator a byte at a time (each push
+  // used to re-check every hex digit of the line so far).
+  const chunk = framing === 'binary' ? DECODE_BYTES : 1;
+  const frame = codec.encode({ channel: 'gbcs', payload: new Uint8Array(PAYLOAD_BYTES).fill(0x5a) });
+  const frames = fill(frame).subarray(0, Math.floor(DECODE_BYTES / frame.length) * frame.length);
+  const push = (bytes: Uint8Array, size: number) => () => {
+    const d = codec.createDecoder();
+    let n = 0;
+    for (let o = 0; o < bytes.length; o += size) n += d.push(bytes.subarray(o, o + size)).length;
+    return n + d.flush().length;
+  };
+  return [
+    { name: ADVERSARIAL, variant: framing, fn: push(adversarial, chunk) },
+    { name: FRAMES, variant: framing, fn: push(frames, 4096) },
+  ];
+}
+
 const notes = [
   `pty pairs by socat (pty,raw,echo=0); SerialLink (serialport 13) on both ends; ${PAYLOAD_BYTES}-byte payloads`,
   'round trip and pipelined: the far end echoes every frame; p50/p99 = send → echo arrival, per frame',
   'GBCS command: ECS45 (non-critical, ACB MAC) verified + executed by the ESME of a served premises, response MAC verified (noble)',
+  'decode rows: one decoder fed 64 KiB per op (adversarial: binary a max-length header every 7 bytes in one push; GFI maximal lines with a bad terminator, 1-byte pushes)',
 ];
 
 export const group: BenchGroup = {
@@ -172,16 +211,16 @@ export const group: BenchGroup = {
   variants: [...FRAMINGS],
   notes,
   async setup(): Promise<BenchCase[]> {
+    const cases: BenchCase[] = FRAMINGS.flatMap(decodeCases);
     if (!socatAvailable()) {
-      notes.push('socat not found: no cases measured (apt-get install socat)');
-      return [];
+      notes.push('socat not found: only the decode cases measured (apt-get install socat)');
+      return cases;
     }
     dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-bench-'));
-    const cases: BenchCase[] = [];
     for (const f of FRAMINGS) cases.push(...(await echoCases(f)));
     for (const f of FRAMINGS) cases.push(await gbcsCase(f));
-    // Rows in a stable order: round trip, pipelined, GBCS.
-    const order = [RT, PIPE, GBCS];
+    // Rows in a stable order: round trip, pipelined, GBCS, decoders.
+    const order = [RT, PIPE, GBCS, ADVERSARIAL, FRAMES];
     return cases.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   },
   async teardown(): Promise<void> {

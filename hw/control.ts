@@ -1,6 +1,7 @@
 /**
  * The CBOR control channel (DESIGN §1 hw/, §3): harness ↔ device management, beside the GBCS
- * traffic on the same line (its own frame kind in either framing). One CBOR map per frame
+ * traffic on the same line (its own frame kind in either framing). A lab-only interface: it is not
+ * authenticated, so `serve` answers it only when started with `--control`. One CBOR map per frame
  * (RFC 8949; cbor-x, plain maps, byte strings untagged):
  *
  * ```
@@ -12,9 +13,11 @@
  * - `ping` → `{pong: true}`
  * - `status` → devices (EUI, type, anti-replay floors), GSME queue, clock, link and fault state
  * - `reset {mode: "reboot"|"factory"}` — reboot keeps durable device state (anti-replay floors,
- *   credentials) and drops volatile state (queues, partial GBT messages, faults); factory builds a
- *   fresh premises
- * - `clock.set {ms}` or `{advanceMs}` — the premises clock, ms since the Unix epoch
+ *   credentials, models) and drops volatile state (queues, partial GBT messages, faults); factory
+ *   also returns each device's application state to manufacture but keeps its security state
+ *   (floors, alert counter, trust-anchor cells, credentials, UTRN floor: sim/factory-reset.ts)
+ * - `clock.set {ms}` or `{advanceMs}` — the premises clock, integer ms since the Unix epoch, within
+ *   2000-01-01..2136-02-07 (sim/clock.ts DEVICE_CLOCK_MIN_MS..MAX_MS)
  * - `fault {fault, …}` — link faults the harness itself plays (`drop-responses {count}`,
  *   `corrupt-responses {count}`: the next `count` fresh responses, default 1 — a one-shot default,
  *   so a forgotten count cannot spoil every later command — and `delay-responses {ms}`); any

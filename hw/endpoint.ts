@@ -7,7 +7,8 @@
  *   does not exist yet makes this start `socat` for a new pair, link PATH to one end (for the
  *   lab's software) and PATH.serve to the other (opened here), and stop socat on `close()`.
  * - `serial`: a real port. Both reopen with backoff after an unplug, forever.
- * - `tcp`: listens (default host 127.0.0.1); each connection is its own transport.
+ * - `tcp`: listens (default host 127.0.0.1); each connection is its own transport, at most
+ *   `maxConnections` at once.
  */
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { isatty } from 'node:tty';
@@ -21,7 +22,8 @@ import { FramedTransport, type Transport } from './transport.ts';
 export type Endpoint =
   | { kind: 'pty'; path: string }
   | { kind: 'serial'; path: string; baudRate?: number }
-  | { kind: 'tcp'; port: number; host?: string };
+  /** `maxConnections`: open connections at once; more are closed at once (`onRefused`). */
+  | { kind: 'tcp'; port: number; host?: string; maxConnections?: number };
 
 export interface OpenEndpoint {
   /** Where a lab's software connects: the pty/serial path, or `host:port` (the bound port). */
@@ -39,6 +41,8 @@ export interface EndpointHandlers {
   onLinkState?(description: string, state: string, error?: string): void;
   /** A pty or serial port failed to open (every attempt; it is retried with backoff). */
   onOpenError?(description: string, error: Error, attempt: number, retryInMs: number): void;
+  /** TCP: a connection closed at once because `maxConnections` were open. */
+  onRefused?(description: string): void;
 }
 
 /** True when `path` opens as a terminal (a pty or a serial port). */
@@ -83,6 +87,10 @@ export async function openEndpoint(
         });
       },
       ep.host,
+      {
+        ...(ep.maxConnections !== undefined ? { maxConnections: ep.maxConnections } : {}),
+        ...(handlers.onRefused ? { onRefused: handlers.onRefused } : {}),
+      },
     );
     return {
       where: `${ep.host ?? '127.0.0.1'}:${listener.port}`,

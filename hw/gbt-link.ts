@@ -65,19 +65,31 @@ export type InboundResult =
   | { status: 'incomplete'; received: number }
   | { status: 'error'; code: string; message: string };
 
+/** Default bounds of a link's reassemblies: unfinished messages, and the block data they hold. */
+export const GBT_LINK_MAX_MESSAGES = 4;
+/** 512 KiB: room for one maximal GBCS message (255 blocks × 1200 bytes = 306,000) and more. */
+export const GBT_LINK_MAX_BYTES = 512 * 1024;
+
 /**
- * Reassembles inbound GBT blocks; other messages pass through. Bounded: at most `maxMessages`
- * messages in reassembly at once (the oldest is dropped to make room), each bounded by
- * GbtReassembly (255 blocks × 1200 bytes).
+ * Reassembles inbound GBT blocks; other messages pass through. Bounded per link (issue 8 finding
+ * 11): at most `maxMessages` unfinished messages (default 4) holding at most `maxBytes` of block
+ * data together (default 512 KiB); to make room for a new block the oldest other reassemblies are
+ * dropped (`evicted`), so a sender can only push out its own partial messages. Each message is
+ * bounded by GbtReassembly (255 blocks × 1200 bytes).
  */
 export class GbtInbound {
-  private readonly pending = new Map<string, { r: GbtReassembly; blocks: number }>();
+  private readonly pending = new Map<string, { r: GbtReassembly; blocks: number; bytes: number }>();
   private readonly maxMessages: number;
+  private readonly maxBytes: number;
+  private held = 0;
   /** Reassemblies dropped to make room. */
   evicted = 0;
 
-  constructor(maxMessages = 8) {
+  constructor(maxMessages = GBT_LINK_MAX_MESSAGES, maxBytes = GBT_LINK_MAX_BYTES) {
+    if (!Number.isInteger(maxMessages) || maxMessages < 1 || !(maxBytes >= GBT_MAX_BLOCK_DATA))
+      throw new RangeError(`GBT reassembly bounds: ≥ 1 message, ≥ ${GBT_MAX_BLOCK_DATA} bytes`);
     this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
   }
 
   accept(bytes: Uint8Array): InboundResult {
@@ -92,26 +104,44 @@ export class GbtInbound {
     if (m.form !== 'gbt') return { status: 'message', bytes, blocks: 1 };
     const key = GbtReassembly.keyOf(m.block.routing);
     let p = this.pending.get(key);
+    if (p && p.bytes + m.block.data.length > this.maxBytes)
+      return { status: 'error', code: 'TOO_LARGE', message: `GBT message over ${this.maxBytes} bytes` };
+    // Make room: drop the oldest other reassemblies until this block fits both bounds.
+    for (const [k, o] of this.pending) {
+      const count = this.pending.size + (p ? 0 : 1);
+      if (count <= this.maxMessages && this.held + m.block.data.length <= this.maxBytes) break;
+      if (k === key) continue;
+      this.drop(k, o.bytes);
+      this.evicted++;
+    }
     if (!p) {
-      if (this.pending.size >= this.maxMessages) {
-        const oldest = this.pending.keys().next().value as string;
-        this.pending.delete(oldest);
-        this.evicted++;
-      }
-      p = { r: new GbtReassembly(m.block.routing), blocks: 0 };
+      p = { r: new GbtReassembly(m.block.routing), blocks: 0, bytes: 0 };
       this.pending.set(key, p);
     }
     const r = p.r.add(m.block);
     if (r.status === 'error') return { status: 'error', code: r.code, message: r.message };
     p.blocks++;
+    p.bytes += m.block.data.length;
+    this.held += m.block.data.length;
     if (r.status === 'incomplete') return { status: 'incomplete', received: r.received };
-    this.pending.delete(key);
+    this.drop(key, p.bytes);
     return { status: 'message', bytes: r.message, blocks: p.blocks };
+  }
+
+  private drop(key: string, bytes: number): void {
+    this.pending.delete(key);
+    this.held -= bytes;
+  }
+
+  /** Bytes of block data held by unfinished messages. */
+  get bytesHeld(): number {
+    return this.held;
   }
 
   /** Forgets every partial message (reset). */
   clear(): void {
     this.pending.clear();
+    this.held = 0;
   }
 
   get size(): number {

@@ -7,6 +7,25 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * The instants every device of the simulator can represent, ms since the Unix epoch: the
+ * intersection of the GBCS date fields — ZigBee UTCTime (GBZ/ZCL: uint32 seconds since
+ * 2000-01-01T00:00:00Z, 0xFFFFFFFF meaning "invalid") with the DLMS date-time (year 0..0xFFFE) and
+ * ASN.1 GeneralizedTime (years 0000..9999) — so 2000-01-01T00:00:00Z to 2136-02-07T06:28:14Z. A
+ * premises clock set outside it (`serve` control `clock.set`) is refused.
+ */
+export const DEVICE_CLOCK_MIN_MS = Date.UTC(2000, 0, 1);
+export const DEVICE_CLOCK_MAX_MS = DEVICE_CLOCK_MIN_MS + 0xfffffffe * 1000;
+
+/**
+ * The longest stretch a meter's half-hourly catch-up accrues (92 days, the GSME profile log; the
+ * ESME and GSME models). After a longer jump of the clock the meter accrues the last 92 days
+ * only: the stretch before is skipped (no consumption, charges or logs; future-dated changes due
+ * in it take effect, periods and collection times move past it), so a jump of a century costs
+ * no more than one of three months.
+ */
+export const MAX_CATCH_UP_MS = 92 * 86_400_000;
+
 export class VirtualClock implements Clock {
   private t: number;
   constructor(startMs: number = Date.UTC(2026, 0, 1)) {

@@ -11,10 +11,17 @@
  * 3. the CHF routes it (Premises.submit); the answer goes back on the transport it came from,
  *    segmented into GBT blocks when larger than the block limit;
  * 4. GSME commands wait in the GPF until the GSME wakes: every `gsmePollMs` (wall time), or at
- *    once when 0, or on a `gsme.wake` control request.
+ *    once when 0, or on a `gsme.wake` control request. The GPF checks what it can first
+ *    (sim/gpf-queue.ts), and each link may hold at most `gsmeQueuePerLink` of the 256 places.
  *
  * Rejected commands get no response (as from a device that drops them); each one is reported as
- * an event with its reason.
+ * an event with its reason (`command` with `accepted: false` and e.g. `reason: "REPLAY"`).
+ *
+ * Device state lives in a `ServedState` (sim/state-dir.ts): a state folder whose files are written
+ * before a response leaves (Device.handle persists before it returns), or memory. The control
+ * channel is off unless `control: true` (a lab-only interface: it can set the clock, inject
+ * faults and reset devices, unauthenticated). Per link: a token bucket on GBCS frames, bounded GBT
+ * reassembly, a share of the GSME queue (`ServeLimits`).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -28,17 +35,26 @@ import {
 } from '../hw/control.ts';
 import { type Endpoint, openEndpoint } from '../hw/endpoint.ts';
 import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
-import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../hw/gbt-link.ts';
+import {
+  DEFAULT_BLOCK_LIMIT,
+  GBT_LINK_MAX_BYTES,
+  GBT_LINK_MAX_MESSAGES,
+  GbtInbound,
+  segmentForLink,
+} from '../hw/gbt-link.ts';
+import { ThrottledReporter, TokenBucket } from '../hw/rate-limit.ts';
 import type { Transport, Unsubscribe } from '../hw/transport.ts';
 import { toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
-import { DecodeError } from '../protocol/errors.ts';
+import { DecodeError, GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
-import { type Clock, WallClock } from './clock.ts';
+import { type Clock, DEVICE_CLOCK_MAX_MS, DEVICE_CLOCK_MIN_MS, WallClock } from './clock.ts';
 import type { CommandOutcome } from './device.ts';
+import { factoryResetState } from './factory-reset.ts';
 import { type FaultConfig, parseFaultConfig } from './faults.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises, type PremisesIds } from './premises.ts';
+import { memoryState, type ServedState } from './state-dir.ts';
 import { createTestKeys, type TestKeys } from './test-pki.ts';
 
 /** A clock that follows another (the wall clock) with an adjustable offset: `clock.set` moves it. */
@@ -58,7 +74,35 @@ export class AdjustableClock implements Clock {
   advance(ms: number): void {
     this.offset += ms;
   }
+  /** The offset from the base clock, ms (what a state folder keeps). */
+  get offsetMs(): number {
+    return this.offset;
+  }
+  set offsetMs(ms: number) {
+    this.offset = ms;
+  }
 }
+
+/** Bounds that keep one link (or a flood of them) from starving the others (issue 8 findings 6, 11). */
+export interface ServeLimits {
+  /** TCP connections at once (a pty or serial port is one link); more are closed at once. Default 16. */
+  maxConnections: number;
+  /** GBCS frames a link may send per second (token bucket; burst the same); more are dropped. 0 = no limit. Default 500. */
+  framesPerSecond: number;
+  /** Unfinished GBT messages per link (default 4) and the block bytes they hold (default 512 KiB). */
+  gbtMessagesPerLink: number;
+  gbtBytesPerLink: number;
+  /** Places of the GPF's 256-message GSME queue one link may hold at once (default 32). */
+  gsmeQueuePerLink: number;
+}
+
+export const DEFAULT_SERVE_LIMITS: ServeLimits = {
+  maxConnections: 16,
+  framesPerSecond: 500,
+  gbtMessagesPerLink: GBT_LINK_MAX_MESSAGES,
+  gbtBytesPerLink: GBT_LINK_MAX_BYTES,
+  gsmeQueuePerLink: 32,
+};
 
 export interface ServeOptions {
   /** Seed of the test key set (the bridge must use the same one). */
@@ -74,6 +118,13 @@ export interface ServeOptions {
   onEvent?: (event: ServeEvent) => void;
   /** Device faults to inject at start (sim/faults.ts; `serve --faults FILE`). */
   faults?: FaultConfig;
+  /** Where device state lives (sim/state-dir.ts `openStateDir`); default: memory. */
+  state?: ServedState;
+  /** Answer the CBOR control channel (lab only: unauthenticated). Default false: control frames are ignored. */
+  control?: boolean;
+  limits?: Partial<ServeLimits>;
+  /** Monotonic ms for the rate limits (default performance.now; tests drive it). */
+  monotonic?: () => number;
 }
 
 export type ServeEvent =
@@ -93,6 +144,18 @@ export type ServeEvent =
       blocksOut: number;
     }
   | { event: 'control'; op: string; ok: boolean; code?: string }
+  | {
+      /**
+       * A bound refused something (at most one event a second per link and limit; `count` = how
+       * many since the last): `rate` GBCS frames dropped over the link's rate, `connections` TCP
+       * connections closed at the cap, `control-off` control frames ignored (no `--control`).
+       */
+      event: 'limit';
+      limit: 'rate' | 'connections' | 'control-off';
+      link: string;
+      count: number;
+    }
+  | { event: 'internal-error'; message: string }
   | { event: 'frame-error'; code: string; message: string }
   | { event: 'link'; description: string; state: string; error?: string };
 
@@ -121,6 +184,14 @@ export interface ServeCounts {
   duplicates: number;
   undeliverable: number;
   controls: number;
+  /** GBCS frames dropped over a link's rate. */
+  rateLimited: number;
+  /** Control frames ignored (control channel off). */
+  controlIgnored: number;
+  /** TCP connections closed at the cap. */
+  refusedConnections: number;
+  /** Exceptions from the devices (a bug: reported, serve goes on). */
+  internalErrors: number;
 }
 
 export class ServedPremises {
@@ -135,12 +206,24 @@ export class ServedPremises {
     duplicates: 0,
     undeliverable: 0,
     controls: 0,
+    rateLimited: 0,
+    controlIgnored: 0,
+    refusedConnections: 0,
+    internalErrors: 0,
   };
+  readonly limits: ServeLimits;
+  readonly state: ServedState;
+  readonly controlEnabled: boolean;
   private readonly crypto: GbcsCrypto;
   private readonly gsmePollMs: number;
   private readonly blockLimit: number;
   private readonly onEvent: (e: ServeEvent) => void;
-  private readonly links = new Map<Transport, { inbound: GbtInbound; off: Unsubscribe[] }>();
+  private readonly links = new Map<
+    Transport,
+    { inbound: GbtInbound; bucket: TokenBucket; off: Unsubscribe[] }
+  >();
+  private readonly reporter: ThrottledReporter;
+  private readonly monotonic: (() => number) | undefined;
   /** Transport to answer on, per message in the GPF's GSME queue (same order). */
   private gsmeReplyTo: Transport[] = [];
   /** Command hex → encoded response frames (null while queued for the GSME). Insertion-ordered LRU. */
@@ -161,16 +244,32 @@ export class ServedPremises {
     this.gsmePollMs = options.gsmePollMs ?? 1000;
     this.blockLimit = options.blockLimit ?? DEFAULT_BLOCK_LIMIT;
     this.onEvent = options.onEvent ?? (() => {});
-    this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids, this.faultConfig);
+    this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
+    this.state = options.state ?? memoryState();
+    this.controlEnabled = options.control ?? false;
+    this.monotonic = options.monotonic;
+    this.reporter = new ThrottledReporter(1000, options.monotonic);
+    this.clock.offsetMs = this.state.clockOffsetMs;
+    this.premises = this.build();
     if (this.gsmePollMs > 0) {
       this.poll = setInterval(() => this.gsmeWake(), this.gsmePollMs);
       this.poll.unref();
     }
   }
 
+  /** The premises from the state store: stored device states (a restart), else new devices. */
+  private build(): Premises {
+    return createPremises(this.keys, this.clock, this.crypto, this.ids, this.faultConfig, this.state.devices);
+  }
+
   /** Answers the frames of `t` on `t`. Returns a detach function. */
   attach(t: Transport): Unsubscribe {
-    const entry = { inbound: new GbtInbound(), off: [] as Unsubscribe[] };
+    const l = this.limits;
+    const entry = {
+      inbound: new GbtInbound(l.gbtMessagesPerLink, l.gbtBytesPerLink),
+      bucket: new TokenBucket(l.framesPerSecond, l.framesPerSecond, this.monotonic),
+      off: [] as Unsubscribe[],
+    };
     entry.off.push(t.onFrame((f) => this.onFrame(t, f)));
     this.links.set(t, entry);
     return () => {
@@ -186,6 +285,18 @@ export class ServedPremises {
     );
   }
 
+  /** Reports a refusal by a bound (throttled: see the `limit` event). */
+  limitEvent(limit: 'rate' | 'connections' | 'control-off', link: string): void {
+    const n = this.reporter.note(`${limit} ${link}`);
+    if (n > 0) this.onEvent({ event: 'limit', limit, link, count: n });
+  }
+
+  /** A TCP connection was closed at the cap (hw/endpoint.ts). */
+  connectionRefused(link: string): void {
+    this.counts.refusedConnections++;
+    this.limitEvent('connections', link);
+  }
+
   /** Stops the GSME timer and detaches every transport (does not close them). */
   stop(): void {
     if (this.poll) clearInterval(this.poll);
@@ -196,11 +307,20 @@ export class ServedPremises {
 
   private onFrame(t: Transport, f: Frame): void {
     if (f.channel === 'control') {
-      void this.onControl(t, f.payload);
+      if (this.controlEnabled) void this.onControl(t, f.payload);
+      else {
+        this.counts.controlIgnored++;
+        this.limitEvent('control-off', t.description);
+      }
       return;
     }
     const link = this.links.get(t);
     if (!link) return;
+    if (!link.bucket.take()) {
+      this.counts.rateLimited++;
+      this.limitEvent('rate', t.description);
+      return;
+    }
     const r = link.inbound.accept(f.payload);
     if (r.status === 'incomplete') return;
     if (r.status === 'error') {
@@ -244,20 +364,29 @@ export class ServedPremises {
       });
       return;
     }
-    const sub = this.premises.submit(bytes);
-    if (sub.status === 'queued') {
-      if (this.premises.gsmeQueue.length > MAX_GSME_QUEUE) {
-        this.premises.gsmeQueue.pop();
+    if (header?.recipientId === this.ids.gsme) {
+      // The GPF's queue: 256 places, at most gsmeQueuePerLink of them for one link.
+      const mine = this.gsmeReplyTo.reduce((n, x) => (x === t ? n + 1 : n), 0);
+      const full =
+        this.premises.gsmeQueue.length >= MAX_GSME_QUEUE
+          ? 'GSME queue full'
+          : mine >= this.limits.gsmeQueuePerLink
+            ? `this link holds ${mine} GSME commands already (limit ${this.limits.gsmeQueuePerLink})`
+            : null;
+      if (full) {
         this.counts.rejected++;
-        this.onEvent({
-          ...base,
-          accepted: false,
-          reason: 'QUEUE_FULL',
-          detail: 'GSME queue full',
-          blocksOut: 0,
-        });
+        this.onEvent({ ...base, accepted: false, reason: 'QUEUE_FULL', detail: full, blocksOut: 0 });
         return;
       }
+    }
+    let sub: ReturnType<Premises['submit']>;
+    try {
+      sub = this.premises.submit(bytes);
+    } catch (e) {
+      this.internalError(e);
+      return;
+    }
+    if (sub.status === 'queued') {
       this.gsmeReplyTo.push(t);
       this.remember(key, null);
       this.onEvent({
@@ -358,13 +487,27 @@ export class ServedPremises {
     }
   }
 
+  /** A device threw (a bug, never bad input): reported; the devices keep serving. */
+  private internalError(e: unknown): void {
+    this.counts.internalErrors++;
+    this.onEvent({ event: 'internal-error', message: e instanceof Error ? e.message : String(e) });
+  }
+
   /** The GSME wakes: every queued command is answered on the transport it came from. */
   gsmeWake(): number {
     if (this.premises.gsmeQueue.length === 0) return 0;
     const queued = [...this.premises.gsmeQueue];
     const replyTo = this.gsmeReplyTo;
     this.gsmeReplyTo = [];
-    const outcomes = this.premises.gsmeWake();
+    let outcomes: CommandOutcome[];
+    try {
+      outcomes = this.premises.gsmeWake();
+    } catch (e) {
+      // What the GSME had not taken yet stays queued, with its links.
+      this.gsmeReplyTo = replyTo.slice(replyTo.length - this.premises.gsmeQueue.length);
+      this.internalError(e);
+      return 0;
+    }
     outcomes.forEach((o, i) => {
       const bytes = queued[i]!;
       const h = peekHeader(bytes);
@@ -435,12 +578,8 @@ export class ServedPremises {
         return this.status();
       case 'reset':
         return this.reset(req.mode === undefined ? 'reboot' : req.mode);
-      case 'clock.set': {
-        if (typeof req.ms === 'number' && Number.isFinite(req.ms)) this.clock.set(req.ms);
-        else if (typeof req.advanceMs === 'number' && req.advanceMs >= 0) this.clock.advance(req.advanceMs);
-        else throw new ControlFailure('BAD_REQUEST', 'clock.set needs ms (epoch ms) or advanceMs (≥ 0)');
-        return { clockMs: this.clock.now() };
-      }
+      case 'clock.set':
+        return this.setClock(req);
       case 'fault':
         return this.fault(req);
       case 'fault.clear': {
@@ -490,7 +629,37 @@ export class ServedPremises {
     };
   }
 
-  /** `reboot`: volatile state goes, durable device state stays; `factory`: a fresh premises. */
+  /**
+   * `clock.set {ms}` or `{advanceMs}`: the premises clock, an integer number of ms that must stay
+   * within what every device can represent (sim/clock.ts DEVICE_CLOCK_MIN_MS..MAX_MS, 2000-01-01
+   * to 2136-02-07). Saved in the state folder. Meters catch up at most 92 days after a jump.
+   */
+  private setClock(req: ControlRequest): Record<string, unknown> {
+    const range = `${new Date(DEVICE_CLOCK_MIN_MS).toISOString()}..${new Date(DEVICE_CLOCK_MAX_MS).toISOString()}`;
+    const given = (['ms', 'advanceMs'] as const).filter((k) => req[k] !== undefined);
+    if (given.length !== 1)
+      throw new ControlFailure('BAD_REQUEST', 'clock.set needs ms (epoch ms) or advanceMs');
+    const v = req[given[0]!];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+      throw new ControlFailure('BAD_REQUEST', `clock.set ${given[0]}: an integer number of ms`);
+    const target = given[0] === 'ms' ? v : this.clock.now() + v;
+    if (given[0] === 'advanceMs' && v < 0)
+      throw new ControlFailure('BAD_REQUEST', 'clock.set advanceMs: ≥ 0');
+    if (target < DEVICE_CLOCK_MIN_MS || target > DEVICE_CLOCK_MAX_MS)
+      throw new ControlFailure('BAD_REQUEST', `clock.set: the premises clock stays within ${range}`);
+    this.clock.set(target);
+    this.state.saveClockOffset(this.clock.offsetMs);
+    return { clockMs: this.clock.now() };
+  }
+
+  /**
+   * `reboot`: as a restart of serve on the same state — volatile state goes (the GSME queue,
+   * partial GBT messages, cached responses, link faults, faults injected by control) and the
+   * devices are rebuilt from their stored state. `factory`: the same, after each device's stored
+   * state is cut back to what a factory reset keeps — its security state (sim/factory-reset.ts:
+   * anti-replay floors, alert counter, trust-anchor cells, installed credentials, UTRN floor), so a
+   * captured command is still refused.
+   */
   reset(mode: unknown): Record<string, unknown> {
     if (mode !== 'reboot' && mode !== 'factory')
       throw new ControlFailure('BAD_REQUEST', 'reset mode is "reboot" or "factory"');
@@ -500,9 +669,11 @@ export class ServedPremises {
     for (const l of this.links.values()) l.inbound.clear();
     this.faults = { dropResponses: 0, corruptResponses: 0, delayMs: 0 };
     if (mode === 'factory') {
-      this.premises = createPremises(this.keys, this.clock, this.crypto, this.ids, this.faultConfig);
+      for (const d of this.premises.devices.values())
+        this.state.devices.save(d.eui, factoryResetState(d.state));
       this.firmware.clear();
     }
+    this.premises = this.build();
     return { mode };
   }
 
@@ -591,6 +762,8 @@ export class ServedPremises {
       img = { total, bytes: new Uint8Array(total), filled: 0, sha256: null };
       this.firmware.set(eui, img);
     }
+    if (req.sha256 !== undefined && (typeof req.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(req.sha256)))
+      throw new ControlFailure('BAD_REQUEST', 'firmware sha256: 64 hex digits');
     if (offset !== img.filled) throw new ControlFailure('BAD_REQUEST', `expected offset ${img.filled}`);
     if (offset + data.length > total) throw new ControlFailure('BAD_REQUEST', 'chunk beyond total');
     img.bytes.set(data, offset);
@@ -609,12 +782,11 @@ export class ServedPremises {
   }
 }
 
-/** A control request refused with a stable code. */
-export class ControlFailure extends Error {
-  readonly code: string;
+/** A control request refused with a stable code (BAD_REQUEST, UNKNOWN_OP, UNSUPPORTED, NO_DEVICE, FAILED). */
+export class ControlFailure extends GbcsError {
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
+    this.name = 'ControlFailure';
   }
 }
 
@@ -672,9 +844,17 @@ export interface StartServeOptions extends ServeOptions {
  */
 export async function startServe(options: StartServeOptions): Promise<RunningServe> {
   const served = new ServedPremises(options);
-  const ep = await openEndpoint(options.endpoint, () => createFraming(options.framing, options.maxPayload), {
+  const endpoint: ServeEndpoint =
+    options.endpoint.kind === 'tcp'
+      ? {
+          ...options.endpoint,
+          maxConnections: options.endpoint.maxConnections ?? served.limits.maxConnections,
+        }
+      : options.endpoint;
+  const ep = await openEndpoint(endpoint, () => createFraming(options.framing, options.maxPayload), {
     onTransport: (t) => served.attach(t),
     onLinkState: (d, s, e) => served.linkEvent(d, s, e),
+    onRefused: (d) => served.connectionRefused(d),
     ...(options.onOpenError ? { onOpenError: options.onOpenError } : {}),
   }).catch((e) => {
     served.stop();

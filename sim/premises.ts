@@ -11,10 +11,12 @@ import { GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import type { DeviceType } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
-import { type CommandOutcome, Device, decodeStep, RejectReason } from './device.ts';
+import { type CommandOutcome, Device, type DeviceState, decodeStep, RejectReason } from './device.ts';
 import { createExecutor } from './executors/index.ts';
 import type { FaultConfig } from './faults.ts';
+import { gsmeQueueCheck } from './gpf-queue.ts';
 import { syncGpfMirror } from './models/gpf.ts';
+import type { StateStore } from './state-store.ts';
 import type { TestKeys } from './test-pki.ts';
 
 export interface PremisesIds {
@@ -31,6 +33,10 @@ export const DEFAULT_PREMISES: PremisesIds = {
   gsme: 'd000000000000004',
 };
 
+/**
+ * `undeliverable`: no device of that id on the HAN, or refused by the GPF before queueing for the
+ * GSME (sim/gpf-queue.ts); the outcome says why.
+ */
 export type SubmitResult =
   | { status: 'answered'; device: Eui64; outcome: CommandOutcome }
   | { status: 'queued'; device: Eui64 }
@@ -63,6 +69,13 @@ export class Premises {
     const m = d.value;
     const recipient = m.form === 'gbt' ? m.block.routing.recipientId : m.apdu.header.recipientId;
     if (recipient === this.ids.gsme) {
+      // The GPF checks what it can before holding the message (sim/gpf-queue.ts).
+      const refused = gsmeQueueCheck(m);
+      if (refused)
+        return {
+          status: 'undeliverable',
+          outcome: { accepted: false, rejection: refused, message: m, response: null },
+        };
       this.gsmeQueue.push(bytes);
       return { status: 'queued', device: recipient };
     }
@@ -93,13 +106,18 @@ export class Premises {
   }
 }
 
-/** Builds a premises whose devices hold keys derived from the test key set. */
+/**
+ * Builds a premises whose devices hold keys derived from the test key set. With a `store`, each
+ * device starts from its stored state when there is one (a restart) and persists to it; injected
+ * faults are lab settings, not device state: stored ones are dropped and `faults` applied afresh.
+ */
 export function createPremises(
   keys: TestKeys,
   clock: Clock,
   crypto: GbcsCrypto,
   ids: PremisesIds = DEFAULT_PREMISES,
   faults: FaultConfig = {},
+  store?: StateStore<DeviceState>,
 ): Premises {
   const cache = new SharedSecretCache(crypto);
   const anchors = keys.trustAnchors();
@@ -133,8 +151,14 @@ export function createPremises(
         clock,
         cache,
         executor: createExecutor(deviceType),
+        ...(store ? { store } : {}),
       }),
     );
+  }
+  for (const dev of devices.values()) {
+    if (dev.state.faults === undefined) continue;
+    delete dev.state.faults;
+    dev.persist();
   }
   // Injected faults from a configuration (sim/faults.ts), per device EUI.
   for (const [eui, rules] of Object.entries(faults)) {

@@ -36,7 +36,13 @@ const SEED = 'bridge';
 
 /** A served premises reachable through in-process pairs; each reconnect plugs a fresh pair in. */
 function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: number } = {}) {
-  const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: opts.gsmePollMs ?? 0, ...opts });
+  const served = new ServedPremises({
+    seed: SEED,
+    crypto,
+    gsmePollMs: opts.gsmePollMs ?? 0,
+    control: true,
+    ...opts,
+  });
   const pairs: InProcessPair[] = [];
   const transport = new ReconnectingTransport(
     () => {

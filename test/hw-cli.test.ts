@@ -17,7 +17,7 @@ afterAll(() => rig.dispose());
 
 const summaryOf = (lines: string[]) => parse(lines.find((l) => l.startsWith('{"summary"'))!).summary;
 
-async function serveTcp(seed: string, framing = 'gfi'): Promise<string> {
+async function serveTcp(seed: string, framing = 'gfi', extra: string[] = []): Promise<string> {
   const serve = rig.cli([
     'serve',
     '--tcp',
@@ -28,7 +28,10 @@ async function serveTcp(seed: string, framing = 'gfi'): Promise<string> {
     framing,
     '--gsme-poll-ms',
     '0',
+    '--state',
+    rig.path(`state-${seed}`),
     '--json',
+    ...extra,
   ]);
   return parse(await serve.waitLine((l) => l.includes('"listening"'))).where;
 }
@@ -75,7 +78,7 @@ describe('serve --tcp and bridge --tcp', () => {
   });
 
   it('a YAML scenario with control steps (status, a dropped response retransmitted, firmware-free reset)', async () => {
-    const where = await serveTcp('yaml');
+    const where = await serveTcp('yaml', 'gfi', ['--control']);
     const scenario = rig.path('s.yaml');
     writeFileSync(
       scenario,
@@ -130,6 +133,15 @@ describe('serve --tcp and bridge --tcp', () => {
   });
 });
 
+describe('serve --state', () => {
+  it('a second serve on a folder in use exits 2 (STATE_IN_USE), one line on stderr; the first keeps serving', async () => {
+    await serveTcp('locked');
+    const second = rig.cli(['serve', '--tcp', '0', '--seed', 'locked', '--state', rig.path('state-locked')]);
+    expect(await second.exited).toBe(2);
+    expect(second.stderr().trim().split('\n')).toEqual([expect.stringMatching(/STATE_IN_USE/)]);
+  });
+});
+
 describe('CLI contracts', () => {
   const run = (args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 60_000 });
 
@@ -157,8 +169,10 @@ describe('CLI contracts', () => {
       ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/nonexistent-dir/t.jsonl'],
       ['bridge', '--tcp', '127.0.0.1:1', '--trace', '/tmp'],
       ['bridge', '--tcp', '127.0.0.1:1', '--max-payload', '10'],
-      ['serve', '--serial', '/nonexistent'],
-      ['serve', '--pty', '/etc/passwd'],
+      ['serve', '--ephemeral', '--serial', '/nonexistent'],
+      ['serve', '--ephemeral', '--pty', '/etc/passwd'],
+      ['serve', '--ephemeral', '--state', '/tmp/x', '--tcp', '0'],
+      ['serve', '--tcp', '0', '--max-connections', '0'],
     ];
     const results = await Promise.all(
       cases.map(

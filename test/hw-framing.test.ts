@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc16CcittFalse } from '../hw/crc16.ts';
+import { crc16CcittFalse, crc16OfRange, crc16Running } from '../hw/crc16.ts';
 import { TransportError } from '../hw/errors.ts';
 import { createBinaryCodec } from '../hw/framing/binary.ts';
 import type { Frame, FramingCodec } from '../hw/framing/frame.ts';
@@ -28,6 +28,25 @@ describe('CRC-16/CCITT-FALSE', () => {
     const b = ascii('123456789');
     expect(crc16CcittFalse(b, 5, 9, crc16CcittFalse(b, 0, 5))).toBe(0x29b1);
     expect(crc16CcittFalse(new Uint8Array(0))).toBe(0xffff);
+  });
+  it('the CRC of any range from two running register values equals the CRC computed directly', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 600 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+        (bytes, a, b, q0) => {
+          const q = new Uint16Array(bytes.length + 1);
+          q[0] = q0; // any start value: only differences of the running sequence matter
+          crc16Running(bytes, 0, bytes.length, q);
+          const s = a % (bytes.length + 1);
+          const e = s + (b % (bytes.length + 1 - s));
+          expect(crc16OfRange(q[s]!, q[e]!, e - s)).toBe(crc16CcittFalse(bytes, s, e));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -289,5 +308,80 @@ describe('1 MiB of random bytes through a decoder', () => {
     const got = d.push(codec.encode({ channel: 'gbcs', payload: ascii('after the storm') }));
     expect(got.map((f) => text(f.payload))).toEqual(['after the storm']);
     expect(d.stats.droppedBytes).toBeGreaterThan(1_000_000);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bounded work (issue 8 finding 11): whatever arrives, in whatever chunks, checking candidates
+// costs a bounded number of byte steps per byte pushed (stats.work: bytes read by checks, CRC
+// register steps, 2 per CRC range combine). Before, a binary header repeated every 7 bytes made
+// each candidate re-read up to 4 KiB for its CRC (hundreds of steps a byte: 10 MB cost 17 s), and
+// a GFI line arriving a byte at a time re-checked all its hex digits on every push.
+
+/**
+ * Pushes `bytes` in chunks of `size` (the last may be shorter), then flushes; returns the work
+ * left after the allowance: `PER_BYTE` steps per byte pushed and `PER_PUSH` per push (a push may
+ * re-read one incomplete header: GFI's is at most 26 bytes). ≤ 0 means within the bound.
+ */
+function workOverBound(codec: FramingCodec, bytes: Uint8Array, size: number): number {
+  const d = codec.createDecoder();
+  let pushes = 0;
+  for (let o = 0; o < bytes.length; o += size, pushes++) d.push(bytes.subarray(o, o + size));
+  d.flush();
+  return d.stats.work - PER_BYTE * bytes.length - PER_PUSH * (pushes + 1);
+}
+
+function repeatTo(unit: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = unit[i % unit.length]!;
+  return out;
+}
+
+/** Binary: 1 CRC step + 1 candidate check + 2 per combine a byte; GFI: each byte read about once. */
+const PER_BYTE = 4;
+const PER_PUSH = 28;
+
+describe('bounded work per input byte (finding 11)', () => {
+  const binary = createBinaryCodec();
+  const gfi = createGfiCodec();
+  const maxHeader = Uint8Array.of(0xa5, 0x5a, 0x01, 0x10, 0x00, 0xef, 0xff); // len 4096, ~len
+  const cases: Array<[string, FramingCodec, Uint8Array, number]> = [
+    ['binary: a maximal header every 7 bytes, 64 KiB chunks', binary, repeatTo(maxHeader, 1 << 20), 65536],
+    ['binary: a maximal header every 7 bytes, 1-byte chunks', binary, repeatTo(maxHeader, 1 << 16), 1],
+    ['binary: sync words only', binary, repeatTo(Uint8Array.of(0xa5, 0x5a), 1 << 18), 4096],
+    [
+      'gfi: a maximal line growing a byte at a time',
+      gfi,
+      gfi.encode({ channel: 'gbcs', payload: new Uint8Array(2048).fill(0xab) }),
+      1,
+    ],
+    [
+      'gfi: maximal headers followed by hex, 1-byte chunks',
+      gfi,
+      repeatTo(ascii(`GBCS:DATA#99999:2048:${'AB'.repeat(40)}`), 1 << 16),
+      1,
+    ],
+    ['gfi: prefixes only', gfi, repeatTo(ascii('GBCS-SIM:CBOR#'), 1 << 18), 4096],
+  ];
+  it.each(cases)('%s', (_name, codec, bytes, size) => {
+    expect(workOverBound(codec, bytes, size)).toBeLessThanOrEqual(0);
+  });
+
+  it.each([
+    ['binary', binary],
+    ['gfi', gfi],
+  ] as const)('%s: any garbage under any chunking stays within the bound', (_n, codec) => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(garbageArb, fc.constantFrom(...TRAPS)), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 64 }),
+        (parts, size) => {
+          const bytes = concat(parts);
+          fc.pre(bytes.length > 0);
+          expect(workOverBound(codec, bytes, size)).toBeLessThanOrEqual(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -34,6 +34,7 @@ describePty('bridge ↔ serve over a socat pty pair', () => {
     const hub = rig.path('hub-gfi');
     const serve = rig.cli([
       'serve',
+      '--ephemeral',
       '--pty',
       hub,
       '--framing',
@@ -75,7 +76,17 @@ describePty('bridge ↔ serve over a socat pty pair', () => {
     const a = rig.path('a-bin');
     const b = rig.path('b-bin');
     await rig.pair(a, b);
-    const serve = rig.cli(['serve', '--pty', b, '--framing', 'binary', '--gsme-poll-ms', '0', '--json']);
+    const serve = rig.cli([
+      'serve',
+      '--ephemeral',
+      '--pty',
+      b,
+      '--framing',
+      'binary',
+      '--gsme-poll-ms',
+      '0',
+      '--json',
+    ]);
     expect(parse(await serve.waitLine((l) => l.includes('"listening"')))).not.toHaveProperty('ownEnd');
     const bridge = rig.cli(['bridge', '--port', a, '--framing', 'binary', '--json']);
     expect(await bridge.exited).toBe(0);
@@ -86,7 +97,7 @@ describePty('bridge ↔ serve over a socat pty pair', () => {
     const a = rig.path('a-kill');
     const b = rig.path('b-kill');
     let pair = await rig.pair(a, b);
-    const serve = rig.cli(['serve', '--pty', b, '--gsme-poll-ms', '100', '--json']);
+    const serve = rig.cli(['serve', '--ephemeral', '--pty', b, '--gsme-poll-ms', '100', '--json']);
     await serve.waitLine((l) => l.includes('"listening"'));
     const { writeFileSync } = await import('node:fs');
     const scenario = rig.path('spread.json');

@@ -252,7 +252,13 @@ describe('CBOR control channel', () => {
 
   it('malformed requests: BAD_REQUEST when the id can be read, dropped (frame-error) when not', async () => {
     const events: Array<Record<string, unknown>> = [];
-    const served = new ServedPremises({ seed: 'hw', crypto, gsmePollMs: 0, onEvent: (e) => events.push(e) });
+    const served = new ServedPremises({
+      seed: 'hw',
+      crypto,
+      gsmePollMs: 0,
+      control: true,
+      onEvent: (e) => events.push(e),
+    });
     const pair = createInProcessPair();
     const dev = new FramedTransport(pair.b, createFraming('binary'));
     const harness = new FramedTransport(pair.a, createFraming('binary'));
@@ -293,7 +299,7 @@ describe('CBOR control channel', () => {
   });
 
   it('status, clock.set, reset, faults (own, delegated, unsupported), firmware push — over an in-process link', async () => {
-    const served = new ServedPremises({ seed: 'hw', crypto, gsmePollMs: 0 });
+    const served = new ServedPremises({ seed: 'hw', crypto, gsmePollMs: 0, control: true });
     const pair = createInProcessPair();
     const dev = new FramedTransport(pair.b, createFraming('gfi'));
     const harness = new FramedTransport(pair.a, createFraming('gfi'));

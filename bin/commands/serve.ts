@@ -3,7 +3,14 @@ import { type Command, Option } from 'commander';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { type ServeEndpoint, type ServeEvent, startServe } from '../../sim/harness-serve.ts';
+import {
+  DEFAULT_SERVE_LIMITS,
+  type ServeEndpoint,
+  type ServeEvent,
+  startServe,
+} from '../../sim/harness-serve.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises.ts';
+import { defaultStateDir, memoryState, openStateDir } from '../../sim/state-dir.ts';
 import { cryptoOption, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
 
 interface ServeFlags {
@@ -20,6 +27,11 @@ interface ServeFlags {
   json?: boolean;
   faults?: string;
   crypto: CryptoBackendName;
+  state?: string;
+  ephemeral?: boolean;
+  control?: boolean;
+  maxConnections: string;
+  rateLimit: string;
 }
 
 const int = (flag: string, v: string, min: number, max: number): number => {
@@ -46,6 +58,10 @@ function describe(e: ServeEvent): string {
       return `frame error ${e.code}: ${e.message}`;
     case 'link':
       return `link ${e.description}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
+    case 'limit':
+      return `limit ${e.limit} on ${e.link}: ${e.count} refused`;
+    case 'internal-error':
+      return `internal error: ${e.message}`;
   }
 }
 
@@ -65,6 +81,15 @@ export function register(program: Command): void {
     .option('--max-payload <bytes>', 'framing payload bound (default: gfi 2048, binary 4096)')
     .option('--json', 'one JSON object per event on stdout')
     .option('--faults <file>', 'inject device faults at start: JSON/YAML { "<device EUI>": [rules…] }')
+    .option('--state <dir>', 'device state folder (default ./gbcs-sim-state/seed-<seed>)')
+    .option('--ephemeral', 'keep device state in memory only (a restart forgets it)')
+    .option('--control', 'answer the CBOR control channel (lab only: unauthenticated clock, faults, resets)')
+    .option('--max-connections <n>', 'TCP connections at once', String(DEFAULT_SERVE_LIMITS.maxConnections))
+    .option(
+      '--rate-limit <n>',
+      'GBCS frames per second per link (0 = no limit)',
+      String(DEFAULT_SERVE_LIMITS.framesPerSecond),
+    )
     .addOption(cryptoOption())
     .action(async (o: ServeFlags) => {
       const given = [o.pty, o.serial, o.tcp].filter((x) => x !== undefined).length;
@@ -78,21 +103,46 @@ export function register(program: Command): void {
               ? { kind: 'serial', path: o.serial }
               : { kind: 'serial', path: o.serial, baudRate: int('--baud', o.baud, 50, 4_000_000) }
             : { kind: 'tcp', port: int('--tcp', o.tcp!, 0, 65535), host: o.host };
+      if (o.state !== undefined && o.ephemeral)
+        throw new UsageError('serve: --state and --ephemeral exclude each other');
+      const limits = {
+        maxConnections: int('--max-connections', o.maxConnections, 1, 65_535),
+        framesPerSecond: int('--rate-limit', o.rateLimit, 0, 1_000_000),
+      };
+      const faults = o.faults ? loadFaultsFile(o.faults) : undefined;
+      const gsmePollMs = int('--gsme-poll-ms', o.gsmePollMs, 0, 86_400_000);
+      const blockLimit = int('--block-limit', o.blockLimit, 128, 65_535);
+      const maxPayload =
+        o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
       const json = o.json ?? false;
+      // Durable device state (issue 8 finding 3): the folder is locked while serve runs.
+      const state = o.ephemeral
+        ? memoryState()
+        : openStateDir(o.state ?? defaultStateDir(o.seed), {
+            kind: 'serve',
+            seed: o.seed,
+            premises: DEFAULT_PREMISES,
+          });
       const openError = openErrorReporter(`gbcs-sim serve: ${o.pty ?? o.serial}`, (l) =>
         process.stderr.write(`${l}\n`),
       );
       const running = await startServe({
+        state,
+        control: o.control ?? false,
+        limits,
         endpoint,
         framing: o.framing,
         seed: o.seed,
         crypto: createCrypto(o.crypto),
-        gsmePollMs: int('--gsme-poll-ms', o.gsmePollMs, 0, 86_400_000),
-        blockLimit: int('--block-limit', o.blockLimit, 128, 65_535),
-        ...(o.maxPayload !== undefined ? { maxPayload: int('--max-payload', o.maxPayload, 1, 65_535) } : {}),
+        gsmePollMs,
+        blockLimit,
+        ...(maxPayload !== undefined ? { maxPayload } : {}),
         onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
         onOpenError: (_d, e, attempt, retryInMs) => openError(e, attempt, retryInMs),
-        ...(o.faults ? { faults: loadFaultsFile(o.faults) } : {}),
+        ...(faults ? { faults } : {}),
+      }).catch((e) => {
+        state.close();
+        throw e;
       });
       const ready = {
         event: 'listening',
@@ -100,10 +150,12 @@ export function register(program: Command): void {
         ...(running.ownEnd ? { ownEnd: running.ownEnd } : {}),
         framing: o.framing,
         seed: o.seed,
+        state: state.dir,
+        control: o.control ?? false,
       };
       if (json) out(JSON.stringify(ready));
       process.stderr.write(
-        `gbcs-sim serve: virtual premises on ${running.where} (${o.framing}, seed ${JSON.stringify(o.seed)}); Ctrl-C stops\n`,
+        `gbcs-sim serve: virtual premises on ${running.where} (${o.framing}, seed ${JSON.stringify(o.seed)}; state ${state.dir ?? 'in memory'}${o.control ? '; control channel ON (lab only)' : ''}); Ctrl-C stops\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -111,6 +163,7 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await running.stop();
+      state.close();
       const summary = { ...running.served.counts };
       if (json) out(JSON.stringify({ summary }));
       else out(`summary: ${JSON.stringify(summary)}`);

@@ -11,8 +11,13 @@
  *   "123456789" → 0x29B1, hw/crc16.ts) over every byte after the sync word, type to payload.
  *
  * A candidate failing any check costs one byte: scanning resumes after its first byte.
+ *
+ * Bounded work: a header repeated every few bytes makes every position a candidate whose CRC spans
+ * up to 4 KiB, so checking each from scratch would cost thousands of CRC steps per input byte. The
+ * decoder keeps the running CRC register beside its buffer (one step per byte received) and checks
+ * any candidate's CRC from two of those values in constant time (hw/crc16.ts `crc16OfRange`).
  */
-import { crc16CcittFalse } from '../crc16.ts';
+import { crc16CcittFalse, crc16OfRange, crc16Running } from '../crc16.ts';
 import { TransportError } from '../errors.ts';
 import type { Frame, FrameDecoder, FramingCodec, ParseResult } from './frame.ts';
 import { ScanningDecoder } from './frame.ts';
@@ -24,9 +29,21 @@ export const BINARY_DEFAULT_MAX_PAYLOAD = 4096;
 
 class BinaryDecoder extends ScanningDecoder {
   private readonly maxPayload: number;
+  /** Running CRC register: `q[i + 1]` after buffer byte i (hw/crc16.ts). */
+  private readonly q: Uint16Array;
   constructor(maxPayload: number) {
     super(BINARY_HEADER_LENGTH + maxPayload + 2);
     this.maxPayload = maxPayload;
+    this.q = new Uint16Array(this.capacity + 1);
+  }
+
+  protected override appended(buf: Uint8Array, from: number, to: number): void {
+    crc16Running(buf, from, to, this.q);
+    this.stats.work += to - from;
+  }
+
+  protected override moved(from: number, to: number): void {
+    this.q.copyWithin(0, from, to + 1);
   }
 
   protected findStart(buf: Uint8Array, from: number, to: number): number {
@@ -35,6 +52,7 @@ class BinaryDecoder extends ScanningDecoder {
   }
 
   protected parseAt(buf: Uint8Array, at: number, to: number): ParseResult {
+    this.stats.work++;
     const avail = to - at;
     if (avail < 2) return 'need-more';
     if (buf[at + 1] !== BINARY_SYNC[1]) return 'invalid';
@@ -56,7 +74,8 @@ class BinaryDecoder extends ScanningDecoder {
     if (avail < total) return 'need-more';
     const crcAt = at + BINARY_HEADER_LENGTH + len;
     const crc = (buf[crcAt]! << 8) | buf[crcAt + 1]!;
-    if (crc16CcittFalse(buf, at + 2, crcAt) !== crc) return 'invalid';
+    this.stats.work += 2;
+    if (crc16OfRange(this.q[at + 2]!, this.q[crcAt]!, crcAt - at - 2) !== crc) return 'invalid';
     return {
       frame: {
         channel: type === BINARY_TYPE.gbcs ? 'gbcs' : 'control',

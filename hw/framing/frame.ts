@@ -29,6 +29,12 @@ export interface FrameDecoderStats {
   badCandidates: number;
   /** Most bytes ever retained between calls (always < the codec's `maxEncodedLength`). */
   highWater: number;
+  /**
+   * Work spent checking candidates, in byte steps: bytes a check reads (header, digits, hex), CRC
+   * register steps, and 2 per CRC range combine (binary). Bounded by a small constant times the
+   * bytes pushed, whatever they are (pinned by test/hw-framing.test.ts).
+   */
+  work: number;
 }
 
 /** A streaming decoder. `push` never throws on any input and never blocks. */
@@ -71,7 +77,7 @@ export const DECODER_SLACK = 1024;
 export abstract class ScanningDecoder implements FrameDecoder {
   readonly capacity: number;
   readonly maxEncoded: number;
-  readonly stats: FrameDecoderStats = { frames: 0, droppedBytes: 0, badCandidates: 0, highWater: 0 };
+  readonly stats: FrameDecoderStats = { frames: 0, droppedBytes: 0, badCandidates: 0, highWater: 0, work: 0 };
   private readonly buf: Uint8Array;
   private start = 0;
   private end = 0;
@@ -84,8 +90,16 @@ export abstract class ScanningDecoder implements FrameDecoder {
 
   /** First index in [from, to) where a candidate may start; `to` when none. */
   protected abstract findStart(buf: Uint8Array, from: number, to: number): number;
-  /** Parses the candidate at `at` with bytes up to `to` (exclusive). */
+  /**
+   * Parses the candidate at `at` with bytes up to `to` (exclusive). Called again for the same
+   * candidate after each push while it answers `need-more`: a subclass that scans the candidate's
+   * body remembers how far it got (see `moved`), so each byte is read a bounded number of times.
+   */
   protected abstract parseAt(buf: Uint8Array, at: number, to: number): ParseResult;
+  /** Bytes were appended at `buf[from..to)`, before they are scanned. */
+  protected appended(_buf: Uint8Array, _from: number, _to: number): void {}
+  /** The held bytes `[from, to)` moved to `[0, to − from)` (compaction, or an emptied buffer). */
+  protected moved(_from: number, _to: number): void {}
 
   get buffered(): number {
     return this.end - this.start;
@@ -97,11 +111,13 @@ export abstract class ScanningDecoder implements FrameDecoder {
     while (off < chunk.length) {
       if (this.capacity - this.end < chunk.length - off && this.start > 0) {
         this.buf.copyWithin(0, this.start, this.end);
+        this.moved(this.start, this.end);
         this.end -= this.start;
         this.start = 0;
       }
       const n = Math.min(this.capacity - this.end, chunk.length - off);
       this.buf.set(chunk.subarray(off, off + n), this.end);
+      this.appended(this.buf, this.end, this.end + n);
       this.end += n;
       off += n;
       this.scan(out, false);
@@ -137,7 +153,10 @@ export abstract class ScanningDecoder implements FrameDecoder {
       this.stats.droppedBytes++;
       this.start = s + 1;
     }
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end && this.start !== 0) {
+      this.moved(this.start, this.end);
+      this.start = this.end = 0;
+    }
     const held = this.end - this.start;
     if (held > this.stats.highWater) this.stats.highWater = held;
   }

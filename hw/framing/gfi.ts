@@ -14,7 +14,8 @@
  * Bounded: `len` ≤ `maxPayload` (default 2048 bytes; GFI tools size their buffer for 1200), `n`
  * and `len` at most 5 digits. Any byte that breaks the grammar makes the candidate invalid at once,
  * and hex digits, decimal digits and CR LF never contain `G`, so a garbage prefix cannot swallow the
- * next real line.
+ * next real line. Bounded work: the hex digits of a candidate still arriving are checked once (the
+ * decoder remembers how far it got), not again on every push.
  */
 import { TransportError } from '../errors.ts';
 import type { Frame, FrameChannel, FrameDecoder, FramingCodec, ParseResult } from './frame.ts';
@@ -44,9 +45,24 @@ function hexVal(c: number): number {
 
 class GfiDecoder extends ScanningDecoder {
   private readonly maxPayload: number;
+  /**
+   * The candidate at `memoAt` (buffer index; -1 none): its header as read, and its hex digits
+   * checked up to `hexCheckedTo`, so a line arriving in pieces is read once.
+   */
+  private memoAt = -1;
+  private memo: { prefix: (typeof PREFIXES)[number]; n: number; len: number; hexAt: number } | null = null;
+  private hexCheckedTo = 0;
   constructor(maxPayload: number, maxEncoded: number) {
     super(maxEncoded);
     this.maxPayload = maxPayload;
+  }
+
+  protected override moved(from: number, _to: number): void {
+    if (this.memoAt >= from && this.memo) {
+      this.memoAt -= from;
+      this.memo = { ...this.memo, hexAt: this.memo.hexAt - from };
+      this.hexCheckedTo -= from;
+    } else this.memoAt = -1;
   }
 
   protected findStart(buf: Uint8Array, from: number, to: number): number {
@@ -63,6 +79,7 @@ class GfiDecoder extends ScanningDecoder {
     let v = 0;
     let i = at;
     for (; i < to && i - at <= MAX_DIGITS; i++) {
+      this.stats.work++;
       const c = buf[i]!;
       if (c === COLON) return i === at ? 'invalid' : { value: v, next: i + 1 };
       if (c < 0x30 || c > 0x39 || i - at === MAX_DIGITS) return 'invalid';
@@ -71,13 +88,19 @@ class GfiDecoder extends ScanningDecoder {
     return 'need-more';
   }
 
-  protected parseAt(buf: Uint8Array, at: number, to: number): ParseResult {
+  /** The prefix, `n` and `len` of the candidate at `at`, read once (a header is at most 26 bytes). */
+  private header(
+    buf: Uint8Array,
+    at: number,
+    to: number,
+  ): { prefix: (typeof PREFIXES)[number]; n: number; len: number; hexAt: number } | 'need-more' | 'invalid' {
     let prefix: (typeof PREFIXES)[number] | undefined;
     let partial = false;
     for (const p of PREFIXES) {
       const n = Math.min(p.bytes.length, to - at);
       let ok = true;
       for (let k = 0; k < n; k++) {
+        this.stats.work++;
         if (buf[at + k] !== p.bytes[k]) {
           ok = false;
           break;
@@ -94,9 +117,26 @@ class GfiDecoder extends ScanningDecoder {
     if (typeof lenField === 'string') return lenField;
     const len = lenField.value;
     if (len === 0 || len > this.maxPayload) return 'invalid';
-    const hexAt = lenField.next;
+    return { prefix, n: nField.value, len, hexAt: lenField.next };
+  }
+
+  protected parseAt(buf: Uint8Array, at: number, to: number): ParseResult {
+    let h = this.memoAt === at ? this.memo : null;
+    if (!h) {
+      const r = this.header(buf, at, to);
+      if (typeof r === 'string') return r;
+      h = r;
+      this.memoAt = at;
+      this.memo = h;
+      this.hexCheckedTo = h.hexAt;
+    }
+    const { prefix, len, hexAt } = h;
     const avail = Math.min(to, hexAt + 2 * len);
-    for (let i = hexAt; i < avail; i++) if (hexVal(buf[i]!) < 0) return 'invalid';
+    for (let i = this.hexCheckedTo; i < avail; i++) {
+      this.stats.work++;
+      if (hexVal(buf[i]!) < 0) return 'invalid';
+    }
+    this.hexCheckedTo = avail;
     const endHex = hexAt + 2 * len;
     if (to <= endHex) return 'need-more';
     let length: number;
@@ -109,7 +149,7 @@ class GfiDecoder extends ScanningDecoder {
     for (let k = 0; k < len; k++) {
       payload[k] = (hexVal(buf[hexAt + 2 * k]!) << 4) | hexVal(buf[hexAt + 2 * k + 1]!);
     }
-    return { frame: { channel: prefix.channel, payload, n: nField.value }, length };
+    return { frame: { channel: prefix.channel, payload, n: h.n }, length };
   }
 }
 

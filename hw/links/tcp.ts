@@ -118,11 +118,16 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (`host` default 127.0.0.1); `onLink` gets each accepted connection, not yet opened. */
+/**
+ * Listens on `port` (`host` default 127.0.0.1); `onLink` gets each accepted connection, not yet
+ * opened. With `maxConnections`, a connection beyond that many open ones is closed at once
+ * (node:net `server.maxConnections`) and reported to `onRefused` with the peer's address.
+ */
 export async function listenTcp(
   port: number,
   onLink: (link: TcpLink) => void,
   host = '127.0.0.1',
+  options: { maxConnections?: number; onRefused?: (peer: string) => void } = {},
 ): Promise<TcpListener> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -130,6 +135,10 @@ export async function listenTcp(
     socket.once('close', () => sockets.delete(socket));
     onLink(new TcpLink({ socket }));
   });
+  if (options.maxConnections !== undefined) {
+    server.maxConnections = options.maxConnections;
+    server.on('drop', (d) => options.onRefused?.(`tcp ${d?.remoteAddress}:${d?.remotePort}`));
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
       reject(new TransportError('OPEN_FAILED', `listen ${host}:${port}: ${e.message}`, { cause: e })),

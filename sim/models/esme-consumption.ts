@@ -6,9 +6,10 @@
  * control switching, boost presses, power outages, daily / billing snapshots and half-hour profiles.
  *
  * `advanceEsme(model, toMs, rng?)` accrues every whole half hour between the model's
- * `lastAdvancedMs` and `toMs` (device-clock milliseconds; the ESME clock offset is applied). It is
- * idempotent: time already accrued is never accrued again, so the device's command handler and a
- * fleet simulation can both call it. `createEsmeModel` builds a model whose registers already hold
+ * `lastAdvancedMs` and `toMs` (device-clock milliseconds; the ESME clock offset is applied) — at
+ * most the last `MAX_CATCH_UP_MS` (92 days, sim/clock.ts) of it: a longer jump skips the stretch
+ * before, so its cost is bounded. It is idempotent: time already accrued is never accrued again,
+ * so the device's command handler and a fleet simulation can both call it. `createEsmeModel` builds a model whose registers already hold
  * its synthetic service history (esme-state.ts).
  *
  * The generator is a pure function of (seed, half hour) unless an `rng` is passed: base load,
@@ -16,6 +17,7 @@
  * (net export), a storage-heating secondary circuit on twin-element meters, mains voltage around
  * 240 V, an outage about once a month and a boost press about every five days.
  */
+import { MAX_CATCH_UP_MS } from '../clock.ts';
 import { activate, activationTime, attrKey, isActivation, readStored, storedNumber } from './esme-config.ts';
 import { blankEsmeModel, CAPACITY, type EsmeModel, type EsmeVariant, pushCapped } from './esme-state.ts';
 import {
@@ -687,18 +689,24 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
 
 /** What happened while advancing: new entries, for harnesses that raise alerts. */
 export interface AdvanceSummary {
+  /** Half hours accrued (at most MAX_CATCH_UP_MS / 30 min). */
   slots: number;
+  /** Milliseconds skipped without accrual (a jump longer than MAX_CATCH_UP_MS), else 0. */
+  skippedMs: number;
   events: number[][];
   power: number[][];
 }
 
 /**
  * Accrues every whole half hour from `model.lastAdvancedMs` up to `toMs` (device-clock ms; the
- * ESME clock offset is added). Activations due in between take effect at their time. `rng`
- * replaces the generator's hash noise (a fleet run's seeded generator, for instance).
+ * ESME clock offset is added), at most the last MAX_CATCH_UP_MS of it: the stretch before is
+ * skipped (activations due in it take effect, nothing accrues). Activations due in between take
+ * effect at their time. `rng` replaces the generator's hash noise (a fleet run's seeded generator,
+ * for instance). A target that is no finite number changes nothing.
  */
 export function advanceEsme(model: EsmeModel, toMs: number, rng?: Rng): AdvanceSummary {
   const target = toMs + model.clock.offsetMs;
+  if (!Number.isFinite(target)) return { slots: 0, skippedMs: 0, events: [], power: [] };
   const events0 = model.logs.event.length;
   const power0 = model.logs.power.length;
   const draws = new Map<string, number>();
@@ -718,6 +726,14 @@ export function advanceEsme(model: EsmeModel, toMs: number, rng?: Rng): AdvanceS
   let slots = 0;
   let t = Math.floor(model.lastAdvancedMs / HALF_HOUR_MS) * HALF_HOUR_MS;
   if (runDueActivations(model, model.lastAdvancedMs)) seg = compileSegment(model);
+  const skipTo = Math.floor((target - MAX_CATCH_UP_MS) / HALF_HOUR_MS) * HALF_HOUR_MS;
+  let skippedMs = 0;
+  if (skipTo > t) {
+    if (runDueActivations(model, skipTo)) seg = compileSegment(model);
+    skippedMs = skipTo - t;
+    t = skipTo;
+    model.lastAdvancedMs = t;
+  }
   while (t + HALF_HOUR_MS <= target) {
     if (runDueActivations(model, t)) seg = compileSegment(model);
     accrueSlot(model, seg, t, options);
@@ -729,6 +745,7 @@ export function advanceEsme(model: EsmeModel, toMs: number, rng?: Rng): AdvanceS
   if (runDueActivations(model, target)) seg = compileSegment(model);
   return {
     slots,
+    skippedMs,
     events: model.logs.event.slice(Math.min(events0, model.logs.event.length)),
     power: model.logs.power.slice(Math.min(power0, model.logs.power.length)),
   };

@@ -22,6 +22,7 @@
  */
 import type { PublishTariffInformation } from '../../protocol/gbz/zcl-se.ts';
 import type { Eui64 } from '../../protocol/types.ts';
+import { MAX_CATCH_UP_MS } from '../clock.ts';
 
 export const MINUTE = 60_000;
 export const HALF_HOUR = 30 * MINUTE;
@@ -566,6 +567,10 @@ export function afterBalanceChange(m: GsmeModel, time: number): void {
 }
 
 /** Time-based debt collection falling due at `time`. */
+/** Time between time-debt collections: recovery frequency 0 hourly, 2 weekly, otherwise daily. */
+const collectionPeriod = (recoveryFrequency: number): number =>
+  recoveryFrequency === 0 ? 60 * MINUTE : recoveryFrequency === 2 ? 7 * DAY : DAY;
+
 function collectTimeDebts(m: GsmeModel, time: number): void {
   const p = m.prepayment;
   if (!isPrepaymentMode(p.paymentControlConfiguration)) return;
@@ -592,7 +597,7 @@ function collectTimeDebts(m: GsmeModel, time: number): void {
           );
         }
       }
-      d.nextCollection += d.recoveryFrequency === 0 ? 60 * MINUTE : d.recoveryFrequency === 2 ? 7 * DAY : DAY;
+      d.nextCollection += collectionPeriod(d.recoveryFrequency);
     }
   });
 }
@@ -654,11 +659,17 @@ export interface AdvanceHooks {
  * profile log, cost and standing charge against credit (or into Bill to Date in credit mode),
  * time-debt collection, network-data samples, midnight snapshots (daily read logs, daily
  * consumption), billing and block period ends, and pending future-dated actions at their time.
- * Boundaries at exactly `to` are included. A `to` before the clock changes nothing.
+ * Boundaries at exactly `to` are included. A `to` before the clock (or no finite number) changes
+ * nothing. At most the last MAX_CATCH_UP_MS (92 days, sim/clock.ts) before `to` is accrued: a
+ * longer jump skips the stretch before it (`skipGsme`), so the cost is bounded.
+ * @returns the half hours accrued
  */
-export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}): void {
+export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}): number {
   const runPending = hooks.runPending;
-  if (!(to > m.clock)) return;
+  if (!(to > m.clock) || !Number.isFinite(to)) return 0;
+  const skipTo = Math.floor((to - MAX_CATCH_UP_MS) / HALF_HOUR) * HALF_HOUR;
+  if (skipTo > m.clock) skipGsme(m, skipTo, runPending);
+  let slots = 0;
   let slotEnd = Math.floor(m.clock / HALF_HOUR) * HALF_HOUR + HALF_HOUR;
   for (; slotEnd <= to; slotEnd += HALF_HOUR) {
     runDue(m, slotEnd - HALF_HOUR + 1, runPending);
@@ -709,9 +720,53 @@ export function advanceGsme(m: GsmeModel, to: number, hooks: AdvanceHooks = {}):
       kp.nextEnd = addDuration(kp.nextEnd, kp.duration, kp.durationType);
     }
     m.clock = slotEnd;
+    slots++;
   }
   runDue(m, to, runPending);
   m.clock = Math.max(m.clock, to);
+  return slots;
+}
+
+/**
+ * Moves the GSME clock to `t` (a half-hour boundary) without accruing the stretch: no consumption,
+ * charges, samples or logs. Pending actions due in it run (logged at their own time); the billing
+ * and block periods and the time-debt collections that ended in it move to their first end after
+ * `t` (a billing period that ended clears Bill to Date, a block period its counters).
+ */
+function skipGsme(m: GsmeModel, t: number, runPending?: PendingExecutor): void {
+  runDue(m, t, runPending);
+  const bp = m.price.billingPeriod;
+  if (bp.nextEnd <= t) {
+    m.metering.billToDate = 0;
+    bp.nextEnd = periodEndAfter(bp.nextEnd, bp.duration, bp.durationType, t);
+  }
+  const kp = m.price.blockPeriod;
+  if (kp.nextEnd <= t) {
+    m.metering.blockPeriodConsumption = 0;
+    m.metering.blockSummations = m.metering.blockSummations.map(() => 0);
+    kp.nextEnd = periodEndAfter(kp.nextEnd, kp.duration, kp.durationType, t);
+  }
+  for (const d of m.prepayment.debts) {
+    const every = collectionPeriod(d.recoveryFrequency);
+    if (d.nextCollection <= t) d.nextCollection += (Math.floor((t - d.nextCollection) / every) + 1) * every;
+  }
+  m.metering.dayConsumption = 0;
+  m.clock = t;
+}
+
+/**
+ * The first end strictly after `t` of the period train through `end`: O(1) for minute, day and
+ * week periods, one step a period for months (at most 12 a year of the device clock range).
+ */
+function periodEndAfter(end: number, duration: number, durationType: number, t: number): number {
+  const unit = [MINUTE, DAY, 7 * DAY][durationType & 0x0f];
+  if (unit !== undefined) {
+    const length = Math.max(1, duration) * unit;
+    return end > t ? end : end + (Math.floor((t - end) / length) + 1) * length;
+  }
+  let e = end;
+  while (e <= t) e = addDuration(e, duration, durationType);
+  return e;
 }
 
 function runDue(m: GsmeModel, upTo: number, runPending?: PendingExecutor): void {
