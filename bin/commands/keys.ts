@@ -13,6 +13,7 @@ import { toPem } from '../../sim/certificate-info.ts';
 import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises.ts';
+import { writePrivateFileSync } from '../../sim/private-files.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
 import { MAX_CERTIFICATE_FILE_BYTES, readDerBlocks, validateFiles } from '../../sim/smki/files.ts';
 import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
@@ -132,7 +133,7 @@ export function register(program: Command): void {
             ? deviceCsrSpec(eui, o.usage, pub)
             : organisationCsrSpec(role, eui, o.usage, pub, o.name);
         writeFileSync(o.out, toPem(buildCsr(spec, key, pkiCrypto), 'CERTIFICATE REQUEST'));
-        writeFileSync(o.keyOut, privateKeyPem(key), { mode: 0o600 });
+        writePrivateFileSync(o.keyOut, privateKeyPem(key));
         out(
           JSON.stringify({
             request: o.out,
