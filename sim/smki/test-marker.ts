@@ -62,8 +62,17 @@ export const PUBLISHED_TEST_CAS: readonly PublishedTestCa[] = [
 export interface TestMarking {
   /** `ca-name`: a CA name marked TEST (gbcs-sim's CAs); `published-test-pki`: a CA of a published test PKI issued it (or is it). */
   source: 'ca-name' | 'published-test-pki';
+  /** Which CA, in a few words (e.g. `CA name "CN=G1 TEST" marked TEST`). */
+  label: string;
+  /** The label and what it means, for a warning. */
   message: string;
 }
+
+const marking = (source: TestMarking['source'], label: string, keys: string): TestMarking => ({
+  source,
+  label,
+  message: `${label}: its keys are ${keys}, keep them off live networks`,
+});
 
 /**
  * The test marking of a certificate, from its names (formatted as `formatName` writes them, and the
@@ -82,10 +91,7 @@ export function testMarking(c: {
     MARKED.test(cn),
   );
   if (marked !== undefined)
-    return {
-      source: 'ca-name',
-      message: `test certificate: CA name "CN=${marked}" is marked ${TEST_MARKER}; its keys are test keys, keep them off live networks`,
-    };
+    return marking('ca-name', `test certificate: CA name "CN=${marked}" marked ${TEST_MARKER}`, 'test keys');
   const byAki = PUBLISHED_TEST_CAS.find((k) => k.keyId === c.authorityKeyId);
   const bySki = c.isCa ? PUBLISHED_TEST_CAS.find((k) => k.keyId === c.subjectKeyId) : undefined;
   const byName = c.authorityKeyId === null ? PUBLISHED_TEST_CAS.find((k) => k.name === c.issuer) : undefined;
@@ -96,8 +102,9 @@ export function testMarking(c: {
     : bySki
       ? `the CA itself, key identifier ${ca.keyId}`
       : 'issuer name; no AKI';
-  return {
-    source: 'published-test-pki',
-    message: `certificate of a published test PKI: "${ca.name}", ${ca.pki} (${how}); its keys are public test keys, keep them off live networks`,
-  };
+  return marking(
+    'published-test-pki',
+    `certificate of a published test PKI: "${ca.name}", ${ca.pki} (${how})`,
+    'public test keys',
+  );
 }
