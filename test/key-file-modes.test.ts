@@ -153,6 +153,34 @@ describe('key material is written 0600 (directories 0700) under umask 0022', () 
       if (file.endsWith('.key')) expect(m, file).toBe('0600');
   });
 
+  it('a path that cannot be written: one line on stderr naming the flag, exit 2, no stack trace', () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    for (const args of [
+      ['keys', 'init', '--out', join(blocker, 'pki')],
+      [
+        'keys',
+        'csr',
+        '--eui',
+        'd000000000000003',
+        '--usage',
+        'ds',
+        '--out',
+        join(dir, 'x.csr'),
+        '--key-out',
+        join(blocker, 'x.key'),
+      ],
+      ['keys', 'export', '--keystore', pki, '--format', 'gbcs-sim', '--out', join(blocker, 'ks.json')],
+      ['keys', 'export', '--keystore', pki, '--format', 'dcc-tools', '--out', join(blocker, 'tools')],
+    ]) {
+      const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toEqual([
+        expect.stringMatching(/^gbcs-sim: --(out|key-out) \S+: ENOTDIR/),
+      ]);
+    }
+  });
+
   it('FileStateStore (device state holds the CS02c/CS02d key pairs): directory 0700, state files 0600', () => {
     const previous = process.umask(0o022);
     try {
