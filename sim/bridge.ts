@@ -57,6 +57,12 @@ export interface BridgeOptions {
    * sent yet is reported failed `INTERRUPTED` (0 attempts), and the summary is written as usual.
    */
   signal?: AbortSignal;
+  /**
+   * Asked each time the link comes up (first open and every reconnect), before anything is sent on
+   * it: a message refuses the link (sim/test-key-guard.ts: test keys on a live device) — the run
+   * stops there, sends nothing more, writes no summary and returns the message as `refused`.
+   */
+  linkGuard?: () => string | null;
 }
 
 export interface CommandResult {
@@ -71,7 +77,7 @@ export interface CommandResult {
   counter: string;
   attempts: number;
   status: 'answered' | 'failed';
-  /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED, INTERRUPTED otherwise. */
+  /** null when answered; TIMEOUT, DISCONNECTED, GAVE_UP, SEND_FAILED, BUILD_FAILED, INTERRUPTED, REFUSED otherwise. */
   reason: string | null;
   responseVerified: boolean;
   /**
@@ -177,9 +183,12 @@ function controlJson(bytes: Uint8Array): unknown {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs the steps; returns every result and the summary (also written, per `json`). */
-export async function runBridge(
-  opts: BridgeOptions,
-): Promise<{ results: Array<CommandResult | ControlResult>; summary: BridgeSummary }> {
+export async function runBridge(opts: BridgeOptions): Promise<{
+  results: Array<CommandResult | ControlResult>;
+  summary: BridgeSummary;
+  /** The link guard's refusal (`linkGuard`), null when the run went on to its end. */
+  refused: string | null;
+}> {
   const t = opts.transport;
   const timeoutMs = opts.timeoutMs ?? 5000;
   const retries = opts.retries ?? 3;
@@ -248,7 +257,10 @@ export async function runBridge(
     const key = responseKey(h.originatorId, h.recipientId, h.originatorCounter, h.messageCode);
     if (h.craFlag !== 2 || !waitress.resolve(key, { bytes: r.bytes, blocks: r.blocks })) unmatched++;
   });
+  // Decided synchronously when the link comes up, so every sender (which resumes after `waitUp`) sees it.
+  let refused: string | null = null;
   const offState = t.onState((state, err) => {
+    if (state === 'up' && refused === null && opts.linkGuard) refused = opts.linkGuard();
     trace?.({
       t: opts.clock.now(),
       event: `link-${state}`,
@@ -297,6 +309,7 @@ export async function runBridge(
 
   for (let i = 0; i < opts.steps.length; i++) {
     const s = opts.steps[i]!;
+    if (refused !== null) break;
     if (interrupted()) {
       // Not sent: reported failed INTERRUPTED, so the summary counts every command step.
       if (s.kind === 'command') {
@@ -316,6 +329,7 @@ export async function runBridge(
       try {
         if (linkError) throw linkError;
         await abortable(t.waitUp());
+        if (refused !== null) break;
         const result = await abortable(control.request(s.op, s.params));
         r = { step: i + 1, label: s.label, control: s.op, ok: true, result: jsonable(result) };
         controls.ok++;
@@ -443,6 +457,10 @@ export async function runBridge(
           reason = linkError.code === 'NOT_OPEN' ? 'GAVE_UP' : linkError.code;
           break;
         }
+        if (refused !== null) {
+          reason = 'REFUSED';
+          break;
+        }
         attempts++;
         const started = performance.now();
         const answer = waitress.wait(key, timeoutMs);
@@ -516,6 +534,7 @@ export async function runBridge(
   opts.signal?.removeEventListener('abort', onAbort);
   control.dispose();
   await t.close();
+  if (refused !== null) return { results, summary, refused };
   if (opts.json) opts.write(JSON.stringify({ summary }));
   else {
     opts.write(
@@ -523,7 +542,7 @@ export async function runBridge(
         `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
     );
   }
-  return { results, summary };
+  return { results, summary, refused };
 }
 
 function jsonable(v: unknown): unknown {

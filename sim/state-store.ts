@@ -2,11 +2,13 @@
  * Durable device state (DESIGN §3): anti-replay floors and credentials must survive a restart.
  * `MemoryStateStore` for tests and fleets held in memory; `FileStateStore` writes one JSON file per
  * device atomically (write to a temporary file, then rename), so a crash never leaves a torn file.
+ * A device's state holds its key pairs (CS02c/CS02d): files are 0600, a directory created 0700.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
+import { mkdirPrivateSync, writePrivateFileSync } from './private-files.ts';
 
 export interface StateStore<T> {
   load(eui: Eui64): T | undefined;
@@ -28,7 +30,7 @@ export class FileStateStore<T> implements StateStore<T> {
   private readonly dir: string;
   constructor(dir: string) {
     this.dir = dir;
-    mkdirSync(dir, { recursive: true });
+    mkdirPrivateSync(dir);
   }
   load(eui: Eui64): T | undefined {
     let text: string;
@@ -47,7 +49,7 @@ export class FileStateStore<T> implements StateStore<T> {
   save(eui: Eui64, state: T): void {
     const file = join(this.dir, `${eui}.json`);
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    writePrivateFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, file);
   }
 }

@@ -64,13 +64,18 @@ describe('gbcs-sim keys / smki', () => {
     expect(cli('keys', 'init', '--out', PKI).code).toBe(2); // refuses to overwrite without --force
   });
 
-  it('keys validate: every certificate valid, chained to the generated roots', () => {
-    const r = cli('keys', 'validate', PKI);
+  it('keys validate: every certificate valid, chained to the generated roots, marked test (also with --strict)', () => {
+    const r = cli('keys', 'validate', PKI, '--strict');
     expect(r.code).toBe(0);
     const lines = r.lines.map((l) => json(l));
     expect(lines).toHaveLength(4 + 11 + 8);
     for (const l of lines) {
-      expect(l).toMatchObject({ ok: true, reasons: [] });
+      expect(l).toMatchObject({
+        ok: true,
+        reasons: [],
+        test: true,
+        warnings: [{ code: 'TEST_CERTIFICATE', message: expect.stringMatching(/CA name "CN=\S+ TEST"/) }],
+      });
       expect(['verified', 'self-signed']).toContain(l.chain.status);
     }
     expect(lines.filter((l) => l.kind === 'device')).toHaveLength(8);
@@ -81,8 +86,8 @@ describe('gbcs-sim keys / smki', () => {
       chain: {
         path: [
           `(device ${lines.find((l) => l.input.endsWith('d000000000000003-ka.pem')).serial})`,
-          'CN=GSD1',
-          'CN=GSD0',
+          'CN=GSD1 TEST',
+          'CN=GSD0 TEST',
         ],
       },
     });

@@ -255,7 +255,8 @@ describe('Registration Authority: CSR checks', () => {
     expect(validateCertificate(org.value.certificate, { issuers: caCertificatesOf(pki) })).toMatchObject({
       ok: true,
       kind: 'organisation',
-      summary: { eui: SUPPLIER, role: 2, usage: 'ka', issuer: 'OU=07, CN=G1' },
+      summary: { eui: SUPPLIER, role: 2, usage: 'ka', issuer: 'OU=07, CN=G1 TEST' },
+      test: { source: 'ca-name' },
       chain: { status: 'verified' },
     });
     const dev = ra.submitCsr('supplier', sign(deviceCsrSpec(ESME, 'ka', pub(0x42)), 0x42));
@@ -264,7 +265,8 @@ describe('Registration Authority: CSR checks', () => {
     ).toMatchObject({
       ok: true,
       kind: 'device',
-      summary: { eui: ESME, usage: 'ka', issuer: 'CN=GSD1' },
+      summary: { eui: ESME, usage: 'ka', issuer: 'CN=GSD1 TEST' },
+      test: { source: 'ca-name' },
       chain: { status: 'verified' },
     });
     expect(checkCsr(sign(deviceCsrSpec(ESME, 'ka', pub(0x42)), 0x42), pkiCrypto).ok).toBe(true);

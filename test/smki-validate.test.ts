@@ -119,16 +119,16 @@ describe('the generated test PKI', () => {
     for (const c of pki.organisations)
       expect(check(c.certificate), c.name).toMatchObject({
         ok: true,
-        warnings: [],
+        warnings: [expect.objectContaining({ code: 'TEST_CERTIFICATE' })],
         kind: 'organisation',
-        chain: { status: 'verified', path: [expect.any(String), 'OU=07, CN=G1', 'OU=00, CN=GS'] },
+        chain: { status: 'verified', path: [expect.any(String), 'OU=07, CN=G1 TEST', 'OU=00, CN=GS TEST'] },
         summary: { eui: c.eui, usage: c.usage, role: c.role },
       });
     const dev = sign(deviceSpec(), pki.issuingDca);
     expect(check(dev)).toMatchObject({
       ok: true,
       kind: 'device',
-      chain: { status: 'verified', path: [expect.any(String), 'CN=GSD1', 'CN=GSD0'] },
+      chain: { status: 'verified', path: [expect.any(String), 'CN=GSD1 TEST', 'CN=GSD0 TEST'] },
     });
     expect(check(sign(orgSpec(), pki.issuingOca))).toMatchObject({ ok: true, kind: 'organisation' });
   });
@@ -145,7 +145,7 @@ describe('the generated test PKI', () => {
     expect(codes(check(early))).toEqual([]);
     const r = check(early, { at: Date.UTC(2016, 2, 9) });
     expect(r.reasons.map((x) => x.code)).toEqual(['ISSUER_NOT_YET_VALID', 'ISSUER_NOT_YET_VALID']);
-    expect(r.reasons.map((x) => x.message).join(' ')).toMatch(/"CN=GSD1".*"CN=GSD0"/);
+    expect(r.reasons.map((x) => x.message).join(' ')).toMatch(/"CN=GSD1 TEST".*"CN=GSD0 TEST"/);
     expect(r.chain.status).toBe('invalid');
     expect(check(early, { at: Date.UTC(2026, 0, 1) })).toMatchObject({
       ok: true,
@@ -618,7 +618,8 @@ describe('negative corpus: each certificate fails for its own reason', () => {
     );
     const lenient = check(der);
     expect(lenient.ok).toBe(true);
-    expect(lenient.warnings.map((w) => w.code)).toEqual(['AKI_MISSING']);
+    // TEST_CERTIFICATE (its CA is marked TEST) is information: a warning even when strict.
+    expect(lenient.warnings.map((w) => w.code)).toEqual(['AKI_MISSING', 'TEST_CERTIFICATE']);
     expect(codes(check(der, { strict: true }))).toEqual(['AKI_MISSING']);
   });
 });
@@ -655,9 +656,12 @@ describeShared('the published ZAZ1 / RTDS certificates', () => {
       expect(r.reasons, name).toEqual([]);
       statuses[`${r.kind}/${r.chain.status}`] = (statuses[`${r.kind}/${r.chain.status}`] ?? 0) + 1;
       for (const w of r.warnings)
-        expect(['SIGNATURE_INTEGER_NOT_MINIMAL', 'SIGNATURE_ALGORITHM_PARAMETERS', 'AKI_MISSING']).toContain(
-          w.code,
-        );
+        expect([
+          'SIGNATURE_INTEGER_NOT_MINIMAL',
+          'SIGNATURE_ALGORITHM_PARAMETERS',
+          'AKI_MISSING',
+          'TEST_CERTIFICATE',
+        ]).toContain(w.code);
     }
     // ZAZ1 organisation certificates chain to the Issuing CA "Z1" (its root "ZA" is not public).
     expect(statuses['organisation/partial']).toBeGreaterThan(40);

@@ -5,6 +5,7 @@ import type { FramingName } from '../../hw/framing/index.ts';
 import { createFraming } from '../../hw/framing/index.ts';
 import { SerialLink } from '../../hw/links/serial.ts';
 import { TcpLink } from '../../hw/links/tcp.ts';
+import { portKind, whyLive } from '../../hw/live-target.ts';
 import { listPorts } from '../../hw/ports.ts';
 import { openErrorReporter, ReconnectingTransport } from '../../hw/reconnect.ts';
 import { FramedTransport } from '../../hw/transport.ts';
@@ -20,8 +21,23 @@ import {
 import { WallClock } from '../../sim/clock.ts';
 import { HeadEnd } from '../../sim/head-end.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
+import {
+  createTestKeyGuard,
+  criticalCommands,
+  criticalOriginators,
+  keystoreTestKeys,
+} from '../../sim/test-key-guard.ts';
 import { createTestKeys } from '../../sim/test-pki.ts';
-import { acbOf, collect, cryptoOption, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
+import {
+  acbOf,
+  collect,
+  cryptoOption,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  out,
+  UsageError,
+} from '../common.ts';
 
 interface BridgeFlags {
   port?: string;
@@ -40,6 +56,7 @@ interface BridgeFlags {
   maxPayload?: string;
   giveUpMs: string;
   list?: boolean;
+  allowTestKeys?: boolean;
   crypto: CryptoBackendName;
 }
 
@@ -69,6 +86,10 @@ export function register(program: Command): void {
     .option('--max-payload <bytes>', 'framing payload bound (default: gfi 2048, binary 4096)')
     .option('--give-up-ms <ms>', 'stop reconnecting after this long without a link', '30000')
     .option('--list', 'list serial ports and ptys, then exit')
+    .option(
+      '--allow-test-keys',
+      'send critical commands with test keys (seed keys, test certificates) to a live device (not a pty, not loopback)',
+    )
     .addOption(cryptoOption())
     .action(async (o: BridgeFlags) => {
       if (o.list) {
@@ -97,14 +118,17 @@ export function register(program: Command): void {
       const retries = int('--retries', o.retries, 0, 1000);
       const codec = () => createFraming(o.framing, maxPayload);
       let link: () => SerialLink | TcpLink;
+      let live: () => string | null;
       if (o.tcp !== undefined) {
         const m = /^(.+):(\d+)$/.exec(o.tcp);
         if (!m) throw new UsageError('--tcp: HOST:PORT');
         const target = { host: m[1]!, port: int('--tcp port', m[2]!, 1, 65_535) };
         link = () => new TcpLink(target);
+        live = () => whyLive(target);
       } else {
         const opts = { path: o.port!, baudRate: int('--baud', o.baud, 50, 4_000_000) };
         link = () => new SerialLink(opts);
+        live = () => whyLive(opts);
       }
       const where = o.tcp !== undefined ? `--tcp ${o.tcp}` : `--port ${o.port}`;
       const transport = new ReconnectingTransport(() => new FramedTransport(link(), codec()), {
@@ -117,6 +141,8 @@ export function register(program: Command): void {
       const clock = new WallClock();
       const ctx: ScenarioContext = defaultScenarioContext();
       let headEnd: HeadEnd;
+      /** Why the keys are test keys (null: not known to be), decided once the scenario is read. */
+      let testKeys: (steps: readonly BridgeStep[]) => string | null;
       if (o.keystore) {
         const ks = loadKeystores(o.keystore);
         for (const w of ks.warnings) process.stderr.write(`gbcs-sim bridge: ${w}\n`);
@@ -130,6 +156,7 @@ export function register(program: Command): void {
         if (no) ctx.parties.networkOperator = no;
         ctx.parties.acb = acb;
         headEnd = new HeadEnd({ crypto, keys: ks, acbId: acb, clock });
+        testKeys = (steps) => keystoreTestKeys(ks, criticalOriginators(steps), acb);
       } else {
         const keys = createTestKeys(o.seed);
         headEnd = new HeadEnd({
@@ -138,9 +165,29 @@ export function register(program: Command): void {
           acbId: ctx.parties.acb,
           clock,
         });
+        testKeys = () => `the deterministic keys of --seed ${o.seed}`;
       }
       const steps: BridgeStep[] =
         o.scenario === 'default' ? defaultBridgeSteps(ctx) : loadScenarioFile(o.scenario, ctx);
+
+      // Test keys stay off live paths: decided before the port is opened when it can be (TCP, an
+      // existing path), else — and again after every reconnect — when the link comes up.
+      const critical = criticalCommands(steps);
+      const keysAreTest = critical.length > 0 ? testKeys(steps) : null;
+      const linkGuard =
+        keysAreTest === null
+          ? null
+          : createTestKeyGuard({
+              live,
+              testKeys: keysAreTest,
+              critical,
+              allow: o.allowTestKeys ?? false,
+              warn: (l) => process.stderr.write(`gbcs-sim bridge: ${l}\n`),
+            });
+      if (linkGuard && (o.port === undefined || portKind(o.port) !== 'missing')) {
+        const refusal = linkGuard();
+        if (refusal !== null) throw new UsageError(`bridge: ${refusal}`);
+      }
 
       // The trace file, opened before the link: a directory or a missing parent is a usage error, not a crash.
       let traceFd: number | null = null;
@@ -168,7 +215,7 @@ export function register(program: Command): void {
       const interrupt = new AbortController();
       const onSigint = () => interrupt.abort();
       process.once('SIGINT', onSigint);
-      const { summary } = await runBridge({
+      const { summary, refused } = await runBridge({
         signal: interrupt.signal,
         transport,
         headEnd,
@@ -180,10 +227,14 @@ export function register(program: Command): void {
         json: o.json ?? false,
         write: out,
         ...(trace ? { trace } : {}),
+        ...(linkGuard && o.port !== undefined ? { linkGuard } : {}),
       });
       if (traceFile && !traceFailed) await new Promise<void>((r) => traceFile.end(() => r()));
       process.off('SIGINT', onSigint);
-      if (interrupt.signal.aborted) process.exitCode = 130;
+      if (refused !== null) {
+        process.stderr.write(`gbcs-sim: bridge: ${refused}\n`);
+        process.exitCode = EXIT_USAGE;
+      } else if (interrupt.signal.aborted) process.exitCode = 130;
       else process.exitCode = bridgeSucceeded(summary) && !traceFailed ? EXIT_OK : EXIT_FAILURE;
     });
 }

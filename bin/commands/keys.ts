@@ -13,6 +13,7 @@ import { toPem } from '../../sim/certificate-info.ts';
 import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { loadKeystores } from '../../sim/keystore.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises.ts';
+import { writePrivateFileSync } from '../../sim/private-files.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
 import { MAX_CERTIFICATE_FILE_BYTES, readDerBlocks, validateFiles } from '../../sim/smki/files.ts';
 import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
@@ -35,6 +36,20 @@ const date = (flag: string, v: string): number => {
     throw new UsageError(`${flag}: not a date (YYYY-MM-DD) or ISO date-time: ${v}`);
   }
 };
+
+/**
+ * Runs a write to a path the user gave: a file system error (a missing directory, no permission, a
+ * directory where a file should be) is a usage error naming the flag and path, not a stack trace.
+ */
+function writing<T>(flag: string, path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    if (typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall)
+      throw new UsageError(`${flag} ${path}: ${(e as Error).message}`);
+    throw e;
+  }
+}
 
 /** The clock of RA decisions: `--as-of` replays history at that date; otherwise enduring, wall clock. */
 function raClock(asOf: string | undefined): { clock: Clock; historical: boolean } {
@@ -68,11 +83,9 @@ export function register(program: Command): void {
       });
       for (const eui of devices)
         for (const u of ['ds', 'ka'] as const) deviceCredential(pki, deriveTestPrivateKey, eui, u);
-      const files = initPkiDirectory(pki, o.out, {
-        parties: TEST_PARTIES,
-        devices,
-        clock: new VirtualClock(notBefore),
-      });
+      const files = writing('--out', o.out, () =>
+        initPkiDirectory(pki, o.out, { parties: TEST_PARTIES, devices, clock: new VirtualClock(notBefore) }),
+      );
       out(
         JSON.stringify({
           out: o.out,
@@ -131,8 +144,10 @@ export function register(program: Command): void {
           role === null
             ? deviceCsrSpec(eui, o.usage, pub)
             : organisationCsrSpec(role, eui, o.usage, pub, o.name);
-        writeFileSync(o.out, toPem(buildCsr(spec, key, pkiCrypto), 'CERTIFICATE REQUEST'));
-        writeFileSync(o.keyOut, privateKeyPem(key), { mode: 0o600 });
+        // The key first: a request whose key could not be kept is worth nothing.
+        writing('--key-out', o.keyOut, () => writePrivateFileSync(o.keyOut, privateKeyPem(key)));
+        const request = toPem(buildCsr(spec, key, pkiCrypto), 'CERTIFICATE REQUEST');
+        writing('--out', o.out, () => writeFileSync(o.out, request));
         out(
           JSON.stringify({
             request: o.out,
@@ -186,7 +201,7 @@ export function register(program: Command): void {
       }
       pki.save();
       const pem = toPem(r.value.certificate);
-      if (o.out) writeFileSync(o.out, pem);
+      if (o.out) writing('--out', o.out, () => writeFileSync(o.out!, pem));
       const { serial, kind, eui, usage, role, status } = r.value;
       out(
         JSON.stringify({
@@ -235,12 +250,14 @@ export function register(program: Command): void {
       const ks = loadKeystores(o.keystore);
       for (const w of ks.warnings) process.stderr.write(`gbcs-sim: keystore warning: ${w}\n`);
       let skipped = 0;
-      const files = writeKeystore(ks, o.format as KeystoreFormat, o.out, (e, file, kept) => {
-        skipped++;
-        process.stderr.write(
-          `gbcs-sim: warning: not exported: ${e.source} (${e.eui} ${e.usage}${e.cell === 'prepayment' ? ' prepayment' : ''}, serial ${e.serial ?? 'none'}): ${file} already holds serial ${kept.serial ?? 'none'} (${kept.source}); the dcc-tools layout has one credential per file name\n`,
-        );
-      });
+      const files = writing('--out', o.out, () =>
+        writeKeystore(ks, o.format as KeystoreFormat, o.out, (e, file, kept) => {
+          skipped++;
+          process.stderr.write(
+            `gbcs-sim: warning: not exported: ${e.source} (${e.eui} ${e.usage}${e.cell === 'prepayment' ? ' prepayment' : ''}, serial ${e.serial ?? 'none'}): ${file} already holds serial ${kept.serial ?? 'none'} (${kept.source}); the dcc-tools layout has one credential per file name\n`,
+          );
+        }),
+      );
       out(
         JSON.stringify({
           format: o.format,

@@ -149,6 +149,8 @@ export interface ValidationLine {
   issuer: string | null;
   /** null for a `public-key` input. */
   chain: ValidationResult['chain'] | null;
+  /** A test certificate: a CA name marked TEST (gbcs-sim's) or a published test PKI (the warning TEST_CERTIFICATE says which). */
+  test: boolean;
 }
 
 /**
@@ -178,6 +180,7 @@ export function validateFiles(
         subject: null,
         issuer: null,
         chain: null,
+        test: false,
       };
     if ('error' in i)
       return {
@@ -193,6 +196,7 @@ export function validateFiles(
         subject: null,
         issuer: null,
         chain: { status: 'invalid', path: [] },
+        test: false,
       };
     const r = validateCertificate(i.der, { ...o, issuers });
     return {
@@ -208,6 +212,7 @@ export function validateFiles(
       subject: r.summary?.subject ?? null,
       issuer: r.summary?.issuer ?? null,
       chain: r.chain,
+      test: r.test !== null,
     };
   });
 }

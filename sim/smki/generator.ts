@@ -11,7 +11,8 @@
  * - Device Certificates (empty subject, critical SAN HardwareModuleName = EUI-64, notAfter
  *   99991231235959Z) for the devices asked for, and on demand for any other device.
  *
- * Every private key derives from (seed, identity) as sim/test-pki.ts always did, so the keys of `run`
+ * The CA names are marked TEST (`CA_SUBJECTS`), so every certificate carries the marker in its
+ * issuer name. Every private key derives from (seed, identity) as sim/test-pki.ts always did, so the keys of `run`
  * are unchanged; certificates are signed deterministically (RFC 6979), so the same seed gives the same
  * bytes. Validity periods follow ZAZ1 (organisation 10 years, issuing CA 25 years) from a fixed
  * `notBefore` (default 2025-01-01T00:00:00Z), not from the clock.
@@ -36,6 +37,7 @@ import {
 } from './certificate.ts';
 import { wrapContingencyPublicKey, wrappedApexContingencyKeyExtension } from './contingency.ts';
 import { OID_CN, OID_OU, POLICY_DEVICE_TEST, POLICY_ORGANISATION_TEST } from './oids.ts';
+import { testCaCommonName } from './test-marker.ts';
 
 /** Private key derivation shared with sim/test-pki.ts (`deriveTestPrivateKey`). */
 export type KeyDeriver = (seed: string, identity: string, usage: KeyUsage, cell?: CellUsage) => Uint8Array;
@@ -236,18 +238,22 @@ export function issueDeviceCertificate(
   );
 }
 
-/** Names of the test CAs (gbcs-sim's own; ZAZ1 uses "OU=00, CN=ZA" and "OU=07, CN=Z1"). */
+/**
+ * Names of the test CAs (gbcs-sim's own; ZAZ1 uses "OU=00, CN=ZA" and "OU=07, CN=Z1"), each CN
+ * marked TEST: the marker every certificate of the PKI carries in its issuer name
+ * (sim/smki/test-marker.ts says why there).
+ */
 export const CA_SUBJECTS = {
   'root-oca': [
     { type: OID_OU, printable: '00' },
-    { type: OID_CN, printable: 'GS' },
+    { type: OID_CN, printable: testCaCommonName('GS') },
   ],
   'issuing-oca': [
     { type: OID_OU, printable: '07' },
-    { type: OID_CN, printable: 'G1' },
+    { type: OID_CN, printable: testCaCommonName('G1') },
   ],
-  'root-dca': [{ type: OID_CN, printable: 'GSD0' }],
-  'issuing-dca': [{ type: OID_CN, printable: 'GSD1' }],
+  'root-dca': [{ type: OID_CN, printable: testCaCommonName('GSD0') }],
+  'issuing-dca': [{ type: OID_CN, printable: testCaCommonName('GSD1') }],
 } as const satisfies Record<PkiAuthority['label'], DistinguishedName>;
 
 /** Label used in key derivation and names for a party credential (e.g. "supplier-ds", "supplierPP-ka"). */

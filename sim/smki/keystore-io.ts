@@ -12,12 +12,13 @@
  * entries (certificate, private key, role, cell).
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
 import { publicKeyOfPrivate, toPem } from '../certificate-info.ts';
 import { Keystore, type KeystoreEntry, serializeKeystore } from '../keystore.ts';
+import { mkdirPrivateSync, writePrivateFileSync } from '../private-files.ts';
 import { subjectPublicKeyInfo } from './certificate.ts';
 import type { PkiCredential, TestPki } from './generator.ts';
 
@@ -107,7 +108,10 @@ function exportable(ks: Keystore): KeystoreEntry[] {
 }
 
 /**
- * Writes `ks` at `path` in `format`. `dcc-tools` writes into the directory `path` (created);
+ * Writes `ks` at `path` in `format`. Whatever can hold a private key is written 0600 — the JSON
+ * keystores, every `.key` — and a directory created for `dcc-tools` 0700 (sim/private-files.ts);
+ * certificates and bare public keys (`.pem`) keep the default mode (0644 under umask 0022).
+ * `dcc-tools` writes into the directory `path` (created);
  * a slot with several key pairs keeps only the best one there (file names hold one credential):
  * every other one is passed to `onSkip` (the CLI warns on stderr for each).
  * @returns the files written
@@ -120,12 +124,12 @@ export function writeKeystore(
   onSkip?: (skipped: KeystoreEntry, file: string, kept: KeystoreEntry) => void,
 ): string[] {
   if (format === 'gbcs-sim') {
-    writeFileSync(path, serializeKeystore(ks));
+    writePrivateFileSync(path, serializeKeystore(ks));
     return [path];
   }
   const entries = exportable(ks);
   if (format === 'dcc-tools') {
-    mkdirSync(path, { recursive: true });
+    mkdirPrivateSync(path);
     const written: string[] = [];
     const done = new Map<string, KeystoreEntry>();
     for (const e of entries) {
@@ -144,7 +148,7 @@ export function writeKeystore(
         written.push(join(path, `${stem}.pem`));
       }
       if (e.privateKey) {
-        writeFileSync(join(path, `${stem}.key`), privateKeyPem(e.privateKey));
+        writePrivateFileSync(join(path, `${stem}.key`), privateKeyPem(e.privateKey));
         written.push(join(path, `${stem}.key`));
       }
     }
@@ -166,7 +170,7 @@ export function writeKeystore(
     doc[e.eui]![usageKey] ??= {};
     doc[e.eui]![usageKey]![BigInt(`0x${e.serial}`).toString(10)] = rec;
   }
-  writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
+  writePrivateFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
   return [path];
 }
 
@@ -183,18 +187,19 @@ export const CA_FILES = {
  * the CA certificates and keys in `ca/` (`root-oca.pem|key`, `issuing-oca…`, `root-dca…`,
  * `issuing-dca…`; `roots.pem` and `issuing.pem`, bundles for `openssl verify -CAfile … -untrusted …`),
  * the contingency material in `ca/`
- * (`contingency.key`, `contingency-symmetric.hex`), and `keystore.json` (DCC Boxed).
+ * (`contingency.key`, `contingency-symmetric.hex`), and `keystore.json` (DCC Boxed). Keys, the
+ * Contingency Symmetric Key and keystore.json are 0600, `dir` and `ca/` (when created) 0700.
  * @returns the files written
  */
 export function writePkiDirectory(pki: TestPki, dir: string): string[] {
   const ks = pkiKeystore(pki);
   const written = writeKeystore(ks, 'dcc-tools', dir);
   const ca = join(dir, 'ca');
-  mkdirSync(ca, { recursive: true });
+  mkdirPrivateSync(ca);
   for (const [field, stem] of Object.entries(CA_FILES) as Array<[keyof typeof CA_FILES, string]>) {
     const a = pki[field];
     writeFileSync(join(ca, `${stem}.pem`), toPem(a.certificate));
-    writeFileSync(join(ca, `${stem}.key`), privateKeyPem(a.privateKey));
+    writePrivateFileSync(join(ca, `${stem}.key`), privateKeyPem(a.privateKey));
     written.push(join(ca, `${stem}.pem`), join(ca, `${stem}.key`));
   }
   // Bundles for `openssl verify -CAfile ca/roots.pem -untrusted ca/issuing.pem <certificates>`.
@@ -203,8 +208,8 @@ export function writePkiDirectory(pki: TestPki, dir: string): string[] {
     join(ca, 'issuing.pem'),
     toPem(pki.issuingOca.certificate) + toPem(pki.issuingDca.certificate),
   );
-  writeFileSync(join(ca, 'contingency.key'), privateKeyPem(pki.contingency.privateKey));
-  writeFileSync(
+  writePrivateFileSync(join(ca, 'contingency.key'), privateKeyPem(pki.contingency.privateKey));
+  writePrivateFileSync(
     join(ca, 'contingency-symmetric.hex'),
     `${Buffer.from(pki.contingency.symmetricKey).toString('hex')}\n`,
   );

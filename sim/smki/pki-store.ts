@@ -10,16 +10,17 @@
  *
  * `smki.json` (`format: "gbcs-sim.smki/1"`): `{ seed, parties, subscribers, certificates: [ { serial,
  * status, issuedAt, subscriber, revokedAt, revocationReason, certificate (PEM) } ] }`. It is written
- * atomically (temporary file, then rename). JSON rather than SQLite: the repository is small and
+ * atomically (temporary file, then rename), mode 0600: the seed regenerates every key of the PKI. JSON rather than SQLite: the repository is small and
  * plain data (better-sqlite3 is not installed in this checkout).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { derTlv } from '../../protocol/asn1/der.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { pemBlocks, privateKeyOfDer } from '../certificate-info.ts';
 import type { Clock } from '../clock.ts';
+import { writePrivateFileSync } from '../private-files.ts';
 import type { DistinguishedName } from './certificate.ts';
 import { keyIdentifier } from './certificate.ts';
 import { caCertificatesOf, type PkiAuthority, type PkiParty, type TestPki } from './generator.ts';
@@ -113,9 +114,10 @@ function stateDocument(ra: RegistrationAuthority, seed: string | null): string {
   )}\n`;
 }
 
+/** smki.json holds the seed every test key derives from: 0600, like the keys (sim/private-files.ts). */
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
+  writePrivateFileSync(tmp, text);
   renameSync(tmp, path);
 }
 

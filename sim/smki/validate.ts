@@ -24,6 +24,7 @@ import {
   OID_AUTHORITY_KEY_IDENTIFIER,
   OID_BASIC_CONSTRAINTS,
   OID_CERTIFICATE_POLICIES,
+  OID_CN,
   OID_EC_PUBLIC_KEY,
   OID_ECDSA_WITH_SHA256,
   OID_HARDWARE_MODULE_NAME,
@@ -44,6 +45,7 @@ import {
   parseCertificate,
   reencodesIdentically,
 } from './parse.ts';
+import { type TestMarking, testMarking } from './test-marker.ts';
 import { ecdsaDerToRaw, ecdsaSignatureIsMinimal, readOneTlv, readTlvs } from './tlv.ts';
 
 /** Stable reason codes, one per rule. */
@@ -108,6 +110,11 @@ export const Reason = {
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
   ISSUER_NOT_YET_VALID: 'ISSUER_NOT_YET_VALID',
   ISSUER_EXPIRED: 'ISSUER_EXPIRED',
+  /**
+   * Not a rule: the certificate is a test certificate (a CA name marked TEST, as gbcs-sim's are, or
+   * a CA of a published test PKI; sim/smki/test-marker.ts). Always a warning, never a failure, also with `strict`.
+   */
+  TEST_CERTIFICATE: 'TEST_CERTIFICATE',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 
@@ -171,12 +178,14 @@ export interface ValidationResult {
   /**
    * Deviations that the published test PKIs themselves contain, tolerated unless `strict`
    * (SIGNATURE_INTEGER_NOT_MINIMAL, SIGNATURE_ALGORITHM_PARAMETERS, AKI_MISSING on an organisation
-   * certificate): see `TOLERATED`.
+   * certificate): see `TOLERATED`; and TEST_CERTIFICATE, which `strict` leaves a warning.
    */
   warnings: ValidationReason[];
   summary: CertificateSummary | null;
   /** verified: signatures check up to a known self-signed root; partial: up to a known CA whose issuer is unknown. */
   chain: { status: ChainStatus; path: string[] };
+  /** Why this is a test certificate (also reported as the warning TEST_CERTIFICATE); null when nothing says so. */
+  test: TestMarking | null;
 }
 
 /**
@@ -705,6 +714,7 @@ export function validateCertificate(der: Uint8Array, opts: ValidationOptions = {
       warnings: [],
       summary: null,
       chain: { status: 'invalid', path: [] },
+      test: null,
     };
   }
   const x = extract(c, add);
@@ -714,7 +724,42 @@ export function validateCertificate(der: Uint8Array, opts: ValidationOptions = {
   const crypto = opts.crypto ?? createCrypto('noble');
   const index = opts.issuers instanceof IssuerIndex ? opts.issuers : new IssuerIndex(opts.issuers ?? []);
   const chain = checkChain(c, x, kind, index, crypto, add, opts.at);
-  return { ok: reasons.length === 0, kind, reasons, warnings, summary: summaryOf(c, x, kind), chain };
+  const summary = summaryOf(c, x, kind);
+  const test = testMarkingOf(c, summary, kind);
+  // Information, not a deviation: a warning even when strict.
+  if (test) warnings.push({ code: Reason.TEST_CERTIFICATE, message: test.message });
+  return { ok: reasons.length === 0, kind, reasons, warnings, summary, chain, test };
+}
+
+const commonNames = (name: ParsedCertificate['subject']): string[] =>
+  name.filter((a) => a.oid === OID_CN).map((a) => td.decode(a.value));
+
+const testMarkingOf = (c: ParsedCertificate, s: CertificateSummary, kind: CertificateKind) =>
+  testMarking({
+    issuer: s.issuer,
+    issuerCommonNames: commonNames(c.issuer),
+    subjectCommonNames: commonNames(c.subject),
+    authorityKeyId: s.authorityKeyId,
+    subjectKeyId: s.subjectKeyId,
+    isCa: kind === 'ca',
+  });
+
+/**
+ * Why a certificate (DER) is a test certificate — a CA name marked TEST (gbcs-sim's) or a CA of a
+ * published test PKI (sim/smki/test-marker.ts) — without validating it; null when nothing says so or it does
+ * not parse.
+ */
+export function certificateTestMarking(der: Uint8Array): TestMarking | null {
+  let c: ParsedCertificate;
+  try {
+    c = parseCertificate(der);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return null;
+  }
+  const x = extract(c, () => {});
+  const kind = kindOf(c, x);
+  return testMarkingOf(c, summaryOf(c, x, kind), kind);
 }
 
 function checkChain(
