@@ -11,11 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeUpdateSecurityCredentialsResponse, ReplacementMode } from '../protocol/asn1/cs02b.ts';
+import { ReplacementMode } from '../protocol/asn1/cs02b.ts';
 import type { TrustAnchorCellIdentifier } from '../protocol/asn1/gbcs-types.ts';
 import { toHex } from '../protocol/bytes.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
-import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { credentialsToRecord } from '../sim/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState } from '../sim/device.ts';
@@ -24,7 +23,12 @@ import { DEFAULT_PREMISES, provisionedCredentials } from '../sim/premises.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../sim/scenario.ts';
 import { FileStateStore } from '../sim/state-store.ts';
 import { setupPremises } from './helpers/premises.ts';
-import { heldKeysOf, RemoteParties, type ReplacementSpec } from './helpers/remote-parties.ts';
+import {
+  heldKeysOf,
+  RemoteParties,
+  type ReplacementSpec,
+  replacementStatuses,
+} from './helpers/remote-parties.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from './helpers/shared.ts';
 
 const crypto = createCrypto('noble');
@@ -110,14 +114,7 @@ const fresh = (c: TrustAnchorCellIdentifier, eui: Eui64): ReplacementSpec => ({
   eui,
   freshKey: true,
 });
-const statuses = (o: CommandOutcome) => {
-  if (!o.accepted) return o.rejection.reason;
-  const m = decodeGbcsMessage(o.response);
-  if (m.form === 'gbt') throw new Error('GBT');
-  return decodeUpdateSecurityCredentialsResponse(m.apdu.payload).executionOutcome!.outcomes.map(
-    (x) => x.statusCode,
-  );
-};
+const statuses = replacementStatuses;
 
 describe('anti-replay floors after a credentials replacement (CS02b)', () => {
   it('recovery that keeps every key: the CS02b and what was sent before stay refused (finding 1)', () => {

@@ -5,14 +5,20 @@
  * MACs with whatever key a party holds at the time, so a command built before a replacement keeps
  * the old key — what a replay of a captured command carries.
  */
-import { encodeUpdateSecurityCredentialsCommand, messageCodeOfMode } from '../../protocol/asn1/cs02b.ts';
+import {
+  decodeUpdateSecurityCredentialsResponse,
+  encodeUpdateSecurityCredentialsCommand,
+  messageCodeOfMode,
+} from '../../protocol/asn1/cs02b.ts';
 import type { TrustAnchorCellIdentifier } from '../../protocol/asn1/gbcs-types.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
+import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { KeyResolver } from '../../protocol/verify.ts';
 import type { Clock } from '../../sim/clock.ts';
 import type { CellUsage, KeyUsage } from '../../sim/credentials.ts';
+import type { CommandOutcome } from '../../sim/device.ts';
 import { HeadEnd } from '../../sim/head-end.ts';
 import { partyEui } from '../../sim/scenario.ts';
 import {
@@ -29,6 +35,8 @@ export interface ReplacementSpec {
   eui: Eui64;
   /** Give the party a fresh key for this cell (else: a new certificate for the key it holds). */
   freshKey: boolean;
+  /** Send these bytes as the certificate, as they are (fuzzing); nothing to commit. */
+  certificate?: Uint8Array;
 }
 
 export interface FloorSpec {
@@ -139,6 +147,7 @@ export class RemoteParties {
   } {
     const commits: Array<{ publicKey: string; apply: () => void }> = [];
     const reps = replacements.map((r) => {
+      if (r.certificate) return { certificate: r.certificate, targetCell: r.cell };
       if (r.cell.role === 0) {
         const ca = this.newCa();
         commits.push({
@@ -193,3 +202,16 @@ export class RemoteParties {
 /** The hex public keys of every trust-anchor cell a device holds. */
 export const heldKeysOf = (cells: readonly { publicKey: Uint8Array }[]): Set<string> =>
   new Set(cells.map((t) => toHex(t.publicKey)));
+
+/**
+ * The per-cell status codes of a CS02b/CS02g response (0 success, 5 badCertificate, …), or the
+ * rejection reason when the device refused the command.
+ */
+export function replacementStatuses(o: CommandOutcome): number[] | string {
+  if (!o.accepted) return o.rejection.reason;
+  const m = decodeGbcsMessage(o.response);
+  if (m.form === 'gbt') throw new Error('a GBT block, not a CS02b response');
+  return decodeUpdateSecurityCredentialsResponse(m.apdu.payload).executionOutcome!.outcomes.map(
+    (x) => x.statusCode,
+  );
+}
