@@ -99,7 +99,8 @@ export interface DeviceState {
   retiredFloors?: Record<string, string>;
   /**
    * The device's Security Credentials (own key pairs, trust-anchor cells), durable: the source of
-   * truth for `Device.credentials`. Filled from the provisioned credentials when absent.
+   * truth for `Device.credentials`. Filled from the provisioned credentials when absent. Never
+   * changed in place: `Device.replaceCredentials` assigns a new record.
    */
   credentials?: CredentialsRecord;
   /** The device's own counter for alerts it originates. */
@@ -278,7 +279,7 @@ export class Device {
     // sees it (a CS02b may move it). Should the model, the protection or the store fail, the
     // state goes back to what it was (and what the store holds): a typed failure, never a throw
     // out of the pipeline and never a half-executed command.
-    const before = structuredClone(this.state);
+    const before = snapshotState(this.state);
     let executed: ReturnType<typeof executeAndProtect>;
     try {
       this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
@@ -369,6 +370,26 @@ export class Device {
   execute(ctx: ExecutionContext): ExecutionResult {
     return this.executor(ctx);
   }
+}
+
+/** A deep copy of plain data: objects, arrays and primitives (typed arrays copied). */
+function clonePlain<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(clonePlain) as T;
+  if (ArrayBuffer.isView(v)) return (v as unknown as Uint8Array).slice() as T;
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) o[k] = clonePlain((v as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/**
+ * The state to go back to should a command fail in execution. The credentials record is shared,
+ * not copied: it is never changed in place (`replaceCredentials` assigns a new one). A plain
+ * copy costs a few µs where structuredClone costs tens (measured on an ESME state of ~2 KB).
+ */
+function snapshotState(state: DeviceState): DeviceState {
+  const { credentials, ...rest } = state;
+  return { ...clonePlain(rest), ...(credentials ? { credentials } : {}) };
 }
 
 export function decodeStep(bytes: Uint8Array): Step<GbcsMessage> {
