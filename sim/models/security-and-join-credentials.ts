@@ -317,7 +317,9 @@ export function oldCommandsDead(before: Cells, after: Cells, role: number): bool
  * recovery, transitionalCoS) is changing credentials for another role or roles … to set Protection
  * Against Replay counters for that other role or roles"), bounded by GBCS 4.3.1.5: a command is
  * accepted only above the last Originator Counter accepted for its role, and a counter sequence is
- * an organisation's (smki-recovery-ch-domain/gbcs-wire-and-security §3.6):
+ * an organisation's (reference gbcs-wire-and-security.md §3.6, from the GBCS §4 summary). The
+ * normative processing text of 13.3 was not available: the bound below is gbcs-sim's [A], the
+ * strictest that honours a commanded floor whenever doing so cannot let a command in twice:
  *
  * - a commanded floor at or above the role's floor is set;
  * - a commanded floor below it is set only when no command already accepted from the role can
