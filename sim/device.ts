@@ -30,7 +30,7 @@ import {
   type SigningMessage,
   signedBytes,
 } from '../protocol/envelope.ts';
-import { DecodeError, ErrorCode } from '../protocol/errors.ts';
+import { DecodeError, ErrorCode, GbcsError } from '../protocol/errors.ts';
 import {
   encodeGroupingHeaderAndPayload,
   encodeSignatureField,
@@ -42,7 +42,15 @@ import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
 import { type DeviceType, type UseCase, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { type AlertSpec, type RaisedAlert, raiseAlert } from './alerts.ts';
 import type { Clock } from './clock.ts';
-import { type DeviceCredentials, findTrustAnchor, roleOfRemoteParty } from './credentials.ts';
+import {
+  type CredentialsRecord,
+  type CredentialsView,
+  credentialsFromRecord,
+  credentialsToRecord,
+  findTrustAnchor,
+  migrateLegacyCredentials,
+  roleOfRemoteParty,
+} from './credentials.ts';
 import { type FaultRule, faultFor } from './faults.ts';
 import { planFutureDated, type ScheduledTask } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
@@ -62,6 +70,11 @@ export const RejectReason = {
   SIGNATURE_MISSING: 'SIGNATURE_MISSING',
   SIGNATURE_INVALID: 'SIGNATURE_INVALID',
   REPLAY: 'REPLAY',
+  /**
+   * The command passed steps 1–6 but the device model or the state store failed on it (a
+   * simulator fault, not a protocol outcome): no response, and the state is as before the command.
+   */
+  EXECUTION_FAILED: 'EXECUTION_FAILED',
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
@@ -78,6 +91,18 @@ export interface DeviceState {
   deviceType: DeviceType;
   /** Last accepted Originator Counter per Remote Party Role (GBCS 4.3.1.5 anti-replay). */
   antiReplay: Record<string, string>;
+  /**
+   * The floors of Remote Parties that left a role (a CS02b/CS02g gave the role's cells to another
+   * organisation), keyed `role/EUI`: a party that comes back never starts below them
+   * (sim/models/security-and-join-credentials.ts). Absent = none.
+   */
+  retiredFloors?: Record<string, string>;
+  /**
+   * The device's Security Credentials (own key pairs, trust-anchor cells), durable: the source of
+   * truth for `Device.credentials`. Filled from the provisioned credentials when absent. Never
+   * changed in place: `Device.replaceCredentials` assigns a new record.
+   */
+  credentials?: CredentialsRecord;
   /** The device's own counter for alerts it originates. */
   alertCounter: string;
   /** Device-model state (registers, logs, …), owned by the executor. */
@@ -122,7 +147,11 @@ export type Executor = (ctx: ExecutionContext) => ExecutionResult;
 export interface DeviceConfig {
   eui: Eui64;
   deviceType: DeviceType;
-  credentials: DeviceCredentials;
+  /**
+   * The credentials the device is provisioned with. Used only when the state (the store's, else
+   * `state`) holds none: a device restarted from its store keeps the credentials it held.
+   */
+  credentials: CredentialsView;
   crypto: GbcsCrypto;
   clock: Clock;
   executor: Executor;
@@ -169,7 +198,6 @@ export function newDeviceState(eui: Eui64, deviceType: DeviceType): DeviceState 
 export class Device {
   readonly eui: Eui64;
   readonly deviceType: DeviceType;
-  readonly credentials: DeviceCredentials;
   readonly crypto: GbcsCrypto;
   readonly clock: Clock;
   readonly cache: SharedSecretCache;
@@ -181,7 +209,6 @@ export class Device {
   constructor(cfg: DeviceConfig) {
     this.eui = cfg.eui;
     this.deviceType = cfg.deviceType;
-    this.credentials = cfg.credentials;
     this.crypto = cfg.crypto;
     this.clock = cfg.clock;
     this.executor = cfg.executor;
@@ -189,6 +216,38 @@ export class Device {
     this.peerPrivateKeys = cfg.peerPrivateKeys;
     this.store = cfg.store;
     this.state = cfg.store?.load(cfg.eui) ?? cfg.state ?? newDeviceState(cfg.eui, cfg.deviceType);
+    this.state.credentials ??= migrateLegacyCredentials(cfg.credentials, this.state.model);
+  }
+
+  private credentialsSource: CredentialsRecord | undefined;
+  private credentialsView: CredentialsView | undefined;
+
+  /**
+   * The credentials the device holds now (read-only; built from `state.credentials`, so restoring
+   * or reloading the state restores them). Change them with `replaceCredentials`.
+   */
+  get credentials(): CredentialsView {
+    const rec = this.state.credentials;
+    if (!rec) throw new GbcsError(ErrorCode.MISUSE, `device ${this.eui}: its state holds no credentials`);
+    if (rec !== this.credentialsSource || !this.credentialsView) {
+      const c = credentialsFromRecord(rec);
+      for (const t of c.trustAnchors) Object.freeze(t);
+      this.credentialsView = Object.freeze({
+        ds: Object.freeze(c.ds),
+        ka: Object.freeze(c.ka),
+        trustAnchors: Object.freeze(c.trustAnchors),
+      });
+      this.credentialsSource = rec;
+    }
+    return this.credentialsView;
+  }
+
+  /**
+   * Replaces the credentials the device holds (CS02b/CS02g cells, CS02d key pairs). They are
+   * recorded in the state, so they persist with it; nothing of `next` is shared afterwards.
+   */
+  replaceCredentials(next: CredentialsView): void {
+    this.state.credentials = credentialsToRecord(next);
   }
 
   /** Runs the whole pipeline on one message. Never throws on bad input. */
@@ -216,11 +275,22 @@ export class Device {
     if (!rp.ok) return fail(rp);
     const pl = checkPayloadStep(m, a.value.useCase);
     if (!pl.ok) return fail(pl);
-    // Accepted: from here on state changes. The floor is raised before execution so a crash in the
-    // model can never let the same command run twice.
-    this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
-    const { response, header, alerts } = executeAndProtect(this, m, a.value.useCase, a.value.role, sig.value);
-    this.persist();
+    // Accepted: from here on state changes. The floor is raised before execution, so the model
+    // sees it (a CS02b may move it). Should the model, the protection or the store fail, the
+    // state goes back to what it was (and what the store holds): a typed failure, never a throw
+    // out of the pipeline and never a half-executed command.
+    const before = snapshotState(this.state);
+    let executed: ReturnType<typeof executeAndProtect>;
+    try {
+      this.state.antiReplay[String(a.value.role)] = m.apdu.header.originatorCounter.toString();
+      executed = executeAndProtect(this, m, a.value.useCase, a.value.role, sig.value);
+      this.persist();
+    } catch (e) {
+      this.state = before;
+      const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      return fail(reject(RejectReason.EXECUTION_FAILED, `${a.value.useCase.useCase || 'command'}: ${what}`));
+    }
+    const { response, header, alerts } = executed;
     const code = m.apdu.header.messageCode;
     const delay = faultFor(this.state.faults, code, 'delay');
     return {
@@ -300,6 +370,26 @@ export class Device {
   execute(ctx: ExecutionContext): ExecutionResult {
     return this.executor(ctx);
   }
+}
+
+/** A deep copy of plain data: objects, arrays and primitives (typed arrays copied). */
+function clonePlain<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(clonePlain) as T;
+  if (ArrayBuffer.isView(v)) return (v as unknown as Uint8Array).slice() as T;
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) o[k] = clonePlain((v as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/**
+ * The state to go back to should a command fail in execution. The credentials record is shared,
+ * not copied: it is never changed in place (`replaceCredentials` assigns a new one). A plain
+ * copy costs a few µs where structuredClone costs tens (measured on an ESME state of ~2 KB).
+ */
+function snapshotState(state: DeviceState): DeviceState {
+  const { credentials, ...rest } = state;
+  return { ...clonePlain(rest), ...(credentials ? { credentials } : {}) };
 }
 
 export function decodeStep(bytes: Uint8Array): Step<GbcsMessage> {

@@ -5,7 +5,7 @@
  * responses: protection verdicts and correlation (CRA 2, same counter, swapped ids, same code).
  */
 
-import { concatBytes } from '../protocol/bytes.ts';
+import { concatBytes, toHex } from '../protocol/bytes.ts';
 import {
   deriveKey,
   type GbcsCrypto,
@@ -137,7 +137,8 @@ export class HeadEnd {
     const devKa = this.keys.publicKey(spec.recipientId, 'ka');
     if (!acbKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA private key for the ACB ${this.acbId}`);
     if (!devKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA public key for device ${spec.recipientId}`);
-    const z = this.cache.get(`${this.acbId}/ka`, acbKa, devKa);
+    // The key id names the key pair, not just the ACB: a CS02b may give the ACB a new KA key.
+    const z = this.cache.get(`${this.acbId}/ka/${toHex(acbKa.subarray(0, 8))}`, acbKa, devKa);
     const key = deriveKey(
       this.crypto,
       z,

@@ -11,6 +11,7 @@ import { GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import type { DeviceType } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from './clock.ts';
+import type { DeviceCredentials, TrustAnchorCell } from './credentials.ts';
 import { type CommandOutcome, Device, type DeviceState, decodeStep, RejectReason } from './device.ts';
 import { createExecutor } from './executors/index.ts';
 import type { FaultConfig } from './faults.ts';
@@ -107,6 +108,24 @@ export class Premises {
 }
 
 /**
+ * The credentials a device of the test premises is provisioned with (its keys and certificates
+ * from the test key set, every test party as a trust-anchor cell): what it holds before any
+ * CS02b or CS02d, and what a restart provisions it with again (its store's credentials win).
+ */
+export function provisionedCredentials(
+  keys: TestKeys,
+  eui: Eui64,
+  trustAnchors: TrustAnchorCell[] = keys.trustAnchors(),
+): DeviceCredentials {
+  const pair = (usage: 'ds' | 'ka') => ({
+    publicKey: keys.publicKey(eui, usage),
+    privateKey: keys.privateKey(eui, usage),
+    certificate: keys.certificate(eui, usage),
+  });
+  return { ds: pair('ds'), ka: pair('ka'), trustAnchors };
+}
+
+/**
  * Builds a premises whose devices hold keys derived from the test key set. With a `store`, each
  * device starts from its stored state when there is one (a restart) and persists to it; injected
  * faults are lab settings, not device state: stored ones are dropped and `faults` applied afresh.
@@ -134,19 +153,7 @@ export function createPremises(
       new Device({
         eui,
         deviceType,
-        credentials: {
-          ds: {
-            publicKey: keys.publicKey(eui, 'ds'),
-            privateKey: keys.privateKey(eui, 'ds'),
-            certificate: keys.certificate(eui, 'ds'),
-          },
-          ka: {
-            publicKey: keys.publicKey(eui, 'ka'),
-            privateKey: keys.privateKey(eui, 'ka'),
-            certificate: keys.certificate(eui, 'ka'),
-          },
-          trustAnchors: anchors,
-        },
+        credentials: provisionedCredentials(keys, eui, anchors),
         crypto,
         clock,
         cache,

@@ -102,9 +102,9 @@ describe('alerts', () => {
   it('the alert counter is durable: a restarted device continues it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gbcs-alerts-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const { esme } = setup();
+    const { esme, keys } = setup();
     const store = new FileStateStore<DeviceState>(dir);
-    const make = restartable(esme, store, crypto);
+    const make = restartable(esme, store, crypto, keys);
     const first = make();
     alertEvent(first, AlertCode.SUPPLY_ARMED);
     alertEvent(first, AlertCode.SUPPLY_ARMED);

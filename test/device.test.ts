@@ -143,9 +143,9 @@ describe('durable anti-replay floors', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a restarted device (new object, same state file) still refuses the old command', () => {
-    const { headEnd, esme } = setup();
+    const { headEnd, esme, keys } = setup();
     const store = new FileStateStore<DeviceState>(dir);
-    const make = restartable(esme, store, crypto);
+    const make = restartable(esme, store, crypto, keys);
     const s = step('read the load switch status');
     const cmd = headEnd.buildCommand({
       originatorId: partyEui('supplier'),

@@ -24,7 +24,7 @@ import { VirtualClock } from '../sim/clock.ts';
 import { Device } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
 import { loadKeystore } from '../sim/keystore.ts';
-import { restoreSecurityCredentials, securityCredentialsState } from '../sim/models/security-credentials.ts';
+import { securityCredentialsState } from '../sim/models/security-credentials.ts';
 import { DEFAULT_PREMISES } from '../sim/premises.ts';
 import { Replayer, trustAnchorsFromKeystore } from '../sim/replay.ts';
 import { partyEui } from '../sim/scenario.ts';
@@ -223,8 +223,8 @@ describe('device key lifecycle on the generated test PKI', () => {
       executor: createExecutor('ESME'),
       state: structuredClone(dev.state),
     });
-    restoreSecurityCredentials(rebuilt);
     expect(toHex(rebuilt.credentials.ds.certificate!)).toBe(toHex(cert));
+    expect(toHex(rebuilt.credentials.ds.privateKey!)).toBe(toHex(dev.credentials.ds.privateKey!));
   });
 
   it('CS02d KA: the new KA key takes over the MAC of later responses', () => {

@@ -104,25 +104,28 @@ export function parseCertificateForCpv(der: Uint8Array): ParsedCertificate | nul
   } catch {
     return null;
   }
-  // The signed bytes as they came (a re-encoding could differ from the signed one).
-  let tbs: Uint8Array;
+  // The signed bytes as they came (a re-encoding could differ from the signed one). Any content
+  // @peculiar/asn1-schema parsed but cannot re-encode (an unusual subject or issuer name) or whose
+  // validity is not a date makes the certificate unusable, never an exception.
   try {
     const outer = decodeGbcsDer(der);
-    tbs = rawTlv(der, outer.children![0]!);
+    const tbs = rawTlv(der, outer.children![0]!);
+    const subject = u8(AsnConvert.serialize(cert.tbsCertificate.subject));
+    const issuer = u8(AsnConvert.serialize(cert.tbsCertificate.issuer));
+    const notAfter = cert.tbsCertificate.validity.notAfter.getTime().getTime();
+    if (!Number.isFinite(notAfter)) return null;
+    return {
+      info,
+      subjectKeyIdentifier: ski ?? subjectKeyIdentifierOf(info.publicKey),
+      authorityKeyIdentifier: aki,
+      notAfter,
+      tbs,
+      signature: rawSignature(u8(cert.signatureValue)),
+      selfIssued: equalBytes(subject, issuer),
+    };
   } catch {
     return null;
   }
-  const subject = u8(AsnConvert.serialize(cert.tbsCertificate.subject));
-  const issuer = u8(AsnConvert.serialize(cert.tbsCertificate.issuer));
-  return {
-    info,
-    subjectKeyIdentifier: ski ?? subjectKeyIdentifierOf(info.publicKey),
-    authorityKeyIdentifier: aki,
-    notAfter: cert.tbsCertificate.validity.notAfter.getTime().getTime(),
-    tbs,
-    signature: rawSignature(u8(cert.signatureValue)),
-    selfIssued: equalBytes(subject, issuer),
-  };
 }
 
 /** The Root a device holds: its key and key identifier. */

@@ -16,10 +16,12 @@
  *   (0 success, 5 badCertificate, 10 noTrustAnchor, 25 trustAnchorNotFound: a cell this device type
  *   does not have, 127 other: a cell the mode may not replace, or a mode that is not the Message
  *   Code's). Cells are replaced one by one (RTDS 6.15.1 IMMEDIATE_ERROR: two replaced, one refused).
- *   Sequence-number changes: `newRemotePartyFloorSeqNumber` (with the specialist floors) sets the
- *   floor of the mode's authorising role, `otherRemotePartySeqNumberChanges` those of other roles
- *   (RTDS: mode 8 reports role 1 first, then the others); they apply when at least one cell was
- *   replaced; the Supplier's prepayment-top-up specialist floor becomes the UTRN counter floor
+ *   Sequence-number changes: `newRemotePartyFloorSeqNumber` (with the specialist floors) concerns
+ *   the mode's authorising role, `otherRemotePartySeqNumberChanges` other roles (RTDS: mode 8
+ *   reports role 1 first, then the others); they apply when at least one cell was replaced, under
+ *   the anti-replay rule of `applySeqNumberChanges` (a floor is lowered only when nothing the role
+ *   sent before can verify again); the Supplier's prepayment-top-up specialist floor is the UTRN
+ *   counter floor
  *   (utrn-topup.ts). A future-dated command (execution date-time after the device time) is answered
  *   "Command Accepted" and runs when due (sim/scheduler.ts re-enters this handler with the command
  *   without its date-time); 9999-12-31T23:59:59Z cancels a pending one.
@@ -32,10 +34,9 @@
  * 4.5.0 corrects it: a GSME has no Network Operator cells, a GPF has the Supplier's prepayment cell,
  * only the CHF has an ACB DS cell, an ESME has Load Controller cells). The cells themselves live in
  * `device.credentials.trustAnchors` (the Root cell as role 0, usage `ds`: its key verifies
- * certificate signatures, keyCertSign); CS02b assigns a new array (the replayer shares one between
- * devices) and records each replacement in `state.model.trustAnchorCells` (list of
- * `{ role, usage, cell, subjectUniqueId, publicKey (hex) }`) so `restoreTrustAnchors` can re-apply
- * them to a device rebuilt from its store.
+ * certificate signatures, keyCertSign); CS02b replaces them through `Device.replaceCredentials`, so
+ * they are part of the durable device state and a device restarted from its store holds exactly
+ * the cells it held (sim/credentials.ts).
  */
 
 import {
@@ -60,7 +61,7 @@ import {
   StatusCode,
   type TrustAnchorCellIdentifier,
 } from '../../protocol/asn1/gbcs-types.ts';
-import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { toHex } from '../../protocol/bytes.ts';
 import { DecodeError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
@@ -68,7 +69,7 @@ import type { TrustAnchorCell } from '../credentials.ts';
 import type { Device, ExecutionContext, ExecutionResult } from '../device.ts';
 import { registerHandler } from './registry.ts';
 import { type RootAnchor, subjectKeyIdentifierOf, validateReplacement } from './security-and-join-cpv.ts';
-import { setUtrnCounterFloor } from './utrn-topup.ts';
+import { raiseUtrnCounterFloor, setUtrnCounterFloor } from './utrn-topup.ts';
 
 export const CS02A = 0x0008;
 export const CS02F = 0x011b;
@@ -234,16 +235,6 @@ export function modeMayReplace(mode: number, role: number): boolean {
 const ZERO_EUI: Eui64 = '0000000000000000';
 const ZERO_KEY_ID = new Uint8Array(8);
 
-/** A persisted cell replacement (plain data). */
-export interface TrustAnchorCellRecord {
-  role: number;
-  usage: 'ds' | 'ka';
-  cell: 'management' | 'prepayment';
-  subjectUniqueId: Eui64;
-  /** Hex of the 65-byte point. */
-  publicKey: string;
-}
-
 function installCell(
   dev: Device,
   id: TrustAnchorCellIdentifier,
@@ -261,35 +252,8 @@ function installCell(
   const i = anchors.findIndex((t) => matches(t, id));
   if (i >= 0) anchors[i] = next;
   else anchors.push(next);
-  dev.credentials.trustAnchors = anchors;
-  const model = dev.state.model;
-  const records = (
-    Array.isArray(model.trustAnchorCells) ? model.trustAnchorCells : []
-  ) as TrustAnchorCellRecord[];
-  model.trustAnchorCells = [
-    ...records.filter((r) => !(r.role === next.role && r.usage === next.usage && r.cell === next.cell)),
-    { role: next.role, usage: next.usage, cell: next.cell, subjectUniqueId, publicKey: toHex(publicKey) },
-  ];
-}
-
-/** Re-applies the cell replacements recorded in the device state (after a restore from the store). */
-export function restoreTrustAnchors(dev: Device): void {
-  const records = dev.state.model.trustAnchorCells;
-  if (!Array.isArray(records)) return;
-  const anchors = [...dev.credentials.trustAnchors];
-  for (const r of records as TrustAnchorCellRecord[]) {
-    const next: TrustAnchorCell = {
-      role: r.role,
-      usage: r.usage,
-      cell: r.cell,
-      subjectUniqueId: r.subjectUniqueId,
-      publicKey: fromHex(r.publicKey),
-    };
-    const i = anchors.findIndex((t) => t.role === r.role && t.usage === r.usage && t.cell === r.cell);
-    if (i >= 0) anchors[i] = next;
-    else anchors.push(next);
-  }
-  dev.credentials.trustAnchors = anchors;
+  // Recorded in the durable device state (sim/credentials.ts): a restarted device holds it.
+  dev.replaceCredentials({ ...dev.credentials, trustAnchors: anchors });
 }
 
 /** The sequence-number changes a command asks for, in the order the device reports them. */
@@ -308,14 +272,113 @@ export function seqNumberChangesOf(cmd: UpdateSecurityCredentialsCommand): Remot
   return out;
 }
 
-function applySeqNumberChanges(dev: Device, changes: readonly RemotePartySeqNumberChange[]): void {
+type Cells = readonly Readonly<TrustAnchorCell>[];
+
+/** The Entity Identifiers a role's management cells name: its Known Remote Party (roleOfRemoteParty). */
+const partiesOf = (cells: Cells, role: number): Set<Eui64> =>
+  new Set(cells.filter((t) => t.role === role && t.cell === 'management').map((t) => t.subjectUniqueId));
+
+const keysOf = (cells: Cells, role: number, usage: 'ds' | 'ka', cell = 'management'): Set<string> =>
+  new Set(
+    cells
+      .filter((t) => t.role === role && t.usage === usage && t.cell === cell)
+      .map((t) => toHex(t.publicKey)),
+  );
+
+const disjoint = <T>(a: Set<T>, b: Set<T>): boolean => [...a].every((x) => !b.has(x));
+function maxOf(...xs: bigint[]): bigint {
+  let m = 0n;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+
+/**
+ * Whether no command the device has accepted from `role` can verify again once `before` became
+ * `after`: every Entity Identifier the role named is gone from its cells (a command names its
+ * originator, which is then no Known Remote Party of the role: NO_TRUST_ANCHOR), or both the keys
+ * that verify its commands are new — the ACB's KA key (every MAC'd command, GBCS 6.2.3) and the
+ * role's DS key (every signed one).
+ */
+export function oldCommandsDead(before: Cells, after: Cells, role: number): boolean {
+  if (disjoint(partiesOf(before, role), partiesOf(after, role))) return true;
+  const acb = Role.ACCESS_CONTROL_BROKER;
+  return (
+    disjoint(keysOf(before, acb, 'ka'), keysOf(after, acb, 'ka')) &&
+    disjoint(keysOf(before, role, 'ds'), keysOf(after, role, 'ds'))
+  );
+}
+
+/**
+ * Applies the floor changes of an executed CS02b/CS02g in which at least one cell was replaced.
+ *
+ * The rule (GBCS 13.3.5 "Requirements for AuthorisingRemotePartyControl elements" (informative;
+ * GBCS v0.8.1 text): `newRemotePartyFloorSeqNumber` "if the Command is to effect a change of
+ * control", for the role the mode authorises; `otherRemotePartySeqNumberChanges` "if one role (e.g.
+ * recovery, transitionalCoS) is changing credentials for another role or roles … to set Protection
+ * Against Replay counters for that other role or roles"), bounded by GBCS 4.3.1.5: a command is
+ * accepted only above the last Originator Counter accepted for its role, and a counter sequence is
+ * an organisation's (reference gbcs-wire-and-security.md §3.6, from the GBCS §4 summary). The
+ * normative processing text of 13.3 was not available: the bound below is gbcs-sim's [A], the
+ * strictest that honours a commanded floor whenever doing so cannot let a command in twice:
+ *
+ * - a commanded floor at or above the role's floor is set;
+ * - a commanded floor below it is set only when no command already accepted from the role can
+ *   verify again (`oldCommandsDead`: the role's party changed — a change of control — or both the
+ *   ACB KA and the role's DS key were replaced). Otherwise the floor stays: a party that keeps its
+ *   identity and its keys keeps its counter sequence, and the CS02b itself, whose counter was
+ *   accepted as its originator's floor, can never be accepted twice;
+ * - a party that leaves a role leaves its floor in `state.retiredFloors`; a party that comes back
+ *   starts above it, whatever floor is commanded;
+ * - the Supplier's prepayment-top-up specialist floor (the UTRN counter floor) is lowered only when
+ *   the prepayment cell's key or subject changed (a UTRN is MAC'd with that key), raised otherwise.
+ *
+ * The response still reports the changes as commanded (RTDS NA CS02bAnyExceptAbnormalRootByRecovery).
+ */
+function applySeqNumberChanges(
+  dev: Device,
+  before: Cells,
+  changes: readonly RemotePartySeqNumberChange[],
+): void {
+  const after = dev.credentials.trustAnchors;
+  const state = dev.state;
+  const retired = { ...(state.retiredFloors ?? {}) };
+  const floor = (role: number) => BigInt(state.antiReplay[String(role)] ?? '0');
+  const retiredFloorOf = (role: number) =>
+    maxOf(...[...partiesOf(after, role)].map((e) => BigInt(retired[`${role}/${e}`] ?? '0')));
+  const roles = new Set([...before, ...after].map((t) => t.role));
+  // Parties that leave a role keep their floor; parties that come back start above theirs.
+  for (const role of roles) {
+    const was = partiesOf(before, role);
+    const now = partiesOf(after, role);
+    for (const e of was)
+      if (!now.has(e))
+        retired[`${role}/${e}`] = maxOf(floor(role), BigInt(retired[`${role}/${e}`] ?? '0')).toString();
+    const back = retiredFloorOf(role);
+    if ([...now].some((e) => !was.has(e)) && back > floor(role))
+      state.antiReplay[String(role)] = back.toString();
+  }
   for (const ch of changes) {
-    dev.state.antiReplay[String(ch.role)] = ch.floorSeqNumber.toString();
+    const current = floor(ch.role);
+    const lowerable = oldCommandsDead(before, after, ch.role);
+    const next = lowerable
+      ? maxOf(ch.floorSeqNumber, retiredFloorOf(ch.role))
+      : maxOf(current, ch.floorSeqNumber, retiredFloorOf(ch.role));
+    state.antiReplay[String(ch.role)] = next.toString();
     for (const s of ch.specialistFloorSeqNumbers ?? []) {
-      if (ch.role === Role.SUPPLIER && s.usage === SeqNumberUsage.PREPAYMENT_TOP_UP)
-        setUtrnCounterFloor(dev.state.model, s.seqNumber);
+      if (ch.role !== Role.SUPPLIER || s.usage !== SeqNumberUsage.PREPAYMENT_TOP_UP) continue;
+      const cellOf = (cells: Cells) =>
+        cells.find((t) => t.role === Role.SUPPLIER && t.usage === 'ka' && t.cell === 'prepayment');
+      const [was, now] = [cellOf(before), cellOf(after)];
+      const replaced =
+        !was ||
+        !now ||
+        was.subjectUniqueId !== now.subjectUniqueId ||
+        toHex(was.publicKey) !== toHex(now.publicKey);
+      if (replaced) setUtrnCounterFloor(state.model, s.seqNumber);
+      else raiseUtrnCounterFloor(state.model, s.seqNumber);
     }
   }
+  if (Object.keys(retired).length > 0) state.retiredFloors = retired;
 }
 
 /**
@@ -330,6 +393,7 @@ export function executeUpdateSecurityCredentials(
   const expectedMode = modeOfMessageCode(ctx.header.messageCode);
   const mode = cmd.control.mode;
   const root = rootAnchor(dev);
+  const before = dev.credentials.trustAnchors;
   const outcomes = cmd.replacements.map((r): ReplacementOutcome => {
     const existing = heldCell(dev, r.targetCell);
     const existingId = existing?.subjectUniqueId ?? ZERO_EUI;
@@ -365,7 +429,8 @@ export function executeUpdateSecurityCredentials(
     };
   });
   const seqNumberChanges = seqNumberChangesOf(cmd);
-  if (outcomes.some((o) => o.statusCode === StatusCode.SUCCESS)) applySeqNumberChanges(dev, seqNumberChanges);
+  if (outcomes.some((o) => o.statusCode === StatusCode.SUCCESS))
+    applySeqNumberChanges(dev, before, seqNumberChanges);
   return { outcomes, seqNumberChanges };
 }
 

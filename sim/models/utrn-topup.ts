@@ -108,11 +108,23 @@ export function prepaymentOf(model: Record<string, unknown>): PrepaymentModel {
   return fresh;
 }
 
-/** Sets the UTRN counter floor (CS02b prepayment-top-up specialist floor); clears the counter record. */
+/**
+ * Sets the UTRN counter floor (CS02b prepayment-top-up specialist floor, when the Supplier's
+ * prepayment cell was replaced); clears the counter record.
+ */
 export function setUtrnCounterFloor(model: Record<string, unknown>, floor: bigint): void {
   const p = prepaymentOf(model);
   p.utrnCounterFloor = floor.toString();
   p.utrnCounters = [];
+}
+
+/**
+ * Raises the UTRN counter floor to `floor` when it is below (a CS02b specialist floor for a
+ * prepayment key that did not change: UTRNs under that key stay used); keeps the counter record.
+ */
+export function raiseUtrnCounterFloor(model: Record<string, unknown>, floor: bigint): void {
+  const p = prepaymentOf(model);
+  if (floor > BigInt(p.utrnCounterFloor)) p.utrnCounterFloor = floor.toString();
 }
 
 export interface TopUpOutcome {
