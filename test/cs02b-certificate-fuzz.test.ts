@@ -17,6 +17,7 @@ import type { Eui64 } from '../protocol/types.ts';
 import type { TrustAnchorCell } from '../sim/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState } from '../sim/device.ts';
 import { createExecutor } from '../sim/executors/index.ts';
+import { parseCertificateForCpv } from '../sim/models/security-and-join-cpv.ts';
 import { DEFAULT_PREMISES, provisionedCredentials } from '../sim/premises.ts';
 import { partyEui } from '../sim/scenario.ts';
 import {
@@ -227,8 +228,14 @@ describe('CS02b replacement certificates of any content', () => {
       { type: OID_CN, der: derTlv(0x17, Uint8Array.of(0x41)) },
     ];
     const cert = certificateWithSubject(t.parties.ca.issuing, subject, pub, 'ds');
-    expect(statusesOf(dev.handle(t.command(m, dev, cert)))).toEqual([5]);
-    expect(dev.state.credentials).toEqual(before.credentials);
+    // The certificate check itself answers "not a certificate" instead of throwing (the fix).
+    expect(parseCertificateForCpv(cert)).toBeNull();
+    // Through the device: the strict DER decoder (protocol/asn1/der.ts) already refuses a UTCTime
+    // that names no instant, so the command is refused as DECODE; either way nothing changes.
+    const out = dev.handle(t.command(m, dev, cert));
+    if (out.accepted) expect(statusesOf(out)).toEqual([5]);
+    else expect(out.rejection.reason).toBe('DECODE');
+    expect(dev.state).toEqual(before);
   });
 
   // Well-formed DER values of any universal type, and malformed ones, as subject attributes.
@@ -314,7 +321,9 @@ describe('CS02b replacement certificates of any content', () => {
         { numRuns: runs, seed: 8 + m.mode },
       );
     }
-    expect(answered).toBeGreaterThan(MODES.length * runs * 0.5);
+    // Random attribute values are often not canonical DER (refused at decode since the DER decoder
+    // became strict); enough must still reach the certificate checks for the fuzz to mean anything.
+    expect(answered).toBeGreaterThan(MODES.length * runs * 0.25);
   });
 });
 
