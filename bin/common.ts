@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { isEui64 } from '../protocol/types.ts';
-import { type FaultConfig, parseFaultConfig } from '../sim/faults.ts';
-import type { Keystore } from '../sim/keystore.ts';
+import { type FaultConfig, parseFaultConfig } from '../sim/device/faults.ts';
+import type { Keystore } from '../sim/smki/keystore.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -24,7 +24,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 /**
- * Reads a fault configuration (sim/faults.ts) from a JSON or YAML file.
+ * Reads a fault configuration (sim/device/faults.ts) from a JSON or YAML file.
  * @throws UsageError for an unreadable file or invalid rules (each problem named).
  */
 export function loadFaultsFile(path: string): FaultConfig {

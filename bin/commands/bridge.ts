@@ -1,6 +1,14 @@
 /** `gbcs-sim bridge` (issue 5): drive a hub (physical, or `serve`d) on a port through a scenario. */
 import { createWriteStream, openSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { bridgeSucceeded, runBridge, testBridgeKeys } from '../../app/bridge/bridge.ts';
+import {
+  type BridgeStep,
+  defaultBridgeSteps,
+  defaultScenarioContext,
+  loadScenarioFile,
+  type ScenarioContext,
+} from '../../app/bridge/scenario.ts';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { createFraming } from '../../hw/framing/index.ts';
 import { SerialLink } from '../../hw/links/serial.ts';
@@ -10,24 +18,16 @@ import { listPorts } from '../../hw/ports.ts';
 import { openErrorReporter, ReconnectingTransport } from '../../hw/reconnect.ts';
 import { FramedTransport } from '../../hw/transport.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { bridgeSucceeded, runBridge, testBridgeKeys } from '../../sim/bridge.ts';
-import {
-  type BridgeStep,
-  defaultBridgeSteps,
-  defaultScenarioContext,
-  loadScenarioFile,
-  type ScenarioContext,
-} from '../../sim/bridge-scenario.ts';
 import { WallClock } from '../../sim/clock.ts';
-import { HeadEnd } from '../../sim/head-end.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
+import { HeadEnd } from '../../sim/head-end/head-end.ts';
 import {
   createTestKeyGuard,
   criticalCommands,
   criticalOriginators,
   keystoreTestKeys,
-} from '../../sim/test-key-guard.ts';
-import { createTestKeys } from '../../sim/test-pki.ts';
+} from '../../sim/head-end/test-key-guard.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
+import { createTestKeys } from '../../sim/smki/test-pki.ts';
 import {
   acbOf,
   collect,

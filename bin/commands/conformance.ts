@@ -1,9 +1,9 @@
 /** `gbcs-sim conformance --rtds DIR --keystore PATH… [--json]`: RTDS scenarios against our devices. */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { runConformance } from '../../app/conformance/conformance.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { runConformance } from '../../sim/conformance.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
 import {
   acbOf,
   collect,

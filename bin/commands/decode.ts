@@ -1,9 +1,9 @@
 /** `gbcs-sim decode` (DESIGN §4). */
 import type { Command } from 'commander';
+import { createDecodeContext, decodeReport } from '../../app/decode-report.ts';
+import { expandInputs } from '../../app/inputs.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { createDecodeContext, decodeReport } from '../../sim/decode-report.ts';
-import { expandInputs } from '../../sim/inputs.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
 import {
   acbOf,
   collect,

@@ -1,16 +1,16 @@
 /**
  * `gbcs-sim duis serve`: a DUIS service shaped like DCC Boxed's (POST /api/v1/serviceS, serviceD,
- * serviceT; signed XML in and out). Flags only: the job is app/duis.ts.
+ * serviceT; signed XML in and out). Flags only: the job is app/duis/duis.ts.
  */
 import type { Command } from 'commander';
-import { type DuisConfigError, parseUserRoles, startDuisServe } from '../../app/duis.ts';
+import { type DuisConfigError, parseUserRoles, startDuisServe } from '../../app/duis/duis.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import { isEui64 } from '../../protocol/types.ts';
 import { WallClock } from '../../sim/clock.ts';
 import { euiOfDuis } from '../../sim/duis/request-id.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
 import { collect, cryptoOption, out, UsageError, warnKeystore } from '../common.ts';
 
 interface ServeFlags {

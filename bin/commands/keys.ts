@@ -8,25 +8,29 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import type { Command } from 'commander';
+import {
+  MAX_CERTIFICATE_FILE_BYTES,
+  readDerBlocks,
+  validateFiles,
+} from '../../app/keys/certificate-files.ts';
 import { isEui64 } from '../../protocol/types.ts';
-import { toPem } from '../../sim/certificate-info.ts';
 import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { writePrivateFileSync } from '../../sim/private-files.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { toPem } from '../../sim/smki/certificate-info.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
-import { MAX_CERTIFICATE_FILE_BYTES, readDerBlocks, validateFiles } from '../../sim/smki/files.ts';
 import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
+import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/smki/test-pki.ts';
+import { parseAsOf } from '../../sim/smki/timeline.ts';
+import type { CertificateKind } from '../../sim/smki/validate.ts';
 import {
   KEYSTORE_FORMATS,
   type KeystoreFormat,
   privateKeyPem,
   writeKeystore,
-} from '../../sim/smki/keystore-io.ts';
-import { initPkiDirectory, openPkiDirectory, SMKI_STATE_FILE } from '../../sim/smki/pki-store.ts';
-import { parseAsOf } from '../../sim/smki/timeline.ts';
-import type { CertificateKind } from '../../sim/smki/validate.ts';
-import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/test-pki.ts';
+} from '../../sim/store/keystore-io.ts';
+import { initPkiDirectory, openPkiDirectory, SMKI_STATE_FILE } from '../../sim/store/pki-store.ts';
+import { writePrivateFileSync } from '../../sim/store/private-files.ts';
 import { collect, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
 
 const date = (flag: string, v: string): number => {

@@ -1,11 +1,11 @@
 /** `gbcs-sim replay` (DESIGN §4). */
 import type { Command } from 'commander';
+import { expandInputs } from '../../app/inputs.ts';
+import { Replayer } from '../../app/replay.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { expandInputs } from '../../sim/inputs.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import { Replayer } from '../../sim/replay.ts';
+import { loadKeystores } from '../../sim/smki/keystore.ts';
 import {
   acbOf,
   collect,

@@ -1,9 +1,9 @@
 /** `gbcs-sim run` (DESIGN §4). */
 import type { Command } from 'commander';
+import { runMain } from '../../app/run.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import type { FaultConfig } from '../../sim/faults.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { runMain } from '../../sim/run.ts';
+import type { FaultConfig } from '../../sim/device/faults.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { cryptoOption, EXIT_FAILURE, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
 
 /** A fault file for the default premises: every EUI it names must be one of its devices. */

@@ -1,16 +1,11 @@
 /** `gbcs-sim serve` (issue 5): a virtual premises answering on a pty, serial port or TCP port. */
 import { type Command, Option } from 'commander';
+import { DEFAULT_SERVE_LIMITS, type ServeEndpoint, type ServeEvent, startServe } from '../../app/serve.ts';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import {
-  DEFAULT_SERVE_LIMITS,
-  type ServeEndpoint,
-  type ServeEvent,
-  startServe,
-} from '../../sim/harness-serve.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { defaultStateDir, memoryState, openStateDir } from '../../sim/state-dir.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { defaultStateDir, memoryState, openStateDir } from '../../sim/store/state-dir.ts';
 import { cryptoOption, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
 
 interface ServeFlags {

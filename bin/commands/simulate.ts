@@ -1,7 +1,7 @@
 /** `gbcs-sim simulate` (issue 3): a commissioned premises through N virtual days. */
 import type { Command } from 'commander';
+import { simulate } from '../../app/simulate.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { simulate } from '../../sim/simulate.ts';
 import { cryptoOption, EXIT_FAILURE, EXIT_OK, out, UsageError } from '../common.ts';
 
 export function register(program: Command): void {

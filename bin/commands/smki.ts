@@ -3,12 +3,12 @@
  * (`serve`, shaped like DCC Boxed's certificatesearch / retrievecertificate services).
  */
 import type { Command } from 'commander';
+import { startRepositoryServer } from '../../app/smki/http.ts';
 import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
+import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { deviceCredential, generateTestPki } from '../../sim/smki/generator.ts';
-import { startRepositoryServer } from '../../sim/smki/http.ts';
-import { openPkiDirectory } from '../../sim/smki/pki-store.ts';
 import { SmkiRepository } from '../../sim/smki/repository.ts';
+import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/smki/test-pki.ts';
 import {
   DEFAULT_TIMELINE_DATES,
   parseAsOf,
@@ -16,7 +16,7 @@ import {
   type TimelineDates,
   timelineDateProblems,
 } from '../../sim/smki/timeline.ts';
-import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/test-pki.ts';
+import { openPkiDirectory } from '../../sim/store/pki-store.ts';
 import { out, UsageError } from '../common.ts';
 
 const date = (flag: string, v: string): number => {

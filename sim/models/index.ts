@@ -13,7 +13,7 @@ export {
   type UseCaseHandler,
 } from './registry.ts';
 
-import './security-credentials.ts';
-import './esme.ts';
-import './security-and-join.ts';
-import './gpf.ts';
+import './security/key-lifecycle.ts';
+import './esme/esme.ts';
+import './security/index.ts';
+import './gpf/gpf.ts';

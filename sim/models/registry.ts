@@ -5,7 +5,7 @@
  * handler falls back to the generic executors (sim/executors/).
  */
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
-import type { DeviceState, ExecutionContext, ExecutionResult } from '../device.ts';
+import type { DeviceState, ExecutionContext, ExecutionResult } from '../device/device.ts';
 
 export type UseCaseHandler = (ctx: ExecutionContext) => ExecutionResult;
 

@@ -24,7 +24,7 @@ import {
   xsd,
   zaz1Keystore,
   zaz1Service,
-} from './fixtures.ts';
+} from '../../fixtures/duis.ts';
 
 const XML = 'application/xml';
 const ECS17B = () => sample('ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readDuisXml } from '../../../sim/duis/xml.ts';
-import { bytes, HAVE_SHARED, sample, template, templateNames } from './fixtures.ts';
+import { bytes, HAVE_SHARED, sample, template, templateNames } from '../../fixtures/duis.ts';
 
 const MIN = '<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:x"><b>1</b></a>';
 
