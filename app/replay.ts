@@ -26,7 +26,7 @@ import { type DeviceType, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { Clock } from '../sim/clock.ts';
 import type { TrustAnchorCell } from '../sim/device/credentials.ts';
 import { Device, RejectReason } from '../sim/device/device.ts';
-import { createExecutor } from '../sim/models/executor.ts';
+import { modelFor } from '../sim/models/index.ts';
 import type { Keystore } from '../sim/smki/keystore.ts';
 
 export interface ReplayOptions {
@@ -102,7 +102,7 @@ export function provisionFromKeystore(
     crypto: env.crypto,
     clock: env.clock,
     cache: env.cache,
-    executor: createExecutor(deviceType),
+    model: modelFor(deviceType),
     peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
   });
 }

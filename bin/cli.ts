@@ -4,7 +4,6 @@
  * configuration error. Data goes to stdout, logs to stderr.
  */
 import { Command, CommanderError } from 'commander';
-import { GbcsError } from '../protocol/errors.ts';
 import { register as bridge } from './commands/bridge.ts';
 import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
@@ -15,7 +14,7 @@ import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as simulate } from './commands/simulate.ts';
 import { register as smki } from './commands/smki.ts';
-import { EXIT_OK, EXIT_USAGE, UsageError } from './common.ts';
+import { EXIT_OK, EXIT_USAGE, GbcsError, UsageError } from './common.ts';
 
 const program = new Command()
   .name('gbcs-sim')

@@ -59,7 +59,7 @@ export interface BridgeOptions {
   signal?: AbortSignal;
   /**
    * Asked each time the link comes up (first open and every reconnect), before anything is sent on
-   * it: a message refuses the link (sim/head-end/test-key-guard.ts: test keys on a live device) — the run
+   * it: a message refuses the link (app/bridge/test-key-guard.ts: test keys on a live device) — the run
    * stops there, sends nothing more, writes no summary and returns the message as `refused`.
    */
   linkGuard?: () => string | null;

@@ -63,7 +63,7 @@ import {
   scheduleTask,
 } from '../../sim/device/scheduler.ts';
 import { holdFirmwareImage } from '../../sim/models/security/firmware.ts';
-import { diffShapes, envelopeDiffs, fieldDiffs, payloadShape } from './conformance.ts';
+import { diffShapes, envelopeDiffs, fieldDiffs, payloadShape } from './compare.ts';
 
 type Msg = MacMessage | SigningMessage;
 

@@ -41,8 +41,12 @@ import { encodeGbz, type GbzAlertBody } from '../../protocol/gbz/gbz.ts';
 import { type GroupingHeader, groupingHeader } from '../../protocol/grouping-header.ts';
 import { CraFlag, type Eui64, KdfPurpose } from '../../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../../protocol/use-case-catalogue.ts';
+import type { AlertBody, AlertRecipient, AlertSpec, RaisedAlert } from './alert-types.ts';
+import type { DeviceCore as Device } from './core.ts';
 import { findTrustAnchor } from './credentials.ts';
-import { type Device, protect } from './device.ts';
+import { protect } from './pipeline/protect.ts';
+
+export type { AlertBody, AlertRecipient, AlertSpec, RaisedAlert } from './alert-types.ts';
 
 /** Error code of alerts that cannot be built (no recipient, no Message Code for the alert). */
 export const ALERT_ERROR = 'ALERT' as const;
@@ -181,9 +185,6 @@ export function alertMessageCode(deviceType: DeviceType, alertCode: number): num
   );
 }
 
-/** A Remote Party by role (resolved from the device's trust-anchor cells) or by EUI. */
-export type AlertRecipient = Eui64 | 'supplier' | 'network-operator' | 'acb' | 'load-controller';
-
 /** The default recipient of an alert Message Code from a device type (RTDS 4.5.0, see file doc). */
 export function defaultAlertRecipient(deviceType: DeviceType, messageCode: number): AlertRecipient {
   if (messageCode === AlertMessageCode.ECS80) return 'network-operator';
@@ -209,51 +210,6 @@ export function resolveAlertRecipient(dev: Device, r: AlertRecipient): Eui64 {
   const cell = findTrustAnchor(dev.credentials, role, 'ka') ?? findTrustAnchor(dev.credentials, role, 'ds');
   if (!cell) throw new GbcsError(ALERT_ERROR, `${dev.eui} holds no trust anchor for the ${r} (role ${role})`);
   return cell.subjectUniqueId;
-}
-
-/** The use-case part of an alert payload, in the payload form of the Message Code. */
-export type AlertBody =
-  /** DLMS: Data elements after the alert code and date-time (flattened into the structure). */
-  | { form: 'dlms'; elements: DlmsData[] }
-  /** DLMS, sensitive: `plaintext` goes encrypted for the recipient as a protected-attributes pair. */
-  | { form: 'dlms-protected'; plaintext: DlmsData }
-  /** GBZ alert-specific part (future-dated outcome, firmware hash; `none` = no part). */
-  | { form: 'gbz'; part: Exclude<GbzAlertBody, { type: 'component' }> }
-  /** GBZ: one ZCL command, encrypted for the recipient, as the alert's component (GCS53). */
-  | {
-      form: 'gbz-encrypted-component';
-      clusterId: number;
-      frameControl: number;
-      commandId: number;
-      zclPayload: Uint8Array;
-    }
-  /** ASN.1: DER elements after the alert code and the GeneralizedTime. */
-  | { form: 'asn1'; elements: Uint8Array[] };
-
-export interface AlertSpec {
-  alertCode: number;
-  /** Default: `alertMessageCode(device type, alertCode)`. */
-  messageCode?: number;
-  /** Default: `defaultAlertRecipient`. */
-  recipient?: AlertRecipient;
-  /** A party the alert is for on whose behalf the recipient receives it (Other Information length 10). */
-  supplementaryRemotePartyId?: AlertRecipient;
-  /** Default: no use-case part, in the Message Code's encoding. */
-  body?: AlertBody;
-  /** Time stamp of the alert (ms since the epoch). Default: the device clock. */
-  at?: number;
-}
-
-/** An alert that left the device. */
-export interface RaisedAlert {
-  /** The whole message (`DF…` signed or `DD…` MAC'd). */
-  bytes: Uint8Array;
-  header: GroupingHeader;
-  alertCode: number;
-  messageCode: number;
-  /** The alert's time stamp (ms since the epoch). */
-  at: number;
-  signed: boolean;
 }
 
 /** ZigBee UTCTime: seconds since 2000-01-01T00:00:00Z. */

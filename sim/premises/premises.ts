@@ -14,8 +14,8 @@ import type { Clock } from '../clock.ts';
 import type { DeviceCredentials, TrustAnchorCell } from '../device/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState, decodeStep, RejectReason } from '../device/device.ts';
 import type { FaultConfig } from '../device/faults.ts';
-import { createExecutor } from '../models/executor.ts';
 import { syncGpfMirror } from '../models/gpf/gpf.ts';
+import { modelFor } from '../models/index.ts';
 import type { TestKeys } from '../smki/test-pki.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { gsmeQueueCheck } from './gpf-queue.ts';
@@ -157,7 +157,7 @@ export function createPremises(
         crypto,
         clock,
         cache,
-        executor: createExecutor(deviceType),
+        model: modelFor(deviceType),
         ...(store ? { store } : {}),
       }),
     );

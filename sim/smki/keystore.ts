@@ -17,8 +17,6 @@
  *
  * A Keystore keeps every entry; `find` merges the entries of one (EUI, key usage, cell) slot.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
@@ -223,11 +221,11 @@ export class Keystore {
   }
 }
 
-const badKeystore = (where: string, problem: string, cause?: unknown): GbcsError =>
+export const badKeystore = (where: string, problem: string, cause?: unknown): GbcsError =>
   new GbcsError(ErrorCode.BAD_KEYSTORE, `${where}: ${problem}`, cause === undefined ? undefined : { cause });
 
 /** Runs `f`, turning any failure into BAD_KEYSTORE naming `where` (GbcsError BAD_KEYSTORE passes as is). */
-function at<T>(where: string, f: () => T): T {
+export function at<T>(where: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
@@ -265,8 +263,11 @@ const rawEntry = (
   source,
 });
 
-/** Collects the entries of one keystore, applying the misfiled-certificate policy. */
-class Loader {
+/**
+ * Collects the entries of one keystore, applying the misfiled-certificate policy (the file loaders of
+ * sim/store/keystore-files.ts fill it too).
+ */
+export class KeystoreLoader {
   readonly strict: boolean;
   readonly entries: KeystoreEntry[] = [];
   readonly warnings: string[] = [];
@@ -356,60 +357,6 @@ class Loader {
 
 const stripInfo = ({ info: _, ...e }: KeystoreEntry & { info?: CertificateInfo }): KeystoreEntry => e;
 
-/** `<eui>-ds.pem`, `<eui>-ka.key`, `<eui>-pp-ka.pem`… (DCC tools' layout). */
-const DCC_FILE = /^([0-9a-fA-F]{16})-(ds|ka|pp-ka)\.(pem|key)$/;
-
-function loadDccFile(path: string, name: string, loader: Loader): boolean {
-  const m = DCC_FILE.exec(name);
-  if (!m) return false;
-  const eui = m[1]!.toLowerCase();
-  const usage: KeyUsage = m[2] === 'ds' ? 'ds' : 'ka';
-  const cell: CellUsage = m[2] === 'pp-ka' ? 'prepayment' : 'management';
-  const text = at(path, () => readFileSync(path, 'utf8'));
-  loader.entries.push(...at(path, () => loader.pem(text, eui, usage, cell, path)));
-  return true;
-}
-
-function loadDccDirectory(dir: string, loader: Loader): Keystore {
-  const names = at(dir, () => readdirSync(dir)).sort();
-  let files = 0;
-  for (const name of names) {
-    const path = join(dir, name);
-    if (!DCC_FILE.test(name) || !statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
-    loadDccFile(path, name, loader);
-    files++;
-  }
-  if (files === 0) throw badKeystore(dir, 'directory holds no <eui>-{ds,ka,pp-ka}.{pem,key} files');
-  return loader.finish();
-}
-
-/**
- * Loads a keystore, detecting its format: a directory (DCC tools' layout; files not named
- * `<eui>-{ds,ka,pp-ka}.{pem,key}` are ignored), one such file, or a JSON file (`parseKeystoreJson`).
- * In the directory layout the EUI, key usage and cell come from the file name; a certificate that
- * names another EUI or usage is misfiled (see `LoadKeystoreOptions`).
- * @throws GbcsError BAD_KEYSTORE, the message naming the file (and entry) and the problem, the
- *   cause chained: the path does not exist or cannot be read, a directory has no key files, a
- *   matching file or JSON entry does not parse, a JSON file is none of the formats, a misfiled
- *   certificate when `strict`
- */
-export function loadKeystore(path: string, options?: LoadKeystoreOptions): Keystore {
-  const st = at(path, () => statSync(path, { throwIfNoEntry: false }));
-  if (!st) throw badKeystore(path, 'no such file or directory');
-  const loader = new Loader(options);
-  if (st.isDirectory()) return loadDccDirectory(path, loader);
-  if (loadDccFile(path, basename(path), loader)) return loader.finish();
-  const text = at(path, () => readFileSync(path, 'utf8'));
-  return parseKeystoreJson(text, path, options);
-}
-
-/** `loadKeystore` of each path, merged in order (earlier paths rank first in `find`). */
-export function loadKeystores(paths: readonly string[], options?: LoadKeystoreOptions): Keystore {
-  const ks = new Keystore();
-  for (const p of paths) ks.merge(loadKeystore(p, options));
-  return ks;
-}
-
 type Json = unknown;
 const isObject = (v: Json): v is Record<string, Json> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -439,7 +386,7 @@ export function isPrepaymentName(name: string): boolean {
     .some((w) => /^pp$/i.test(w) || /^prepayment/i.test(w));
 }
 
-function parseDccBoxed(store: Record<string, Json>, source: string, loader: Loader): Keystore {
+function parseDccBoxed(store: Record<string, Json>, source: string, loader: KeystoreLoader): Keystore {
   for (const [euiKey, usages] of Object.entries(store)) {
     const eui = euiKey.toLowerCase();
     for (const [usageName, serials] of Object.entries(usages as Record<string, Json>)) {
@@ -462,7 +409,7 @@ function dccBoxedEntry(
   usage: KeyUsage,
   serialKey: string,
   where: string,
-  loader: Loader,
+  loader: KeystoreLoader,
 ): KeystoreEntry | null {
   if (!isObject(rec)) throw new Error('entry is not an object');
   const { certificate, privateKey, role, name } = rec;
@@ -497,7 +444,7 @@ function onlyCertificate(pem: string): Uint8Array {
 }
 
 /** shared/vectors/rtds-4.5.0.keystore.json: `{ entries: [ { eui, keyUsage, prepaymentCell, type, pem } ] }`. */
-function parseVectorEntries(list: Json[], source: string, loader: Loader): Keystore {
+function parseVectorEntries(list: Json[], source: string, loader: KeystoreLoader): Keystore {
   list.forEach((rec, i) => {
     const where = `${source}#entries/${i}`;
     loader.entries.push(
@@ -524,7 +471,7 @@ function parseVectorEntries(list: Json[], source: string, loader: Loader): Keyst
   return loader.finish();
 }
 
-function ownEntry(rec: Json, where: string, loader: Loader): KeystoreEntry | null {
+function ownEntry(rec: Json, where: string, loader: KeystoreLoader): KeystoreEntry | null {
   if (!isObject(rec)) throw new Error('entry is not an object');
   const { eui, usage, cell, role, kind, certificate, publicKey, privateKey } = rec;
   if (typeof eui !== 'string' || !isEui64(eui)) throw new Error('"eui" is not 16 lowercase hex digits');
@@ -583,7 +530,7 @@ export function parseKeystoreJson(text: string, source: string, options?: LoadKe
       e,
     );
   }
-  const loader = new Loader(options);
+  const loader = new KeystoreLoader(options);
   if (isObject(doc) && 'format' in doc) {
     if (doc.format !== KEYSTORE_FORMAT)
       throw badKeystore(

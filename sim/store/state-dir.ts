@@ -35,7 +35,7 @@ import { join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../../protocol/bytes.ts';
 import { GbcsError } from '../../protocol/errors.ts';
-import type { DeviceState } from '../device/device.ts';
+import type { DeviceState } from '../device/state.ts';
 import { FileStateStore, MemoryStateStore, type StateStore } from './state-store.ts';
 
 export const STATE_DIR_FORMAT = 'gbcs-sim.state/1';

@@ -8,7 +8,8 @@ import { createDecodeContext, decodeReport } from '../../app/decode-report.ts';
 import { fromHex } from '../../protocol/bytes.ts';
 import { createCrypto } from '../../protocol/crypto/index.ts';
 import { formatDlmsDateTime } from '../../protocol/dlms-date-time.ts';
-import { type Keystore, loadKeystore } from '../../sim/smki/keystore.ts';
+import type { Keystore } from '../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_KEYSTORE_DIR, rtdsVectors } from '../fixtures/shared.ts';
 
 const ACB = '90b3d51f30000002';

@@ -21,7 +21,8 @@ import {
   type SignatureField,
 } from '../../protocol/grouping-header.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { type Keystore, loadKeystore } from '../../sim/smki/keystore.ts';
+import type { Keystore } from '../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_KEYSTORE_DIR, rtdsVectors } from '../fixtures/shared.ts';
 
 const ACB = '90b3d51f30000002';

@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadKeystore } from '../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../sim/store/keystore-files.ts';
 import { BIN } from '../fixtures/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-keys-cli-'));

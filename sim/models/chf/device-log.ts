@@ -30,6 +30,7 @@
  * deterministic function of the device id [A]; the active-device status is 0xC8 (joined,
  * authorised, reachable) [A].
  */
+
 import { equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import {
   type AccessRequestSpecification,
@@ -47,8 +48,8 @@ import {
   type RaisedAlert,
   raiseAlert,
 } from '../../device/alerts.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { octets, raiseIfPossible, respondDlms, type SpecAnswer } from './dlms.ts';
 import { logChfEvent } from './events.ts';
 import {
@@ -323,15 +324,18 @@ export function hanDeviceJoined(
   }
 }
 
-registerHandler(
-  ['CHF'],
-  [
-    MessageCode.CCS01,
-    MessageCode.CCS02,
-    MessageCode.CCS03,
-    MessageCode.CCS04,
-    MessageCode.CCS06,
-    MessageCode.CCS07,
-  ],
-  chfDeviceLog,
-);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(
+    ['CHF'],
+    [
+      MessageCode.CCS01,
+      MessageCode.CCS02,
+      MessageCode.CCS03,
+      MessageCode.CCS04,
+      MessageCode.CCS06,
+      MessageCode.CCS07,
+    ],
+    chfDeviceLog,
+  ),
+];

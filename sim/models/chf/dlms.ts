@@ -16,7 +16,7 @@ import {
 import type { DlmsData } from '../../../protocol/dlms/axdr.ts';
 import { DecodeError, ErrorCode, GbcsError } from '../../../protocol/errors.ts';
 import type { AlertSpec } from '../../device/alerts.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { sentinelOf } from '../common/dlms-generic.ts';
 import { logChfEvent, messageCodeDetails, syncChfFirmwareEvents } from './events.ts';
 import { ChfEvent, chfModelOf } from './state.ts';

@@ -27,7 +27,7 @@
  * Capacities are 100 entries each, as the ESME's logs [A].
  */
 import { toHex } from '../../../protocol/bytes.ts';
-import type { Device } from '../../device/device.ts';
+import type { DeviceCore as Device } from '../../device/core.ts';
 import { firmwareOf } from '../security/firmware.ts';
 import { ChfEvent, type ChfLogs, type ChfModel, chfModelOf, newChfLogs, zigbeeSeconds } from './state.ts';
 

@@ -5,10 +5,11 @@
  * running firmware version (`model.firmware`, security-and-join-firmware.ts). Read by ECS26i
  * (0x0092), ECS26n (0x00FA) — RTDS 4.5.0 6.2.4 — and ECS52 (0x0059) on the CHF.
  */
+
 import { equalBytes, fromHex } from '../../../protocol/bytes.ts';
 import { DataAccessResult } from '../../../protocol/dlms/apdu.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { firmwareOf } from '../security/firmware.ts';
 import { octets, respondDlms } from './dlms.ts';
 import { chfModelOf } from './state.ts';
@@ -36,4 +37,5 @@ export function chfIdentity(ctx: ExecutionContext): ExecutionResult {
   });
 }
 
-registerHandler(['CHF'], Object.values(MessageCode), chfIdentity);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['CHF'], Object.values(MessageCode), chfIdentity)];

@@ -15,13 +15,14 @@
  * The entries are the CHF's own events (chf-events.ts). Injected faults as every CHF handler
  * (chf-dlms.ts respondDlms; RTDS 6.13 ECS35d_6.13_ERROR: hardware-fault).
  */
+
 import { equalBytes, fromHex } from '../../../protocol/bytes.ts';
 import { DataAccessResult } from '../../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../../protocol/dlms/axdr.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { compactArray, dlu, lu, os, st } from '../esme/dlms.ts';
 import { type EntrySelection, selectionOf } from '../esme/history.ts';
-import { registerHandler } from '../registry.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { respondDlms, type SpecAnswer } from './dlms.ts';
 import { type ChfLogName, chfLogsOf } from './events.ts';
 import { type ChfLogRow, chfModelOf, ZIGBEE_EPOCH_MS } from './state.ts';
@@ -74,4 +75,5 @@ export function readChfLog(ctx: ExecutionContext): ExecutionResult {
   });
 }
 
-registerHandler(['CHF'], Object.values(MessageCode), readChfLog);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['CHF'], Object.values(MessageCode), readChfLog)];

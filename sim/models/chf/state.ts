@@ -27,7 +27,7 @@
 import { toHex } from '../../../protocol/bytes.ts';
 import { type DlmsData, encodeData } from '../../../protocol/dlms/axdr.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
-import type { Device } from '../../device/device.ts';
+import type { DeviceCore as Device } from '../../device/core.ts';
 
 export const CHF_STATE_KEY = 'chf';
 /** CHF Device Log capacity [A] (a public CH emulator holds 16; GBCS does not publish one). */

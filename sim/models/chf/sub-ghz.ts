@@ -20,11 +20,12 @@
  * A channel change is logged and raises DBCH07 (0x8F26) { new channel mask, reason octet-string(1):
  * 1 scan, 2 configuration [A] }. State: `model.chf.subGhz` (chf-state.ts).
  */
+
 import { ByteReader, concatBytes, equalBytes, fromHex, toHex, u16be } from '../../../protocol/bytes.ts';
 import { DataAccessResult } from '../../../protocol/dlms/apdu.ts';
 import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/axdr.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { raiseIfPossible, respondDlms, type SpecAnswer } from './dlms.ts';
 import {
   CHANNEL_LOG_CAPACITY,
@@ -219,4 +220,5 @@ export function chfSubGhz(ctx: ExecutionContext): ExecutionResult {
 /** Seconds since 2000 → ms (for tests and callers reading the channel log). */
 export const channelLogTimeMs = (seconds: number): number => ZIGBEE_EPOCH_MS + seconds * 1000;
 
-registerHandler(['CHF'], Object.values(MessageCode), chfSubGhz);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['CHF'], Object.values(MessageCode), chfSubGhz)];

@@ -14,7 +14,7 @@ import {
   encodeAccessResponse,
 } from '../../../protocol/dlms/apdu.ts';
 import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/axdr.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
 function store(ctx: ExecutionContext): Record<string, string> {
   const m = ctx.device.state.model;

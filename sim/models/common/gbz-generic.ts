@@ -7,7 +7,7 @@
  */
 import { concatBytes } from '../../../protocol/bytes.ts';
 import { decodeGbz, encodeGbz, type GbzComponent } from '../../../protocol/gbz/gbz.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
 /** ZCL frame-control: frame type bits 0–1 (0 = global, 1 = cluster-specific), bit 3 server→client, bit 4 disable default response. */
 const ZCL_SERVER_TO_CLIENT = 0x08;

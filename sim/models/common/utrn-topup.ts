@@ -44,8 +44,8 @@ import {
   utrnValuePence,
   verifyPtutMac,
 } from '../../../protocol/utrn.ts';
-import type { ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export const CS01A = 0x0007;
 export const CS01B = 0x0097;
@@ -347,5 +347,7 @@ export function applyPrepaymentTopUpGsme(ctx: ExecutionContext): ExecutionResult
   return { payload: encodeGbz({ type: 'components', components: out }) };
 }
 
-registerHandler(['ESME'], [CS01A], applyPrepaymentTopUpEsme);
-registerHandler(['GSME'], [CS01B], applyPrepaymentTopUpGsme);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+// CS01b on a GSME is a GBZ command the GSME model runs with its other ZSE commands (sim/models/gsme/
+// gsme.ts, which applies the UTRN through `applyUtrn`); `applyPrepaymentTopUpGsme` answers it alone.
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['ESME'], [CS01A], applyPrepaymentTopUpEsme)];

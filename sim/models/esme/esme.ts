@@ -26,10 +26,16 @@ import {
 import { type DlmsData, encodeData } from '../../../protocol/dlms/axdr.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
 import { useCaseOf } from '../../../protocol/use-case-catalogue.ts';
-import type { DeviceState, ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerDeferredExecutor } from '../../device/scheduler.ts';
+import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import type { DeviceState } from '../../device/state.ts';
 import { sentinelOf } from '../common/dlms-generic.ts';
-import { registerHandler, registerProvisioner } from '../registry.ts';
+import {
+  type DeferredRow,
+  deferredRow,
+  type HandlerRow,
+  handlerRow,
+  type ModelProvisioner,
+} from '../model-table.ts';
 import { activationTime, attrKey, isActivation } from './config.ts';
 import { activateNow, advanceEsme, createEsmeModel } from './consumption.ts';
 import { arr, en, obisHex, os, st } from './dlms.ts';
@@ -267,8 +273,6 @@ export const ESME_MESSAGE_CODES: readonly number[] = (() => {
   return codes;
 })();
 
-registerHandler(['ESME'], ESME_MESSAGE_CODES, executeEsmeCommand);
-
 /** Use cases only a polyphase ESME supports, and those of the secondary element (twin ESME). */
 const POLYPHASE_USE_CASES = new Set(['ECS23b', 'ECS26k', 'ECS29b', 'ECS29d', 'ECS29f']);
 const SECONDARY_ELEMENT_USE_CASES = new Set(['ECS01c', 'ECS01d', 'ECS24b']);
@@ -277,7 +281,8 @@ const SECONDARY_ELEMENT_USE_CASES = new Set(['ECS01c', 'ECS01d', 'ECS24b']);
  * Provisioning: an ESME like the one a scenario describes — twin element when its name says
  * TWIN or its use case concerns the secondary element, polyphase for the 3-phase use cases.
  */
-registerProvisioner(['ESME'], (state, hints) => {
+/** Provisions a ESME model's state (`DeviceModel.provision`). */
+export const provision: ModelProvisioner = (state, hints) => {
   const uc = hints.messageCode === undefined ? '' : (useCaseOf(hints.messageCode)?.useCase ?? '');
   const tokens = (hints.scenario ?? '').split('_');
   const twin = tokens.includes('TWIN') || SECONDARY_ELEMENT_USE_CASES.has(uc);
@@ -287,19 +292,26 @@ registerProvisioner(['ESME'], (state, hints) => {
   };
   delete state.model[ESME_STATE_KEY];
   ensureEsmeModel(state, hints.nowMs, variant);
-});
+};
+
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['ESME'], ESME_MESSAGE_CODES, executeEsmeCommand)];
 
 /**
+ * Deferred executions of future-dated commands: (device types, Message Codes, executor).
+ *
  * A due future-dated activation (sim/device/scheduler.ts): the passive values move to active (unless the
  * model already did so catching up with time). Consumption is accrued lazily, at the next command
  * or `advanceEsme` call, so a scheduler jumping years ahead stays cheap.
  */
-registerDeferredExecutor(['ESME'], ESME_MESSAGE_CODES, (dev, task) => {
-  const model = ensureEsmeModel(dev.state, task.dueMs);
-  const t = task.target;
-  if (t.kind !== 'cosem') return { actioned: false };
-  const key = attrKey(t.classId, t.instanceId, t.attributeId);
-  if (!isActivation(key)) return { actioned: false };
-  if (activationTime(model, key) !== null) activateNow(model, task.dueMs + model.clock.offsetMs, key);
-  return { actioned: true };
-});
+export const DEFERRED: readonly DeferredRow[] = [
+  deferredRow(['ESME'], ESME_MESSAGE_CODES, (dev, task) => {
+    const model = ensureEsmeModel(dev.state, task.dueMs);
+    const t = task.target;
+    if (t.kind !== 'cosem') return { actioned: false };
+    const key = attrKey(t.classId, t.instanceId, t.attributeId);
+    if (!isActivation(key)) return { actioned: false };
+    if (activationTime(model, key) !== null) activateNow(model, task.dueMs + model.clock.offsetMs, key);
+    return { actioned: true };
+  }),
+];

@@ -11,7 +11,7 @@
  * find data without the state holding a year of buffers; from `createdAtMs` on, `advanceEsme`
  * accrues consumption and stores buffer entries.
  */
-import type { DeviceState } from '../../device/device.ts';
+import type { DeviceState } from '../../device/state.ts';
 
 /** ESME variants: single or twin element (a secondary measuring element), single or polyphase. */
 export interface EsmeVariant {

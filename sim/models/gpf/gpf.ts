@@ -16,16 +16,17 @@
  * Model state: `device.state.model.gpf` (plain JSON):
  * `{ version, mirror: GsmeModel, mirrorUpdatedAt, changeOfTenancy }`.
  */
+
 import { DecodeError } from '../../../protocol/errors.ts';
 import { fromZclUtcTime, ZclStatus } from '../../../protocol/gbz/zcl.ts';
 import { decodeZse, ZseCluster, ZseDeviceManagement } from '../../../protocol/gbz/zcl-se.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { newSession, processGsmeComponent, processorKey } from '../gsme/commands.ts';
 import { type GbzRequest, type GbzResult, ok, runGbzCommand, status } from '../gsme/gbz.ts';
 import { GSME_USE_CASE_RULES, GsmeMessageCode, gsmeModelOf } from '../gsme/gsme.ts';
 import { createGsmeModel } from '../gsme/history.ts';
 import type { GsmeModel } from '../gsme/state.ts';
-import { registerHandler } from '../registry.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export interface GpfModel {
   version: 1;
@@ -109,4 +110,7 @@ export function executeGpfGbz(ctx: ExecutionContext): ExecutionResult {
   );
 }
 
-registerHandler(['GPF'], [...GPF_MIRROR_CODES, GpfMessageCode.GCS09], executeGpfGbz);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(['GPF'], [...GPF_MIRROR_CODES, GpfMessageCode.GCS09], executeGpfGbz),
+];

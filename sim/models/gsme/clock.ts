@@ -10,6 +10,7 @@
  * timeStatus: 0 | 1 | 2, lastSyncMs: number | null }`; a new GSME has offset 0 and status
  * unreliable (2) until its first synchronisation.
  */
+
 import { derInteger } from '../../../protocol/asn1/der.ts';
 import {
   DeviceTimeStatus,
@@ -17,8 +18,8 @@ import {
   encodeSetTimeResponse,
 } from '../../../protocol/asn1/gcs28.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export const GCS28 = 0x007f;
 
@@ -69,4 +70,5 @@ export function setClockOnGsme(ctx: ExecutionContext): ExecutionResult {
   };
 }
 
-registerHandler(['GSME'], [GCS28], setClockOnGsme);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['GSME'], [GCS28], setClockOnGsme)];

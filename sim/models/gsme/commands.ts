@@ -59,7 +59,7 @@ import {
   ZsePrepayment,
   ZsePrice,
 } from '../../../protocol/gbz/zcl-se.ts';
-import type { ExecutionContext } from '../../device/device.ts';
+import type { ExecutionContext } from '../../device/core.ts';
 import { hasAttributeTable, readGsmeAttributes } from './attributes.ts';
 import { type GbzRequest, type GbzResult, notFound, ok, part, status } from './gbz.ts';
 import {

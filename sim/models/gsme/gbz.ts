@@ -36,7 +36,7 @@ import {
   ZclStatus,
   zclTypeSize,
 } from '../../../protocol/gbz/zcl.ts';
-import type { ExecutionContext, ExecutionResult, PayloadFault } from '../../device/device.ts';
+import type { ExecutionContext, ExecutionResult, PayloadFault } from '../../device/core.ts';
 
 /** One command component of a GBZ command. */
 export interface GbzRequest {

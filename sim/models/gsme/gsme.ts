@@ -14,14 +14,20 @@
  *
  * Model state: `device.state.model.gsme` (GsmeModel, plain JSON).
  */
+
 import { DecodeError, GbcsError } from '../../../protocol/errors.ts';
 import { ZclStatus } from '../../../protocol/gbz/zcl.ts';
 import { decodeZse, encodeZse, ZseCluster, ZsePrepayment } from '../../../protocol/gbz/zcl-se.ts';
 import { ALERT_ERROR, type AlertSpec, type RaisedAlert, raiseAlert } from '../../device/alerts.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerDeferredExecutor } from '../../device/scheduler.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { applyUtrn } from '../common/utrn-topup.ts';
-import { registerHandler, registerProvisioner } from '../registry.ts';
+import {
+  type DeferredRow,
+  deferredRow,
+  type HandlerRow,
+  handlerRow,
+  type ModelProvisioner,
+} from '../model-table.ts';
 import {
   advanceTo,
   commitStaged,
@@ -316,29 +322,35 @@ export function executeGsmeGbz(ctx: ExecutionContext): ExecutionResult {
   );
 }
 
-registerHandler(['GSME'], GSME_GBZ_CODES, executeGsmeGbz);
-
 /**
  * Provisioning: a GSME commissioned 31 days before, or the day before for the scenarios that read
  * its event logs (RTDS 6.13 CS10a/CS10b: the RTDS GSME's General and Security Event Logs begin on
  * 31 December 2014, the day before its clock).
  */
-registerProvisioner(['GSME'], (state, hints) => {
+/** Provisions a GSME model's state (`DeviceModel.provision`). */
+export const provision: ModelProvisioner = (state, hints) => {
   const recent = hints.messageCode === M.CS10a || hints.messageCode === M.CS10b;
   state.model.gsme = createGsmeModel(state.eui, hints.nowMs, recent ? { historyDays: 1 } : {});
-});
+};
+
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [handlerRow(['GSME'], GSME_GBZ_CODES, executeGsmeGbz)];
 
 /**
+ * Deferred executions of future-dated commands: (device types, Message Codes, executor).
+ *
  * A future-dated GSME command comes due (sim/device/scheduler.ts raises the 0x8F66/0x8F67 alert): the
  * model catches up to the due time, applying its pending action then (gsme-state.ts advanceGsme);
  * the outcome is what the meter logged for it (0x8F67 "not actioned" at that instant, else
  * actioned).
  */
-registerDeferredExecutor(['GSME'], [M.GCS01a, M.GCS01b, M.GCS02, M.GCS03, M.GCS05], (dev, task) => {
-  const m = gsmeModelOf(dev, Math.max(task.dueMs, dev.clock.now()));
-  dev.persist();
-  const failed = m.logs.events.some(
-    (e) => e.time === task.dueMs && e.eventId === GsmeEvent.FUTURE_DATED_NOT_ACTIONED,
-  );
-  return { actioned: !failed };
-});
+export const DEFERRED: readonly DeferredRow[] = [
+  deferredRow(['GSME'], [M.GCS01a, M.GCS01b, M.GCS02, M.GCS03, M.GCS05], (dev, task) => {
+    const m = gsmeModelOf(dev, Math.max(task.dueMs, dev.clock.now()));
+    dev.persist();
+    const failed = m.logs.events.some(
+      (e) => e.time === task.dueMs && e.eventId === GsmeEvent.FUTURE_DATED_NOT_ACTIONED,
+    );
+    return { actioned: !failed };
+  }),
+];

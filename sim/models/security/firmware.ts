@@ -33,8 +33,8 @@ import { derInteger } from '../../../protocol/asn1/der.ts';
 import { CANCELLATION_DATE_TIME } from '../../../protocol/asn1/gbcs-types.ts';
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
-import { registerHandler } from '../registry.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export const CS06 = 0x0012;
 export const CS08 = 0x0129;
@@ -141,5 +141,8 @@ export function readFirmwareVersion(ctx: ExecutionContext): ExecutionResult {
   };
 }
 
-registerHandler(['ESME'], [CS06], activateFirmware);
-registerHandler(['PPMID', 'HCALCS'], [CS08], readFirmwareVersion);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(['ESME'], [CS06], activateFirmware),
+  handlerRow(['PPMID', 'HCALCS'], [CS08], readFirmwareVersion),
+];

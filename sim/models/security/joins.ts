@@ -49,9 +49,9 @@ import {
 import { DecodeError } from '../../../protocol/errors.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceType } from '../../../protocol/use-case-catalogue.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { certificateInfo } from '../../smki/certificate-info.ts';
-import { registerHandler } from '../registry.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export const MessageCode = {
   CS03A1: 0x000d,
@@ -236,11 +236,14 @@ export function restoreGpfDeviceLog(ctx: ExecutionContext): ExecutionResult {
   };
 }
 
-registerHandler(['ESME'], [MessageCode.CS03A1], joinDevice);
-registerHandler(['PPMID', 'HCALCS'], [MessageCode.CS03A2], joinDevice);
-registerHandler(['GSME'], [MessageCode.CS03B], joinDevice);
-registerHandler(['GSME', 'PPMID'], [MessageCode.CS03C], joinDevice);
-registerHandler(['ESME', 'GSME', 'PPMID', 'HCALCS'], [MessageCode.CS04AC], unjoinDevice);
-registerHandler(['GSME'], [MessageCode.CS04B], unjoinDevice);
-registerHandler(['GSME', 'ESME', 'PPMID', 'HCALCS'], [MessageCode.CS07], readDeviceJoinDetails);
-registerHandler(['GPF'], [MessageCode.GCS59], restoreGpfDeviceLog);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(['ESME'], [MessageCode.CS03A1], joinDevice),
+  handlerRow(['PPMID', 'HCALCS'], [MessageCode.CS03A2], joinDevice),
+  handlerRow(['GSME'], [MessageCode.CS03B], joinDevice),
+  handlerRow(['GSME', 'PPMID'], [MessageCode.CS03C], joinDevice),
+  handlerRow(['ESME', 'GSME', 'PPMID', 'HCALCS'], [MessageCode.CS04AC], unjoinDevice),
+  handlerRow(['GSME'], [MessageCode.CS04B], unjoinDevice),
+  handlerRow(['GSME', 'ESME', 'PPMID', 'HCALCS'], [MessageCode.CS07], readDeviceJoinDetails),
+  handlerRow(['GPF'], [MessageCode.GCS59], restoreGpfDeviceLog),
+];

@@ -28,20 +28,21 @@
  * installed key pair replaces the device's own through `Device.replaceCredentials`, so it is part
  * of the durable device state: a device restarted from its store signs with it.
  */
+
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { derInteger } from '../../../protocol/asn1/der.ts';
 import { concatBytes, equalBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
 import { GbcsError } from '../../../protocol/errors.ts';
 import type { DeviceType } from '../../../protocol/use-case-catalogue.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import type { KeyUsage } from '../../device/credentials.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
 import { buildCsr, deviceCsrSpec } from '../../smki/csr.ts';
 import { keyUsageNames } from '../../smki/der-values.ts';
 import { parseCertificate } from '../../smki/parse.ts';
 import { readOneTlv, readTlvs } from '../../smki/tlv.ts';
 import { type Reason, validateCertificate } from '../../smki/validate.ts';
-import { registerHandler } from '../registry.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 
 export const MessageCode = { CS02C: 0x000a, CS02D: 0x000b, CS02E: 0x000c } as const;
 
@@ -262,6 +263,9 @@ export function provideDeviceCertificate(ctx: ExecutionContext): ExecutionResult
 /** Device types that hold Device Security Credentials of their own (GBCS 4.3.x). */
 const DEVICE_TYPES: readonly DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF'];
 
-registerHandler(DEVICE_TYPES, [MessageCode.CS02C], issueSecurityCredentials);
-registerHandler(DEVICE_TYPES, [MessageCode.CS02D], updateDeviceCertificate);
-registerHandler(DEVICE_TYPES, [MessageCode.CS02E], provideDeviceCertificate);
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(DEVICE_TYPES, [MessageCode.CS02C], issueSecurityCredentials),
+  handlerRow(DEVICE_TYPES, [MessageCode.CS02D], updateDeviceCertificate),
+  handlerRow(DEVICE_TYPES, [MessageCode.CS02E], provideDeviceCertificate),
+];

@@ -65,10 +65,10 @@ import { toHex } from '../../../protocol/bytes.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceType } from '../../../protocol/use-case-catalogue.ts';
+import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import type { TrustAnchorCell } from '../../device/credentials.ts';
-import type { Device, ExecutionContext, ExecutionResult } from '../../device/device.ts';
 import { raiseUtrnCounterFloor, setUtrnCounterFloor } from '../common/utrn-topup.ts';
-import { registerHandler } from '../registry.ts';
+import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { type RootAnchor, subjectKeyIdentifierOf, validateReplacement } from './cpv.ts';
 
 export const CS02A = 0x0008;
@@ -473,5 +473,9 @@ export function updateSecurityCredentials(ctx: ExecutionContext): ExecutionResul
 }
 
 const CREDENTIAL_DEVICES: DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF'];
-registerHandler(CREDENTIAL_DEVICES, [CS02A, CS02F], provideSecurityCredentialDetails);
-registerHandler(CREDENTIAL_DEVICES, [...CS02B_CODES, ...CS02G_CODES], updateSecurityCredentials);
+
+/** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */
+export const HANDLERS: readonly HandlerRow[] = [
+  handlerRow(CREDENTIAL_DEVICES, [CS02A, CS02F], provideSecurityCredentialDetails),
+  handlerRow(CREDENTIAL_DEVICES, [...CS02B_CODES, ...CS02G_CODES], updateSecurityCredentials),
+];

@@ -15,6 +15,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBridge, testBridgeKeys } from '../../../app/bridge/bridge.ts';
 import { type BridgeStep, defaultBridgeSteps, defaultScenarioContext } from '../../../app/bridge/scenario.ts';
+import {
+  createTestKeyGuard,
+  criticalCommands,
+  criticalOriginators,
+  keystoreTestKeys,
+  testKeyVerdict,
+} from '../../../app/bridge/test-key-guard.ts';
 import { createFraming } from '../../../hw/framing/index.ts';
 import { createInProcessPair } from '../../../hw/links/in-process.ts';
 import { isLoopbackHost, portKind, whyLive } from '../../../hw/live-target.ts';
@@ -23,16 +30,10 @@ import { FramedTransport } from '../../../hw/transport.ts';
 import { createCrypto } from '../../../protocol/crypto/index.ts';
 import { WallClock } from '../../../sim/clock.ts';
 import { HeadEnd } from '../../../sim/head-end/head-end.ts';
-import {
-  createTestKeyGuard,
-  criticalCommands,
-  criticalOriginators,
-  keystoreTestKeys,
-  testKeyVerdict,
-} from '../../../sim/head-end/test-key-guard.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
-import { Keystore, loadKeystore } from '../../../sim/smki/keystore.ts';
+import { Keystore } from '../../../sim/smki/keystore.ts';
 import { createTestKeys, testPki } from '../../../sim/smki/test-pki.ts';
+import { loadKeystore } from '../../../sim/store/keystore-files.ts';
 import { pkiKeystore } from '../../../sim/store/keystore-io.ts';
 import { BIN, Rig, SOCAT } from '../../fixtures/pty.ts';
 import { describeShared, RTDS_KEYSTORE_DIR } from '../../fixtures/shared.ts';

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { compareAlerts, readRtdsAlerts } from '../../../app/conformance/alerts.ts';
 import { groupRtdsScenarios, runConformanceScenario } from '../../../app/conformance/conformance.ts';
 import { createCrypto, SharedSecretCache } from '../../../protocol/crypto/index.ts';
-import { loadKeystore } from '../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../fixtures/shared.ts';
 
 /** Scenarios whose alerts only the alert machinery decides (no other model involved). */

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { groupRtdsScenarios, parseRtdsStem, runConformance } from '../../../app/conformance/conformance.ts';
 import { createCrypto } from '../../../protocol/crypto/index.ts';
-import { loadKeystore } from '../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../fixtures/shared.ts';
 
 it('parses RTDS file names into role and scenario prefix', () => {

@@ -38,7 +38,7 @@ import {
 } from '../../../protocol/gbz/zcl-se.ts';
 import { locateEncryptedParts } from '../../../protocol/payload.ts';
 import { decryptParts } from '../../../protocol/security/verify.ts';
-import { loadKeystore } from '../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../sim/store/keystore-files.ts';
 import { errorOf } from '../../fixtures/errors.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../fixtures/shared.ts';
 

@@ -32,7 +32,7 @@ import {
 } from '../../../sim/device/alerts.ts';
 import { Device, type DeviceState } from '../../../sim/device/device.ts';
 import { partyEui } from '../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../sim/models/executor.ts';
+import { executorModel, handlerFor, modelFor } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../sim/store/state-store.ts';
 import { restartable, setupPremises } from '../../fixtures/premises.ts';
@@ -222,10 +222,10 @@ describe('alerts', () => {
       credentials: esme.credentials,
       crypto,
       clock: esme.clock,
-      executor: (ctx) => {
+      model: executorModel('ESME', (ctx) => {
         ctx.raiseAlert({ alertCode: AlertCode.SUPPLY_ARMED });
-        return createExecutor('ESME')(ctx);
-      },
+        return handlerFor('ESME', ctx.header.messageCode)!(ctx);
+      }),
     });
     const cmd = headEnd.buildCommand({
       originatorId: partyEui('supplier'),
@@ -269,7 +269,7 @@ describe('alerts', () => {
       credentials: { ...chf.credentials, trustAnchors: [] },
       crypto,
       clock: chf.clock,
-      executor: createExecutor('CHF'),
+      model: modelFor('CHF'),
     });
     expect(() => raiseAlert(lonely, { alertCode: 0x8f12 })).toThrow(/trust anchor/);
     expect(lonely.state.alertCounter).toBe('0');

@@ -14,7 +14,7 @@ import { VirtualClock } from '../../../sim/clock.ts';
 import { Device, type DeviceState } from '../../../sim/device/device.ts';
 import { HeadEnd } from '../../../sim/head-end/head-end.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../sim/models/executor.ts';
+import { modelFor } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../sim/store/state-store.ts';
 import { restartable, setupPremises } from '../../fixtures/premises.ts';
@@ -193,7 +193,7 @@ describeShared('GBCS §18.4 cryptographic test vector (../shared/vectors/henrygi
       },
       crypto,
       clock: new VirtualClock(),
-      executor: createExecutor('ESME'),
+      model: modelFor('ESME'),
       peerPrivateKeys: (eui) => (eui === acb ? [acbPriv] : []),
     });
     // The device derives Z from the ACB side: the vector's intermediate value.

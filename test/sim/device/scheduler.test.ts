@@ -35,6 +35,7 @@ import {
 import { partyEui } from '../../../sim/head-end/scenario.ts';
 import { executeDlmsAccessRequest } from '../../../sim/models/common/dlms-generic.ts';
 import { executeGbzCommand } from '../../../sim/models/common/gbz-generic.ts';
+import { executorModel } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
 import { setupPremises } from '../../fixtures/premises.ts';
 
@@ -51,7 +52,7 @@ function setup(kind: 'ESME' | 'GSME', executor: Executor) {
     credentials: like.credentials,
     crypto,
     clock,
-    executor,
+    model: executorModel(kind, executor),
   });
   return { clock, headEnd, dev, scheduler: new Scheduler(clock, [dev]) };
 }

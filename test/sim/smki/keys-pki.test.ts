@@ -11,11 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../protocol/bytes.ts';
 import { decodeApexContingencyKey, unwrapContingencyPublicKey } from '../../../sim/smki/contingency.ts';
 import { generateTestPki } from '../../../sim/smki/generator.ts';
-import { loadKeystore } from '../../../sim/smki/keystore.ts';
 import { OID_WRAPPED_APEX_CONTINGENCY_KEY } from '../../../sim/smki/oids.ts';
 import { parseCertificate } from '../../../sim/smki/parse.ts';
 import { createTestKeys, deriveTestPrivateKey, TEST_PARTIES, testPki } from '../../../sim/smki/test-pki.ts';
 import { validateCertificate } from '../../../sim/smki/validate.ts';
+import { loadKeystore } from '../../../sim/store/keystore-files.ts';
 import { pkiKeystore, writeKeystore } from '../../../sim/store/keystore-io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-keys-'));

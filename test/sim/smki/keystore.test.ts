@@ -11,11 +11,10 @@ import {
   isPrepaymentName,
   Keystore,
   type KeystoreEntry,
-  loadKeystore,
-  loadKeystores,
   parseKeystoreJson,
   serializeKeystore,
 } from '../../../sim/smki/keystore.ts';
+import { loadKeystore, loadKeystores } from '../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_KEYSTORE_DIR, readSharedJson, sharedPath } from '../../fixtures/shared.ts';
 
 const BOXED_JSON = sharedPath('samples', 'smartdcc-dccboxed-keystore', 'keystore.json');

@@ -16,7 +16,7 @@ import {
   factorySubGhzConfiguration,
   HISTORIC_LOG_CAPACITY,
 } from '../../../../sim/models/chf/state.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { ACB, CHF, crypto, makeChfDevice, runChf } from '../../../fixtures/chf.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../../fixtures/shared.ts';
 

@@ -14,7 +14,7 @@ import { hanDeviceJoined } from '../../../../sim/models/chf/device-log.ts';
 import { EVENT_LOG_CAPACITY, logChfEvent } from '../../../../sim/models/chf/events.ts';
 import { chfModelOf } from '../../../../sim/models/chf/state.ts';
 import { firmwareOf, holdFirmwareImage } from '../../../../sim/models/security/firmware.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { ACB, crypto, makeChfDevice, runChf } from '../../../fixtures/chf.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../../fixtures/shared.ts';
 

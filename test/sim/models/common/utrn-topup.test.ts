@@ -18,7 +18,7 @@ import {
   utrnCounterAbove,
   verifyPtutMac,
 } from '../../../../protocol/utrn.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_KEYSTORE_DIR, readSharedJson } from '../../../fixtures/shared.ts';
 
 const crypto = createCrypto('noble');

@@ -10,7 +10,7 @@ import {
   runConformanceScenario,
 } from '../../../../app/conformance/conformance.ts';
 import { createCrypto } from '../../../../protocol/crypto/index.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../../fixtures/shared.ts';
 
 describeShared('ESME model over RTDS 4.5.0', () => {

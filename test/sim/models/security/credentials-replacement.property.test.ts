@@ -29,7 +29,7 @@ import { useCaseOf } from '../../../../protocol/use-case-catalogue.ts';
 import { credentialsToRecord, type TrustAnchorCell } from '../../../../sim/device/credentials.ts';
 import { Device, type DeviceState, RejectReason } from '../../../../sim/device/device.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../../sim/models/executor.ts';
+import { modelFor } from '../../../../sim/models/index.ts';
 import { DEFAULT_PREMISES, provisionedCredentials } from '../../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../../sim/store/state-store.ts';
 import { setupPremises } from '../../../fixtures/premises.ts';
@@ -154,7 +154,7 @@ function runSequence(actions: Action[], dir: string): void {
       credentials: provisionedCredentials(keys, eui, [...keys.trustAnchors(), ...lcCells]),
       crypto,
       clock,
-      executor: createExecutor('ESME'),
+      model: modelFor('ESME'),
       store,
     });
   let dev = start();

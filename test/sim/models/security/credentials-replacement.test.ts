@@ -19,7 +19,7 @@ import type { Eui64 } from '../../../../protocol/types.ts';
 import { credentialsToRecord } from '../../../../sim/device/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState } from '../../../../sim/device/device.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../../sim/models/executor.ts';
+import { modelFor } from '../../../../sim/models/index.ts';
 import { DEFAULT_PREMISES, provisionedCredentials } from '../../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../../sim/store/state-store.ts';
 import { BIN } from '../../../fixtures/paths.ts';
@@ -248,7 +248,7 @@ describe('durable credentials: a restart trusts exactly the cells it held (findi
         credentials: provisionedCredentials(t.keys, t.esme.eui),
         crypto,
         clock: t.clock,
-        executor: createExecutor('ESME'),
+        model: modelFor('ESME'),
         store,
       });
     t.dev = restart();
@@ -317,7 +317,7 @@ describe('state files written before credentials were durable', () => {
       credentials: provisioned,
       crypto,
       clock,
-      executor: createExecutor('ESME'),
+      model: modelFor('ESME'),
       state,
     });
     const ds = dev.credentials.trustAnchors.find((c) => c.role === 2 && c.usage === 'ds')!;

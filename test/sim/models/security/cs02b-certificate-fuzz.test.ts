@@ -17,7 +17,7 @@ import type { Eui64 } from '../../../../protocol/types.ts';
 import type { TrustAnchorCell } from '../../../../sim/device/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState } from '../../../../sim/device/device.ts';
 import { partyEui } from '../../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../../sim/models/executor.ts';
+import { executorModel, modelFor } from '../../../../sim/models/index.ts';
 import { parseCertificateForCpv } from '../../../../sim/models/security/cpv.ts';
 import { DEFAULT_PREMISES, provisionedCredentials } from '../../../../sim/premises/premises.ts';
 import {
@@ -137,7 +137,7 @@ function setup(seed: string) {
       credentials: provisionedCredentials(keys, eui, [...keys.trustAnchors(), ...lcCells]),
       crypto,
       clock,
-      executor: createExecutor(type),
+      model: modelFor(type),
       store,
     });
   };
@@ -345,12 +345,12 @@ describe('the pipeline boundary', () => {
       credentials: good.credentials,
       crypto,
       clock: good.clock,
-      executor: (ctx) => {
+      model: executorModel('ESME', (ctx) => {
         calls++;
         ctx.device.state.model.halfDone = true;
         ctx.device.state.antiReplay['9'] = '1';
         throw new TypeError('model bug');
-      },
+      }),
       store,
     });
     const before = structuredClone(failing.state);

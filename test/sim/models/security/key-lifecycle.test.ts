@@ -24,16 +24,16 @@ import {
 import { VirtualClock } from '../../../../sim/clock.ts';
 import { Device } from '../../../../sim/device/device.ts';
 import { partyEui } from '../../../../sim/head-end/scenario.ts';
-import { createExecutor } from '../../../../sim/models/executor.ts';
+import { modelFor } from '../../../../sim/models/index.ts';
 import { securityCredentialsState } from '../../../../sim/models/security/key-lifecycle.ts';
 import { DEFAULT_PREMISES } from '../../../../sim/premises/premises.ts';
 import { checkCsr } from '../../../../sim/smki/csr.ts';
 import { derKeyUsage, derSequence } from '../../../../sim/smki/der-values.ts';
 import { deviceCredential, issueDeviceCertificate } from '../../../../sim/smki/generator.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
 import { deriveTestPrivateKey } from '../../../../sim/smki/test-pki.ts';
 import { readOneTlv, readTlvs, type Tlv } from '../../../../sim/smki/tlv.ts';
 import { validateCertificate } from '../../../../sim/smki/validate.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { setupPremises } from '../../../fixtures/premises.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../../../fixtures/shared.ts';
 
@@ -77,7 +77,7 @@ describeShared('CS02c / CS02d / CS02e: RTDS 4.5.0 scenarios', () => {
       },
       crypto,
       clock,
-      executor: createExecutor('ESME'),
+      model: modelFor('ESME'),
       peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
     });
 
@@ -220,7 +220,7 @@ describe('device key lifecycle on the generated test PKI', () => {
       credentials: { ...dev.credentials, ds: { publicKey: oldKey, privateKey: null } },
       crypto,
       clock,
-      executor: createExecutor('ESME'),
+      model: modelFor('ESME'),
       state: structuredClone(dev.state),
     });
     expect(toHex(rebuilt.credentials.ds.certificate!)).toBe(toHex(cert));

@@ -45,14 +45,13 @@ import {
   prepaymentOf,
   setUtrnCounterFloor,
 } from '../../../../sim/models/common/utrn-topup.ts';
-import { createExecutor } from '../../../../sim/models/executor.ts';
 import { gsmeClockOf } from '../../../../sim/models/gsme/clock.ts';
-import { handlerFor, type UseCaseHandler } from '../../../../sim/models/index.ts';
+import { handlerFor, modelFor, type UseCaseHandler } from '../../../../sim/models/index.ts';
 import { subjectKeyIdentifierOf } from '../../../../sim/models/security/cpv.ts';
 import { firmwareOf, holdFirmwareImage } from '../../../../sim/models/security/firmware.ts';
 import { deviceLogOf } from '../../../../sim/models/security/joins.ts';
 import { TRUST_ANCHOR_CELLS } from '../../../../sim/models/security/trust-anchor-cells.ts';
-import { loadKeystore } from '../../../../sim/smki/keystore.ts';
+import { loadKeystore } from '../../../../sim/store/keystore-files.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR, rtdsVectors } from '../../../fixtures/shared.ts';
 
 const crypto = createCrypto('noble');
@@ -76,7 +75,7 @@ function makeDevice(deviceType: DeviceType, eui: Eui64, trustAnchors: TrustAncho
     },
     crypto,
     clock: new VirtualClock(T0),
-    executor: createExecutor(deviceType),
+    model: modelFor(deviceType),
   });
 }
 

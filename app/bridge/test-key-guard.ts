@@ -12,11 +12,11 @@
  * - Live: whatever hw/live-target.ts does not call a pseudo-terminal or a loopback address.
  */
 
-import type { BridgeStep } from '../../app/bridge/scenario.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { useCaseOf } from '../../protocol/use-case-catalogue.ts';
-import type { Keystore } from '../smki/keystore.ts';
-import { certificateTestMarking } from '../smki/validate.ts';
+import type { Keystore } from '../../sim/smki/keystore.ts';
+import { certificateTestMarking } from '../../sim/smki/validate.ts';
+import type { BridgeStep } from './scenario.ts';
 
 /** Distinct use cases (or hex Message Codes) of the critical command steps, in order of appearance. */
 export function criticalCommands(steps: readonly BridgeStep[]): string[] {
