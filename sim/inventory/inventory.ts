@@ -538,10 +538,10 @@ export class SmartMeteringInventory {
   /** Devices, by EUI, optionally filtered. */
   list(filter: { status?: SmiStatus; deviceType?: DeviceType } = {}): DeviceRecord[] {
     return this.db
-      .prepare<[string | null, string | null], DeviceRow>(
-        `SELECT * FROM devices WHERE (?1 IS NULL OR smi_status = ?1) AND (?2 IS NULL OR device_type = ?2) ORDER BY device_id`,
+      .prepare<[{ status: string | null; type: string | null }], DeviceRow>(
+        `SELECT * FROM devices WHERE (@status IS NULL OR smi_status = @status) AND (@type IS NULL OR device_type = @type) ORDER BY device_id`,
       )
-      .all(filter.status ?? null, filter.deviceType ?? null)
+      .all({ status: filter.status ?? null, type: filter.deviceType ?? null })
       .map(fromRow);
   }
 
@@ -549,10 +549,10 @@ export class SmartMeteringInventory {
   alerts(deviceId?: Eui64): DccAlertEntry[] {
     return this.db
       .prepare<
-        [string | null],
+        [{ id: string | null }],
         { seq: number; at: number; alert: string; device_id: string; details: string | null }
-      >('SELECT * FROM dcc_alerts WHERE (?1 IS NULL OR device_id = ?1) ORDER BY seq')
-      .all(deviceId ?? null)
+      >('SELECT * FROM dcc_alerts WHERE (@id IS NULL OR device_id = @id) ORDER BY seq')
+      .all({ id: deviceId ?? null })
       .map((r) => ({
         seq: r.seq,
         at: r.at,
