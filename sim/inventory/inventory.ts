@@ -198,8 +198,10 @@ export class SmartMeteringInventory {
         'INSERT INTO smi_history (device_id, at, event, from_status, to_status, srv, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       alert: db.prepare('INSERT INTO dcc_alerts (at, alert, device_id, details) VALUES (?, ?, ?, ?)'),
-      references: db.prepare<[string, string, string], { n: number }>(
-        'SELECT count(*) AS n FROM devices WHERE chf_id = ? OR gpf_id = ? OR meter_id = ?',
+      // Devices naming it as CHF/GPF/meter, and Communications Hub records naming it as CHF or GPF.
+      references: db.prepare<[{ id: string }], { n: number }>(
+        `SELECT (SELECT count(*) FROM devices WHERE chf_id = @id OR gpf_id = @id OR meter_id = @id)
+              + (SELECT count(*) FROM ch_hubs WHERE hub_id = @id OR gpf_id = @id) AS n`,
       ),
     };
   }
@@ -448,7 +450,7 @@ export class SmartMeteringInventory {
       at,
       params,
       chfRecord,
-      referencedBy: exists ? this.st.references.get(device.deviceId, device.deviceId, device.deviceId)!.n : 0,
+      referencedBy: exists ? this.st.references.get({ id: device.deviceId })!.n : 0,
     };
     const outcome = smiTransition(event, ctx, exists);
     this.gate(event, outcome.ok ? outcome.rule.provision : null, at);

@@ -132,7 +132,7 @@ export interface SmiContext {
   params: SmiParams;
   /** The device `params.chf` names, if any. */
   chfRecord: DeviceRecord | null;
-  /** How many devices name this one as their CHF, GPF or meter. */
+  /** How many devices name this one as their CHF, GPF or meter, and CH records as their CHF or GPF. */
   referencedBy: number;
 }
 
@@ -200,7 +200,7 @@ export const SMI_GUARDS = {
     code: 'DEVICE_REFERENCED',
     test: (c) => c.referencedBy === 0,
     message: (c) =>
-      `${c.referencedBy} device(s) name ${c.device.deviceId} as their CHF, GPF or meter: remove those associations first`,
+      `${c.referencedBy} device(s) or Communications Hub record(s) name ${c.device.deviceId} as their CHF, GPF or meter`,
     tag: 'A',
   },
 } as const satisfies Record<string, SmiGuard>;
