@@ -13,21 +13,13 @@ import type { ChEvent, ChParams, HanVariant } from '../../../sim/ch/machine.ts';
 import { checkInventory } from '../../../sim/inventory/check.ts';
 import { openDccDatabase } from '../../../sim/inventory/store.ts';
 import { RegulatoryTimeline } from '../../../sim/smki/timeline.ts';
+import { codeOf } from '../../helpers/errors.ts';
 import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
 
 const DAY = 86_400_000;
 const FRI = Date.UTC(2017, 2, 3); // Friday 3 March 2017
 const HUB = 'cc00000000000010';
 const GPF = 'cc00000000000011';
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'no error';
-};
 
 const tmp = tmpDir();
 afterAll(() => tmp.cleanup());

@@ -9,6 +9,7 @@ import { CommsHubService } from '../../../sim/ch/hubs.ts';
 import { EstateSimulation, type SimulationParams, simulationProblems } from '../../../sim/ch/simulate.ts';
 import { checkInventory, checkSqlite } from '../../../sim/inventory/check.ts';
 import { openDccDatabase } from '../../../sim/inventory/store.ts';
+import { codeOf } from '../../helpers/errors.ts';
 import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
 
 const PARAMS: SimulationParams = {
@@ -83,23 +84,15 @@ describe('ch simulate (library)', () => {
   });
 
   it('refuses a database holding another run (SIM_MISMATCH) or other records (DB_NOT_EMPTY), and a start before F6–F9', () => {
-    const code = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        return (e as { code: string }).code;
-      }
-      return 'no error';
-    };
-    expect(code(() => new EstateSimulation(a.db, { ...PARAMS, days: 241 }))).toBe('SIM_MISMATCH');
+    expect(codeOf(() => new EstateSimulation(a.db, { ...PARAMS, days: 241 }))).toBe('SIM_MISMATCH');
     const other = openDccDatabase(':memory:');
     new CommsHubService(other).order(
       { region: 'North', wanVariant: 'X', hanVariant: 'Single Band' },
       Date.UTC(2017, 0, 1),
     );
-    expect(code(() => new EstateSimulation(other, PARAMS))).toBe('DB_NOT_EMPTY');
+    expect(codeOf(() => new EstateSimulation(other, PARAMS))).toBe('DB_NOT_EMPTY');
     expect(
-      code(() => new EstateSimulation(openDccDatabase(':memory:'), { ...PARAMS, start: '2016-02-09' })),
+      codeOf(() => new EstateSimulation(openDccDatabase(':memory:'), { ...PARAMS, start: '2016-02-09' })),
     ).toBe('NOT_IN_FORCE:SECTION_F6');
     other.close();
   });

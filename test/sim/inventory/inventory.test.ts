@@ -9,6 +9,7 @@ import { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
 import { SMI_STATUSES, serviceEligibility } from '../../../sim/inventory/smi-status.ts';
 import { type Db, openDccDatabase } from '../../../sim/inventory/store.ts';
 import { RegulatoryTimeline } from '../../../sim/smki/timeline.ts';
+import { codeOf } from '../../helpers/errors.ts';
 import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
 
 const DAY = 86_400_000;
@@ -17,15 +18,6 @@ const CHF = 'c000000000000001';
 const ESME = 'e000000000000001';
 const GSME = 'e000000000000002';
 const SUPPLIER = '90b3d51f30010000';
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'no error';
-};
 
 describe('Smart Metering Inventory operations', () => {
   const tmp = tmpDir();
@@ -265,9 +257,9 @@ describe('the regulatory timeline gates the inventory', () => {
   it("'recovery' / 'recovered' only from Service Release 1.3 (default 2016-11-07; configurable)", () => {
     const run = (timeline?: RegulatoryTimeline) => {
       const inv = new SmartMeteringInventory(openDccDatabase(':memory:'), timeline ? { timeline } : {});
-      let t = Date.UTC(2016, 2, 1);
+      const t = Date.UTC(2016, 2, 1);
       inv.commsHubDelivered({ deviceId: CHF, deviceType: 'CHF', manufacturer: 'DCC', model: 'CH' }, t);
-      inv.apply(CHF, 'commsHubCommissioned', (t += DAY));
+      inv.apply(CHF, 'commsHubCommissioned', t + DAY);
       return inv;
     };
     const inv = run();

@@ -4,16 +4,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../sim/inventory/migrations.ts';
 import { APPLICATION_ID, openDccDatabase, transaction } from '../../../sim/inventory/store.ts';
+import { codeOf } from '../../helpers/errors.ts';
 import { tmpDir } from '../../helpers/sqlite.ts';
-
-const errorCode = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-  return 'no error';
-};
 
 describe('DCC database store', () => {
   const tmp = tmpDir();
@@ -54,13 +46,13 @@ describe('DCC database store', () => {
     const raw = new Database(newer);
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(errorCode(() => openDccDatabase(newer))).toBe('DB_TOO_NEW');
+    expect(codeOf(() => openDccDatabase(newer))).toBe('DB_TOO_NEW');
 
     const foreign = tmp.file('foreign.db');
     const other = new Database(foreign);
     other.exec('CREATE TABLE t (x)');
     other.close();
-    expect(errorCode(() => openDccDatabase(foreign))).toBe('DB_INVALID');
+    expect(codeOf(() => openDccDatabase(foreign))).toBe('DB_INVALID');
     // …and it was not touched: no gbcs-sim tables added
     const check = new Database(foreign);
     expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([
@@ -70,12 +62,10 @@ describe('DCC database store', () => {
 
     const text = tmp.file('text.db');
     writeFileSync(text, 'this is not a database, it is a text file of some length '.repeat(20));
-    expect(errorCode(() => openDccDatabase(text))).toBe('DB_INVALID');
+    expect(codeOf(() => openDccDatabase(text))).toBe('DB_INVALID');
 
-    expect(errorCode(() => openDccDatabase(tmp.file('missing.db'), { mustExist: true }))).toBe(
-      'DB_NOT_FOUND',
-    );
-    expect(errorCode(() => openDccDatabase(tmp.dir))).toBe('DB_UNUSABLE');
+    expect(codeOf(() => openDccDatabase(tmp.file('missing.db'), { mustExist: true }))).toBe('DB_NOT_FOUND');
+    expect(codeOf(() => openDccDatabase(tmp.dir))).toBe('DB_UNUSABLE');
   });
 
   it('a transaction that throws leaves nothing; nested ones roll back to their savepoint', () => {
