@@ -99,7 +99,8 @@ export const CH_VERBS: Record<string, { event: ChEvent; description: string }> =
   fix: { event: 'remoteFix', description: 'resolved by remote maintenance: Commissioned' },
   remove: {
     event: 'remove',
-    description: 'removed / returned from stock: --fault REASON (8.14.3) or --no-fault-type TYPE (8.14.4)',
+    description:
+      'removed / returned from stock: --fault REASON (8.14.3) or --return-type TYPE (no-fault, 8.14.4)',
   },
   'installation-end': {
     event: 'installationEndPassed',

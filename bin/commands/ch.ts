@@ -111,9 +111,8 @@ export function register(program: Command): void {
     if (verb === 'install')
       c.requiredOption('--uprn <uprn>', 'installation location (key of the coverage table)');
     if (verb === 'remove')
-      // (commander reads `--no-X <v>` as the value of X: the attribute is `faultType`)
       c.option('--fault <reason>', `fault return (8.14.3): ${FAULT_REASONS.join(' | ')}`).option(
-        '--no-fault-type <type>',
+        '--return-type <type>',
         `no-fault return (8.14.4): ${Object.keys(NO_FAULT_ALIASES).join(' | ')}`,
       );
     if (verb === 'diagnose')
@@ -127,7 +126,7 @@ export function register(program: Command): void {
           reason?: string;
           uprn?: string;
           fault?: string;
-          faultType?: string;
+          returnType?: string;
           outcome?: string;
           redeployable?: boolean;
           scrap?: boolean;
@@ -137,14 +136,14 @@ export function register(program: Command): void {
         if (o.reason !== undefined) params.rejectionReason = oneOf('--reason', o.reason, REJECTION_REASONS);
         if (o.uprn !== undefined) params.uprn = o.uprn;
         if (verb === 'remove') {
-          const noFault = o.faultType;
+          const noFault = o.returnType;
           const fault = o.fault;
           if ((fault === undefined) === (noFault === undefined))
             throw new UsageError(
-              'remove: exactly one of --fault REASON (8.14.3) or --no-fault-type TYPE (8.14.4)',
+              'remove: exactly one of --fault REASON (8.14.3) or --return-type TYPE (no-fault return, 8.14.4)',
             );
           if (fault !== undefined) params.faultReason = oneOf('--fault', fault, FAULT_REASONS);
-          else params.noFaultType = oneOf('--no-fault', noFault!, NO_FAULT_RETURN_TYPES, NO_FAULT_ALIASES);
+          else params.noFaultType = oneOf('--return-type', noFault!, NO_FAULT_RETURN_TYPES, NO_FAULT_ALIASES);
         }
         if (verb === 'diagnose') {
           if (o.redeployable === o.scrap)
