@@ -138,31 +138,9 @@ describe('gbcs-sim ch', { timeout: 240_000 }, () => {
   });
 
   it('simulate: the last line is the summary; the same seed gives the same summary (also through --json)', () => {
-    const a = cli([
-      'ch',
-      'simulate',
-      '--hubs',
-      '60',
-      '--days',
-      '90',
-      '--seed',
-      '5',
-      '--db',
-      tmp.file('s1.db'),
-    ]);
-    const b = cli([
-      'ch',
-      'simulate',
-      '--hubs',
-      '60',
-      '--days',
-      '90',
-      '--seed',
-      '5',
-      '--json',
-      '--db',
-      tmp.file('s2.db'),
-    ]);
+    const sim = ['ch', 'simulate', '--hubs', '60', '--days', '90', '--seed', '5'];
+    const a = cli([...sim, '--db', tmp.file('s1.db')]);
+    const b = cli([...sim, '--json', '--db', tmp.file('s2.db')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const sa = JSON.parse(a.lines.at(-1)!);
     expect(JSON.parse(b.lines.at(-1)!)).toEqual(sa);
