@@ -154,16 +154,18 @@ describe('gbcs-sim ch', { timeout: 240_000 }, () => {
 });
 
 describe('ch simulate survives SIGKILL', { timeout: 600_000 }, () => {
+  // Long enough (1000 virtual days, ~1 fsync each) that 20 kills, each a few tens of ms after the
+  // process has committed a day, cannot finish it.
   const PARAMS = {
-    hubs: 400,
-    days: 365,
+    hubs: 300,
+    days: 1000,
     seed: 11,
     start: '2016-02-10',
     faultRate: 0.05,
     noWanRate: 0.05,
     config: { ...DEFAULT_CH_CONFIG },
   };
-  const ARGS = ['ch', 'simulate', '--hubs', '400', '--days', '365', '--seed', '11'];
+  const ARGS = ['ch', 'simulate', '--hubs', '300', '--days', '1000', '--seed', '11'];
 
   /** The committed day of the run in `file` (-1 before the run exists), read without writing. */
   function committedDay(file: string): number {
@@ -193,7 +195,11 @@ describe('ch simulate survives SIGKILL', { timeout: 600_000 }, () => {
     const cursors: number[] = [];
     for (let kill = 0; kill < 20; kill++) {
       const before = committedDay(file);
-      const child = spawn(BIN, [...ARGS, '--db', file], { stdio: 'ignore' });
+      const child = spawn(BIN, [...ARGS, '--db', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => {
+        stderr += b.toString();
+      });
       const done = exited(child);
       // wait until this process has committed at least one day, then kill it a random moment later
       let alive = true;
@@ -201,8 +207,8 @@ describe('ch simulate survives SIGKILL', { timeout: 600_000 }, () => {
         alive = false;
       });
       while (alive && committedDay(file) <= before) await sleep(5);
-      expect(alive).toBe(true);
-      await sleep(uniformInt(rng, 0, 80));
+      expect({ kill, alive, stderr, day: committedDay(file) }).toMatchObject({ alive: true });
+      await sleep(uniformInt(rng, 0, 40));
       child.kill('SIGKILL');
       expect(await done).toBe('SIGKILL');
       const day = committedDay(file);
@@ -216,12 +222,13 @@ describe('ch simulate survives SIGKILL', { timeout: 600_000 }, () => {
       ]);
       db.close();
     }
+    process.stderr.write(`committed days at the kills: ${cursors.join(' ')}\n`);
     // every kill interrupted a run in progress, which had moved on
     expect(cursors.every((d, i) => d > 0 && d < PARAMS.days && (i === 0 || d > cursors[i - 1]!))).toBe(true);
 
     const rerun = cli([...ARGS, '--db', file]);
     expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toMatch(/^gbcs-sim: resuming the simulation at day \d+ of 365/);
+    expect(rerun.stderr).toMatch(/^gbcs-sim: resuming the simulation at day \d+ of 1000/);
     const resumed = JSON.parse(rerun.lines.at(-1)!).summary;
 
     const ref = openDccDatabase(tmp.file('uninterrupted.db'));
@@ -235,7 +242,7 @@ describe('ch simulate survives SIGKILL', { timeout: 600_000 }, () => {
     const check = cli(['inventory', 'check', '--db', file]);
     expect([check.code, check.lines.at(-1)]).toEqual([
       0,
-      expect.stringMatching(/^ok: integrity_check, foreign keys, 800 devices .*400 hubs/),
+      expect.stringMatching(/^ok: integrity_check, foreign keys, 600 devices .*300 hubs/),
     ]);
   });
 });
