@@ -24,3 +24,13 @@ export function decodeErrorOf(f: () => unknown): DecodeError {
   }
   return thrown;
 }
+
+/** The `code` of what `f` throws ('no error' when it returns): for refusals and GbcsErrors. */
+export function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  return 'no error';
+}
