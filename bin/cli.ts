@@ -5,16 +5,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as bridge } from './commands/bridge.ts';
+import { register as ch } from './commands/ch.ts';
 import { register as conformance } from './commands/conformance.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
+import { register as inventory } from './commands/inventory.ts';
 import { register as keys } from './commands/keys.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as simulate } from './commands/simulate.ts';
 import { register as smki } from './commands/smki.ts';
-import { EXIT_OK, EXIT_USAGE, GbcsError, UsageError } from './common.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GbcsError, UsageError } from './common.ts';
 
 const program = new Command()
   .name('gbcs-sim')
@@ -24,7 +26,20 @@ const program = new Command()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 // One line per command module: add yours here.
-for (const register of [run, decode, replay, conformance, serve, bridge, keys, smki, simulate, duis])
+for (const register of [
+  run,
+  decode,
+  replay,
+  conformance,
+  serve,
+  bridge,
+  keys,
+  smki,
+  simulate,
+  duis,
+  inventory,
+  ch,
+])
   register(program);
 
 try {
@@ -37,7 +52,9 @@ try {
     process.exitCode = EXIT_USAGE;
   } else if (e instanceof GbcsError) {
     process.stderr.write(`gbcs-sim: ${e.code}: ${e.message}\n`);
-    process.exitCode = EXIT_USAGE;
+    // A refusal (a well-formed request the rules say no to, e.g. an illegal SMI transition) is a
+    // run failure; any other GbcsError is bad input or configuration.
+    process.exitCode = (e as { refused?: unknown }).refused === true ? EXIT_FAILURE : EXIT_USAGE;
   } else {
     throw e;
   }

@@ -1,0 +1,131 @@
+/**
+ * The schema of the DCC-side database file (DESIGN §3: the Smart Metering Inventory, Communications
+ * Hub records, and later recovery incidents and the DUIS outbox live in one SQLite file), as an
+ * ordered list of migrations. `PRAGMA user_version` holds the number of the last one applied; each
+ * runs in its own transaction together with the user_version update, so a crash leaves either the
+ * old or the new schema. Migrations are frozen: a released one is never edited, a change is a new
+ * entry. Tables are STRICT (typed) and the CHECK constraints repeat the enumerations of the time
+ * (DUIS v5.4 tokens), so the file stays valid whatever code reads it.
+ */
+
+export interface Migration {
+  /** The user_version after this migration. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const SMI_STATUSES_SQL = `('Pending','Whitelisted','InstalledNotCommissioned','Commissioned','Decommissioned','Withdrawn','Suspended','Recovery','Recovered')`;
+const CH_STATES_SQL = `('Ordered','InTransit','Delivered','Rejected','InSupplierStock','InstalledNoWAN','Commissioned','Faulty','MustReturn','Removed','InReturn','FaultDiagnosis','Refurbished','Scrapped','Lost')`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'Smart Metering Inventory: devices, SMI Status history, DCC alert log',
+    sql: `
+CREATE TABLE devices (
+  device_id TEXT PRIMARY KEY CHECK (length(device_id) = 16 AND device_id NOT GLOB '*[^0-9a-f]*'),
+  device_type TEXT NOT NULL CHECK (device_type IN ('ESME','GSME','GPF','CHF','HCALCS','PPMID')),
+  manufacturer TEXT NOT NULL,
+  model TEXT NOT NULL,
+  firmware_version TEXT,
+  import_mpxn TEXT,
+  chf_id TEXT REFERENCES devices(device_id),
+  gpf_id TEXT REFERENCES devices(device_id),
+  meter_id TEXT REFERENCES devices(device_id),
+  non_domestic INTEGER NOT NULL DEFAULT 0 CHECK (non_domestic IN (0, 1)),
+  supplier_id TEXT,
+  smi_status TEXT NOT NULL CHECK (smi_status IN ${SMI_STATUSES_SQL}),
+  status_since INTEGER NOT NULL,
+  previous_status TEXT CHECK (previous_status IS NULL OR previous_status IN ${SMI_STATUSES_SQL}),
+  date_commissioned INTEGER
+) STRICT;
+CREATE INDEX devices_status ON devices(smi_status);
+CREATE INDEX devices_model ON devices(manufacturer, model);
+CREATE INDEX devices_chf ON devices(chf_id);
+CREATE INDEX devices_gpf ON devices(gpf_id);
+CREATE INDEX devices_meter ON devices(meter_id);
+CREATE TABLE smi_history (
+  seq INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  from_status TEXT CHECK (from_status IS NULL OR from_status IN ${SMI_STATUSES_SQL}),
+  to_status TEXT NOT NULL CHECK (to_status IN ${SMI_STATUSES_SQL}),
+  srv TEXT,
+  details TEXT
+) STRICT;
+CREATE INDEX smi_history_device ON smi_history(device_id, seq);
+CREATE TABLE dcc_alerts (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  alert TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  details TEXT
+) STRICT;
+`,
+  },
+  {
+    version: 2,
+    name: 'Communications Hub lifecycle: hubs, their history and charges, WAN coverage, estate simulation',
+    sql: `
+CREATE TABLE ch_hubs (
+  hub_id TEXT PRIMARY KEY CHECK (length(hub_id) = 16 AND hub_id NOT GLOB '*[^0-9a-f]*'),
+  gpf_id TEXT NOT NULL UNIQUE CHECK (length(gpf_id) = 16 AND gpf_id NOT GLOB '*[^0-9a-f]*'),
+  region TEXT NOT NULL CHECK (region IN ('North','Central','South')),
+  wan_variant TEXT NOT NULL,
+  han_variant TEXT NOT NULL CHECK (han_variant IN ('Single Band','Dual Band')),
+  state TEXT NOT NULL CHECK (state IN ${CH_STATES_SQL}),
+  state_since INTEGER NOT NULL,
+  ordered_at INTEGER NOT NULL,
+  accept_deadline INTEGER,
+  uprn TEXT,
+  leave_deadline INTEGER,
+  return_kind TEXT CHECK (return_kind IS NULL OR return_kind IN ('fault','noFault')),
+  return_reason TEXT,
+  return_deadline INTEGER,
+  installation_end INTEGER,
+  diagnosis TEXT,
+  responsibility TEXT,
+  charges_pence INTEGER NOT NULL DEFAULT 0 CHECK (charges_pence >= 0)
+) STRICT;
+CREATE INDEX ch_hubs_state ON ch_hubs(state);
+CREATE TABLE ch_history (
+  seq INTEGER PRIMARY KEY,
+  hub_id TEXT NOT NULL REFERENCES ch_hubs(hub_id),
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  from_state TEXT CHECK (from_state IS NULL OR from_state IN ${CH_STATES_SQL}),
+  to_state TEXT NOT NULL CHECK (to_state IN ${CH_STATES_SQL}),
+  charge_pence INTEGER NOT NULL DEFAULT 0 CHECK (charge_pence >= 0),
+  charge_kind TEXT,
+  payer TEXT CHECK (payer IS NULL OR payer IN ('Supplier','DCC')),
+  details TEXT
+) STRICT;
+CREATE INDEX ch_history_hub ON ch_history(hub_id, seq);
+CREATE TABLE wan_coverage (
+  uprn TEXT PRIMARY KEY,
+  sm_wan_available INTEGER NOT NULL CHECK (sm_wan_available IN (0, 1)),
+  wan_variant TEXT
+) STRICT;
+CREATE TABLE ch_simulation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  params TEXT NOT NULL,
+  next_day INTEGER NOT NULL,
+  rng_state TEXT NOT NULL,
+  finished INTEGER NOT NULL DEFAULT 0 CHECK (finished IN (0, 1))
+) STRICT;
+CREATE TABLE ch_sim_plan (
+  hub_id TEXT PRIMARY KEY REFERENCES ch_hubs(hub_id),
+  idx INTEGER NOT NULL UNIQUE,
+  next_day INTEGER,
+  next_event TEXT,
+  next_params TEXT
+) STRICT;
+CREATE INDEX ch_sim_plan_due ON ch_sim_plan(next_day, idx);
+`,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
