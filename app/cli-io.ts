@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ErrorCode, GbcsError } from '../protocol/errors.ts';
-import { isEui64 } from '../protocol/types.ts';
+import { isEui64, Role } from '../protocol/types.ts';
 import { type FaultConfig, parseFaultConfig } from '../sim/device/faults.ts';
 import type { Keystore } from '../sim/smki/keystore.ts';
 
@@ -59,6 +59,10 @@ export function acbOf(ks: Keystore | null, explicit: string | undefined): string
     return e;
   }
   if (!ks) return null;
-  const acbs = [...new Set(ks.entries.filter((e) => e.role === 4 && e.usage === 'ka').map((e) => e.eui))];
+  const acbs = [
+    ...new Set(
+      ks.entries.filter((e) => e.role === Role.ACCESS_CONTROL_BROKER && e.usage === 'ka').map((e) => e.eui),
+    ),
+  ];
   return acbs.length === 1 ? acbs[0]! : null;
 }

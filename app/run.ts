@@ -11,6 +11,7 @@ import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import type { KeyResolver } from '../protocol/security/verify.ts';
 import type { Eui64 } from '../protocol/types.ts';
+import { Role } from '../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { VirtualClock } from '../sim/clock.ts';
 import type { CommandOutcome } from '../sim/device/device.ts';
@@ -88,7 +89,7 @@ export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: R
   const start = clock.now();
   const keys = createTestKeys(opts.seed);
   const premises = createPremises(keys, clock, opts.crypto, DEFAULT_PREMISES, opts.faults ?? {});
-  const acb = TEST_PARTIES.find((p) => p.role === 4)!.eui;
+  const acb = TEST_PARTIES.find((p) => p.role === Role.ACCESS_CONTROL_BROKER)!.eui;
   const headEnd = new HeadEnd({
     crypto: opts.crypto,
     keys: testKeyResolver(keys, premises),

@@ -54,13 +54,14 @@ import { restoreGsmeSupply, tickGsme } from '../sim/models/gsme/gsme.ts';
 import { availableCredit, type GsmeModel, isPrepaymentMode, SupplyStatus } from '../sim/models/gsme/state.ts';
 // CS01a is the UTRN model's; make sure its handler is registered.
 import '../sim/models/common/utrn-topup.ts';
+import { MS_PER_DAY as DAY_MS } from '../protocol/calendar.ts';
+import { Role } from '../protocol/types.ts';
 import { Scheduler } from '../sim/device/scheduler.ts';
 import { createPremises, DEFAULT_PREMISES, type Premises } from '../sim/premises/premises.ts';
 import { createTestKeys, TEST_PARTIES, type TestKeys } from '../sim/smki/test-pki.ts';
 import { testKeyResolver } from './run.ts';
 
 const HALF_HOUR_MS = 1_800_000;
-const DAY_MS = 86_400_000;
 /** ESME and GSME money unit: 10^-5 of the currency unit (GBCS currency scaler −5); 1 penny = 1000. */
 const PENNY = 1000;
 
@@ -318,7 +319,7 @@ export function simulate(opts: SimulateOptions): SimulationResult {
   const keys = createTestKeys(opts.seed);
   const premises: Premises = createPremises(keys, clock, opts.crypto);
   const supplier = TEST_PARTIES.find((p) => p.role === 2)!.eui;
-  const acb = TEST_PARTIES.find((p) => p.role === 4)!.eui;
+  const acb = TEST_PARTIES.find((p) => p.role === Role.ACCESS_CONTROL_BROKER)!.eui;
   const headEnd = new HeadEnd({
     crypto: opts.crypto,
     keys: testKeyResolver(keys, premises),

@@ -14,20 +14,13 @@
  * either private key of the pair can compute it. Where a keystore holds several key generations of
  * a party (DCC Boxed's Z1 and Z1b sets), every combination is tried.
  */
-import { equalBytes, toHex } from '../bytes.ts';
-import {
-  decryptPayloadPart,
-  deriveKey,
-  type GbcsCrypto,
-  gbcsMac,
-  gcmIv,
-  kdfOtherInfo,
-  type SharedSecretCache,
-} from '../crypto/index.ts';
+import { toHex } from '../bytes.ts';
+import type { GbcsCrypto, SharedSecretCache } from '../crypto/index.ts';
 import { type MacMessage, macAad, type SigningMessage, signedBytes } from '../envelope.ts';
 import type { GroupingHeader } from '../grouping-header.ts';
-import { CraFlag, type Eui64, KdfPurpose } from '../types.ts';
+import { CraFlag, type Eui64 } from '../types.ts';
 import { useCaseOf } from '../use-case-catalogue.ts';
+import { decryptPartWith, encryptionParties, macParties, macVerifies, messageKey } from './protect.ts';
 
 export type MacVerdict = 'valid' | 'invalid' | 'absent' | 'no-key';
 export type SignatureVerdict = 'valid' | 'invalid' | 'absent' | 'null' | 'no-key';
@@ -110,13 +103,7 @@ export function verifyMac(ctx: VerifyContext, m: MacMessage | SigningMessage): M
   if (!pair) return 'no-key';
   const zs = sharedSecretsOf(ctx, pair[0], pair[1]);
   if (zs.length === 0) return 'no-key';
-  const oi = kdfOtherInfo(h.originatorId, h.craFlag, h.originatorCounter, h.recipientId);
-  const aad = macAad(m);
-  const iv = gcmIv(h.originatorId);
-  const ok = zs.some((z) =>
-    equalBytes(gbcsMac(ctx.crypto, deriveKey(ctx.crypto, z, oi), iv, aad), m.macHeader.mac),
-  );
-  return ok ? 'valid' : 'invalid';
+  return macVerifies(ctx.crypto, zs, macParties(h), macAad(m), m.macHeader.mac) ? 'valid' : 'invalid';
 }
 
 export function verifySignature(ctx: VerifyContext, m: MacMessage | SigningMessage): SignatureVerdict {
@@ -131,18 +118,7 @@ export function verifySignature(ctx: VerifyContext, m: MacMessage | SigningMessa
   return pubs.some((pub) => ctx.crypto.verify(pub, signed, s.value)) ? 'valid' : 'invalid';
 }
 
-/** Parameters of the payload-encryption KDF for a message (purpose 04). */
-export function encryptionParties(h: GroupingHeader): {
-  originator: Eui64;
-  recipient: Eui64;
-  counter: bigint;
-} {
-  return {
-    originator: h.originatorId,
-    recipient: h.supplementaryRemotePartyId ?? h.recipientId,
-    counter: h.supplementaryOriginatorCounter ?? h.originatorCounter,
-  };
-}
+export { encryptionParties } from './protect.ts';
 
 export interface DecryptedPart {
   /** Offset of the `31` security byte within the payload. */
@@ -161,16 +137,17 @@ export function decryptParts(
 ): DecryptedPart[] {
   if (parts.length === 0) return [];
   const p = encryptionParties(m.apdu.header);
-  const oi = kdfOtherInfo(p.originator, KdfPurpose.ENCRYPTION, p.counter, p.recipient);
-  const keys = sharedSecretsOf(ctx, p.originator, p.recipient).map((z) => deriveKey(ctx.crypto, z, oi));
-  const iv = gcmIv(p.originator);
+  const keys = sharedSecretsOf(ctx, p.originator, p.recipient).map((z) => messageKey(ctx.crypto, z, p));
   return parts.map(({ offset, length }) => {
     if (keys.length === 0) return { offset, length, plaintext: null, verdict: 'no-key' as const };
-    const part = m.apdu.payload.subarray(offset, offset + length);
-    for (const key of keys) {
-      const pt = decryptPayloadPart(ctx.crypto, key, iv, part);
-      if (pt) return { offset, length, plaintext: pt, verdict: 'valid' as const };
-    }
-    return { offset, length, plaintext: null, verdict: 'invalid' as const };
+    const pt = decryptPartWith(
+      ctx.crypto,
+      keys,
+      p.originator,
+      m.apdu.payload.subarray(offset, offset + length),
+    );
+    return pt
+      ? { offset, length, plaintext: pt, verdict: 'valid' as const }
+      : { offset, length, plaintext: null, verdict: 'invalid' as const };
   });
 }

@@ -29,17 +29,17 @@
  */
 
 import { DerTag, derConstructed, derGeneralizedTime, derInteger, derTlv } from '../../protocol/asn1/der.ts';
-import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import { concatBytes, fromHex, u16be, u64be } from '../../protocol/bytes.ts';
-import { deriveKey, encryptPayloadPart, gcmIv, kdfOtherInfo } from '../../protocol/crypto/index.ts';
 import { encodeDlmsApdu } from '../../protocol/dlms/apdu.ts';
 import { type DlmsData, encodeData, type TypeDescription } from '../../protocol/dlms/axdr.ts';
 import { decodeCipheredContent } from '../../protocol/dlms/ciphered-content.ts';
 import { encodeDlmsDateTime } from '../../protocol/dlms-date-time.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { encodeGbz, type GbzAlertBody } from '../../protocol/gbz/gbz.ts';
+import { ZCL_EPOCH_MS } from '../../protocol/gbz/zcl.ts';
 import { type GroupingHeader, groupingHeader } from '../../protocol/grouping-header.ts';
-import { CraFlag, type Eui64, KdfPurpose } from '../../protocol/types.ts';
+import { encryptPartFor } from '../../protocol/security/protect.ts';
+import { CraFlag, type Eui64, KdfPurpose, Role } from '../../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { AlertBody, AlertRecipient, AlertSpec, RaisedAlert } from './alert-types.ts';
 import type { DeviceCore as Device } from './core.ts';
@@ -213,7 +213,7 @@ export function resolveAlertRecipient(dev: Device, r: AlertRecipient): Eui64 {
 }
 
 /** ZigBee UTCTime: seconds since 2000-01-01T00:00:00Z. */
-export const ZIGBEE_EPOCH_MS = Date.UTC(2000, 0, 1);
+export const ZIGBEE_EPOCH_MS = ZCL_EPOCH_MS;
 export const zigbeeTime = (ms: number): number => Math.floor((ms - ZIGBEE_EPOCH_MS) / 1000);
 
 /** Key for a sensitive part of an alert: KDF(device, purpose 04, alert counter, recipient). */
@@ -221,12 +221,14 @@ function encryptForAlertRecipient(dev: Device, h: GroupingHeader, plaintext: Uin
   const pub = dev.remotePartyKaKey(h.recipientId);
   const z = pub && dev.sharedSecretWith(h.recipientId, pub);
   if (!z) throw new GbcsError(ALERT_ERROR, `no KA key to encrypt an alert for ${h.recipientId}`);
-  const key = deriveKey(
-    dev.crypto,
-    z,
-    kdfOtherInfo(dev.eui, KdfPurpose.ENCRYPTION, h.originatorCounter, h.recipientId),
-  );
-  return encryptPayloadPart(dev.crypto, key, gcmIv(dev.eui), plaintext);
+  // The alert's own counter and recipient (no supplementary counter on alerts).
+  const parties = {
+    originator: dev.eui,
+    purpose: KdfPurpose.ENCRYPTION,
+    counter: h.originatorCounter,
+    recipient: h.recipientId,
+  };
+  return encryptPartFor(dev.crypto, z, parties, plaintext);
 }
 
 const octets = (value: Uint8Array): DlmsData => ({ type: 'octet-string', value });

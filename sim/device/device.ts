@@ -12,6 +12,7 @@ import { equalBytes, toHex } from '../../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
+import { Role } from '../../protocol/types.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../clock.ts';
 import type { StateStore } from '../store/state-store.ts';
@@ -185,7 +186,7 @@ export class Device implements DeviceCore {
 
   /** EUI of the Access Control Broker this device trusts. */
   get acbId(): Eui64 | undefined {
-    return findTrustAnchor(this.credentials, 4, 'ka')?.subjectUniqueId;
+    return findTrustAnchor(this.credentials, Role.ACCESS_CONTROL_BROKER, 'ka')?.subjectUniqueId;
   }
 
   /**

@@ -6,15 +6,8 @@
  */
 
 import { concatBytes, toHex } from '../../protocol/bytes.ts';
-import {
-  deriveKey,
-  type GbcsCrypto,
-  gbcsMac,
-  gcmIv,
-  kdfOtherInfo,
-  SharedSecretCache,
-} from '../../protocol/crypto/index.ts';
-import { decodeGbcsMessage, encodeMacMessage, type GbcsMessage, macAadFor } from '../../protocol/envelope.ts';
+import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
+import { decodeGbcsMessage, type GbcsMessage } from '../../protocol/envelope.ts';
 import { DecodeError, ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import {
   encodeGroupingHeaderAndPayload,
@@ -22,6 +15,7 @@ import {
   type GroupingHeader,
   groupingHeader,
 } from '../../protocol/grouping-header.ts';
+import { macProtect } from '../../protocol/security/protect.ts';
 import {
   type KeyResolver,
   type MacVerdict,
@@ -30,7 +24,7 @@ import {
   verifyMac,
   verifySignature,
 } from '../../protocol/security/verify.ts';
-import { CraFlag, type Eui64, KdfPurpose } from '../../protocol/types.ts';
+import { CraFlag, type Eui64 } from '../../protocol/types.ts';
 import { useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../clock.ts';
 
@@ -139,13 +133,7 @@ export class HeadEnd {
     if (!devKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA public key for device ${spec.recipientId}`);
     // The key id names the key pair, not just the ACB: a CS02b may give the ACB a new KA key.
     const z = this.cache.get(`${this.acbId}/ka/${toHex(acbKa.subarray(0, 8))}`, acbKa, devKa);
-    const key = deriveKey(
-      this.crypto,
-      z,
-      kdfOtherInfo(header.originatorId, KdfPurpose.COMMAND, header.originatorCounter, header.recipientId),
-    );
-    const mac = gbcsMac(this.crypto, key, gcmIv(header.originatorId), macAadFor(apdu));
-    return { bytes: encodeMacMessage(apdu, mac), header };
+    return { bytes: macProtect(this.crypto, z, header, apdu), header };
   }
 
   /** Verifies any message with the head-end's keys. */

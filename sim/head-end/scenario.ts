@@ -6,11 +6,14 @@
  * queued in the GPF until the sleepy GSME wakes).
  */
 import { concatBytes, fromHex } from '../../protocol/bytes.ts';
+import { MS_PER_DAY as DAY } from '../../protocol/calendar.ts';
 import { type AccessRequestSpecification, encodeDlmsApdu } from '../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { encodeDlmsDateTime } from '../../protocol/dlms-date-time.ts';
 import { encodeGbz, type GbzComponent } from '../../protocol/gbz/gbz.ts';
+import { toZclUtcTime as zclUtc } from '../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../protocol/types.ts';
+import { Role } from '../../protocol/types.ts';
 import type { PremisesIds } from '../premises/premises.ts';
 import { TEST_PARTIES } from '../smki/test-pki.ts';
 
@@ -27,7 +30,11 @@ export interface ScenarioStep {
   afterMs?: number;
 }
 
-const ROLE_OF: Record<PartyName, number> = { supplier: 2, networkOperator: 3, acb: 4 };
+const ROLE_OF: Record<PartyName, number> = {
+  supplier: Role.SUPPLIER,
+  networkOperator: Role.NETWORK_OPERATOR,
+  acb: Role.ACCESS_CONTROL_BROKER,
+};
 
 export function partyEui(name: PartyName): Eui64 {
   return TEST_PARTIES.find((p) => p.role === ROLE_OF[name])!.eui;
@@ -97,10 +104,8 @@ const DEVICE_MANAGEMENT = 0x0708;
 const readAttrs = (...ids: number[]) => concatBytes(...ids.map((id) => Uint8Array.of(id & 0xff, id >> 8)));
 const u32le = (v: number) => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 /** ZCL UTCTime: seconds since 2000-01-01T00:00:00Z. */
-const zclUtc = (ms: number) => Math.floor((ms - Date.UTC(2000, 0, 1)) / 1000);
 
 const SCENARIO_START = Date.UTC(2026, 0, 1, 8, 0, 0);
-const DAY = 86_400_000;
 /** Issuer Event ID of the scenario's ZSE commands (any value a supplier's system would choose). */
 const ISSUER_EVENT_ID = 0x0c0ffee0;
 

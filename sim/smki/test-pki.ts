@@ -10,9 +10,9 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import { concatBytes } from '../../protocol/bytes.ts';
 import type { Eui64 } from '../../protocol/types.ts';
+import { Role } from '../../protocol/types.ts';
 import type { CellUsage, KeyUsage, TrustAnchorCell } from '../device/credentials.ts';
 import { deviceCredential, generateTestPki, type PkiCredential, type TestPki } from './generator.ts';
 

@@ -6,12 +6,10 @@
 import type { MacMessage, SigningMessage } from '../../../protocol/envelope.ts';
 import { macAad } from '../../../protocol/envelope.ts';
 import { macParties, macVerifies } from '../../../protocol/security/protect.ts';
+import { Role } from '../../../protocol/types.ts';
 import type { UseCase } from '../../../protocol/use-case-catalogue.ts';
 import { type DeviceCore, reject, type Step } from '../core.ts';
 import { RejectReason } from '../state.ts';
-
-/** Role of the Access Control Broker (GBCS Remote Party Role 4). */
-const ACB_ROLE = 4;
 
 export function verifyMacStep(dev: DeviceCore, m: MacMessage | SigningMessage, uc: UseCase): Step<boolean> {
   if (m.form !== 'mac') {
@@ -21,7 +19,7 @@ export function verifyMacStep(dev: DeviceCore, m: MacMessage | SigningMessage, u
   }
   // A device holds one ACB KA cell; a replaying device may hold one per key generation.
   const acbs = dev.credentials.trustAnchors.filter(
-    (t) => t.role === ACB_ROLE && t.usage === 'ka' && t.cell === 'management',
+    (t) => t.role === Role.ACCESS_CONTROL_BROKER && t.usage === 'ka' && t.cell === 'management',
   );
   if (acbs.length === 0)
     return reject(RejectReason.NO_TRUST_ANCHOR, 'no Access Control Broker KA trust anchor');

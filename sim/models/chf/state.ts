@@ -26,6 +26,7 @@
 
 import { toHex } from '../../../protocol/bytes.ts';
 import { type DlmsData, encodeData } from '../../../protocol/dlms/axdr.ts';
+import { ZCL_EPOCH_MS } from '../../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceCore as Device } from '../../device/core.ts';
 
@@ -37,7 +38,7 @@ export const HISTORIC_LOG_CAPACITY = 15;
 /** Sub GHz channel log entries kept [A]. */
 export const CHANNEL_LOG_CAPACITY = 100;
 /** ZigBee UTCTime epoch, 2000-01-01T00:00:00Z (ms). */
-export const ZIGBEE_EPOCH_MS = Date.UTC(2000, 0, 1);
+export const ZIGBEE_EPOCH_MS = ZCL_EPOCH_MS;
 
 export interface ChfLogEntry {
   deviceId: Eui64;

@@ -1,3 +1,4 @@
+import { MS_PER_DAY } from '../../../protocol/calendar.ts';
 /**
  * Consumption for simulated runs: a seeded random source and the statistics that describe a
  * half-hourly profile.
@@ -76,10 +77,10 @@ export function profileStatistics(rows: readonly ProfilePoint[]): ProfileStatist
   let total = 0;
   for (const [end, wh] of rows) {
     const start = end - HALF_HOUR;
-    const slot = Math.floor((start % 86_400_000) / HALF_HOUR);
+    const slot = Math.floor((start % MS_PER_DAY) / HALF_HOUR);
     sums[slot]! += wh;
     counts[slot]!++;
-    days.add(Math.floor(start / 86_400_000));
+    days.add(Math.floor(start / MS_PER_DAY));
     total += wh;
   }
   const mean = sums.map((s, i) => (counts[i]! > 0 ? s / counts[i]! : 0));

@@ -17,6 +17,8 @@
  * (net export), a storage-heating secondary circuit on twin-element meters, mains voltage around
  * 240 V, an outage about once a month and a boost press about every five days.
  */
+
+import { MS_PER_DAY as DAY_MS } from '../../../protocol/calendar.ts';
 import { MAX_CATCH_UP_MS } from '../../clock.ts';
 import { activate, activationTime, attrKey, isActivation, readStored, storedNumber } from './config.ts';
 import { blankEsmeModel, CAPACITY, type EsmeModel, type EsmeVariant, pushCapped } from './state.ts';
@@ -38,7 +40,6 @@ import {
 } from './tariff.ts';
 
 // Local copies: imported bindings cost a getter call per use in transpiled code (the hot loop).
-const DAY_MS = 86_400_000;
 const HALF_HOUR_MS = 1_800_000;
 
 /** A source of uniform numbers in [0, 1). */

@@ -10,9 +10,10 @@
  * `S{lu:1,os:ffff0c19ff,u:1}`, `A[dl:0]`, `A[]`, `null`.
  */
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
+import { EPOCH_2000_MS, MS_PER_DAY } from '../../../protocol/calendar.ts';
 import type { DlmsData, DlmsDataType, TypeDescription } from '../../../protocol/dlms/axdr.ts';
 import { encodeData } from '../../../protocol/dlms/axdr.ts';
-import { dlmsDateTimeInstant } from '../../../protocol/dlms-date-time.ts';
+import { dlmsDateTimeInstant, encodeDlmsDateTime } from '../../../protocol/dlms-date-time.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -264,35 +265,15 @@ export function obisText(hex: string): string {
 // Time
 
 /** GBCS UTC seconds (double-long-unsigned in buffers and range selectors) count from 2000-01-01T00:00Z. */
-export const GBCS_EPOCH_MS = Date.UTC(2000, 0, 1);
+export const GBCS_EPOCH_MS = EPOCH_2000_MS;
 export const toGbcsSeconds = (ms: number): number => Math.floor((ms - GBCS_EPOCH_MS) / 1000);
 export const fromGbcsSeconds = (s: number): number => GBCS_EPOCH_MS + s * 1000;
 
-export const DAY_MS = 86_400_000;
+export const DAY_MS = MS_PER_DAY;
 export const HALF_HOUR_MS = 1_800_000;
 
-/**
- * The 12-byte DLMS date-time of a UTC instant as GBCS payloads carry it: day of week, deviation and
- * clock status not specified (`FF`, `8000`, `FF`), hundredths 0.
- */
-export function dateTimeBytes(ms: number): Uint8Array {
-  const d = new Date(ms);
-  const y = d.getUTCFullYear();
-  return Uint8Array.of(
-    y >> 8,
-    y & 0xff,
-    d.getUTCMonth() + 1,
-    d.getUTCDate(),
-    0xff,
-    d.getUTCHours(),
-    d.getUTCMinutes(),
-    d.getUTCSeconds(),
-    0x00,
-    0x80,
-    0x00,
-    0xff,
-  );
-}
+/** The 12-byte DLMS date-time of a UTC instant as GBCS payloads carry it (protocol/dlms-date-time.ts, form `gbcs`). */
+export const dateTimeBytes = (ms: number): Uint8Array => encodeDlmsDateTime(ms, 'gbcs');
 
 /**
  * Reads a 12-byte DLMS date-time as GBCS commands use it: `'now'` (date and time all zero —

@@ -13,7 +13,18 @@
  */
 import type { DlmsData } from '../../../protocol/dlms/axdr.ts';
 import { SNAPSHOT, syntheticHistory } from './consumption.ts';
-import { arr, compactArray, dl, dlu, en, lu, readDateTime, st, toGbcsSeconds } from './dlms.ts';
+import {
+  arr,
+  compactArray,
+  dl,
+  dlu,
+  en,
+  fromGbcsSeconds,
+  lu,
+  readDateTime,
+  st,
+  toGbcsSeconds,
+} from './dlms.ts';
 import { CAPACITY, type EsmeBuffers, type EsmeLogs, type EsmeModel, lastEntries } from './state.ts';
 
 /** One profile generic object's buffer. */
@@ -218,7 +229,7 @@ const n = (d: DlmsData | undefined): number | null =>
 
 function instant(d: DlmsData | undefined): number | null {
   if (!d) return null;
-  if (d.type === 'double-long-unsigned') return d.value * 1000 + Date.UTC(2000, 0, 1);
+  if (d.type === 'double-long-unsigned') return fromGbcsSeconds(d.value);
   if (d.type === 'octet-string') {
     const t = readDateTime(d.value);
     return typeof t === 'number' ? t : null;

@@ -11,6 +11,8 @@
  * find data without the state holding a year of buffers; from `createdAtMs` on, `advanceEsme`
  * accrues consumption and stores buffer entries.
  */
+
+import { MS_PER_DAY } from '../../../protocol/calendar.ts';
 import type { DeviceState } from '../../device/state.ts';
 
 /** ESME variants: single or twin element (a secondary measuring element), single or polyphase. */
@@ -167,7 +169,7 @@ export const HISTORY_DAYS = 400;
  */
 export function blankEsmeModel(eui: string, nowMs: number, variant: EsmeVariant): EsmeModel {
   const createdAtMs = Math.floor(nowMs / 1000) * 1000;
-  const installedAtMs = Math.floor((createdAtMs - HISTORY_DAYS * 86_400_000) / 1_800_000) * 1_800_000;
+  const installedAtMs = Math.floor((createdAtMs - HISTORY_DAYS * MS_PER_DAY) / 1_800_000) * 1_800_000;
   return {
     version: 1,
     variant,
@@ -195,7 +197,7 @@ export function blankEsmeModel(eui: string, nowMs: number, variant: EsmeVariant)
       timeDebt1: 0,
       timeDebt2: 0,
       paymentDebt: 0,
-      chargedThroughMs: Math.floor(createdAtMs / 86_400_000) * 86_400_000,
+      chargedThroughMs: Math.floor(createdAtMs / MS_PER_DAY) * MS_PER_DAY,
     },
     supply: { controlState: 1, cause: 'none', consumerRestoreAtMs: null },
     maxDemand: {

@@ -16,6 +16,8 @@
  * Every command is logged (0x8154 with its Message Code).
  * Defaults: commissioned 31 days before first use (`GsmeOptions.historyDays`).
  */
+
+import { toZclUtcTime as toZclSeconds } from '../../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import {
   advanceGsme,
@@ -53,8 +55,6 @@ const GBP = 826;
 const PRICE_TRAILING_DIGIT = 0x50;
 const POUND = 100_000;
 const HOUR = 60 * MINUTE;
-
-const toZclSeconds = (ms: number) => Math.floor((ms - Date.UTC(2000, 0, 1)) / 1000);
 
 function defaultTariff(start: number): TariffData {
   return {

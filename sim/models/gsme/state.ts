@@ -20,13 +20,15 @@
  * Sources: GBCS use cases GCS01–GCS62 (gbcs-wire-and-security.md §5), the ZSE clusters they use
  * (protocol/gbz/zcl-se.ts), RTDS 4.5.0 for the structures.
  */
+
+import { MS_PER_DAY } from '../../../protocol/calendar.ts';
 import type { PublishTariffInformation } from '../../../protocol/gbz/zcl-se.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import { MAX_CATCH_UP_MS } from '../../clock.ts';
 
 export const MINUTE = 60_000;
 export const HALF_HOUR = 30 * MINUTE;
-export const DAY = 86_400_000;
+export const DAY = MS_PER_DAY;
 
 /** ZSE Metering SupplyStatus (0x0014). */
 export const SupplyStatus = { OFF: 0, ARMED: 1, ON: 2 } as const;
