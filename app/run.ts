@@ -9,18 +9,14 @@
 import { toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
-import type { KeyResolver } from '../protocol/security/verify.ts';
 import type { Eui64 } from '../protocol/types.ts';
-import { Role } from '../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
-import { VirtualClock } from '../sim/clock.ts';
 import type { CommandOutcome } from '../sim/device/device.ts';
 import type { FaultConfig } from '../sim/device/faults.ts';
-import { HeadEnd } from '../sim/head-end/head-end.ts';
 import { responseOutcome } from '../sim/head-end/outcome.ts';
 import { DEFAULT_SCENARIO, partyEui, type ScenarioStep } from '../sim/head-end/scenario.ts';
-import { createPremises, DEFAULT_PREMISES, type Premises } from '../sim/premises/premises.ts';
-import { createTestKeys, TEST_PARTIES, type TestKeys } from '../sim/smki/test-pki.ts';
+import { DEFAULT_PREMISES } from '../sim/premises/premises.ts';
+import { createTestBed } from '../sim/premises/test-bed.ts';
 
 export interface RunOptions {
   seed: string;
@@ -72,30 +68,17 @@ function resultOf(response: Uint8Array | null): string {
   return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
 }
 
-/** Key lookups for the head-end: every party's private keys, every device's public keys. */
-export function testKeyResolver(keys: TestKeys, premises: Premises): KeyResolver {
-  const parties = new Set(TEST_PARTIES.map((p) => p.eui));
-  const devices = new Set(premises.devices.keys());
-  return {
-    publicKey: (eui, usage) =>
-      parties.has(eui) || devices.has(eui) ? keys.publicKey(eui, usage) : undefined,
-    privateKey: (eui, usage) => (parties.has(eui) ? keys.privateKey(eui, usage) : undefined),
-  };
-}
+export { testKeyResolver } from '../sim/premises/test-bed.ts';
 
 /** Runs a scenario; returns per-step results and the summary. Pure of I/O except `write`. */
 export function runScenario(opts: RunOptions): { steps: StepResult[]; summary: RunSummary } {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 8, 0, 0));
-  const start = clock.now();
-  const keys = createTestKeys(opts.seed);
-  const premises = createPremises(keys, clock, opts.crypto, DEFAULT_PREMISES, opts.faults ?? {});
-  const acb = TEST_PARTIES.find((p) => p.role === Role.ACCESS_CONTROL_BROKER)!.eui;
-  const headEnd = new HeadEnd({
+  const { clock, premises, headEnd } = createTestBed({
+    seed: opts.seed,
     crypto: opts.crypto,
-    keys: testKeyResolver(keys, premises),
-    acbId: acb,
-    clock,
+    start: Date.UTC(2026, 0, 1, 8, 0, 0),
+    faults: opts.faults ?? {},
   });
+  const start = clock.now();
   const steps: StepResult[] = [];
   const scenario = opts.scenario ?? DEFAULT_SCENARIO;
   scenario.forEach((s, i) => {

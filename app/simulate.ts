@@ -34,7 +34,6 @@ import { encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
 import { encodeGbz } from '../protocol/gbz/gbz.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { generateUtrn, PtutValueClass } from '../protocol/utrn.ts';
-import { VirtualClock } from '../sim/clock.ts';
 import {
   type AlertRecipient,
   billingDataLogUpdated,
@@ -45,7 +44,6 @@ import {
   ZIGBEE_EPOCH_MS,
 } from '../sim/device/alerts.ts';
 import type { CommandOutcome, Device } from '../sim/device/device.ts';
-import { HeadEnd } from '../sim/head-end/head-end.ts';
 import { profileStatistics, seededRng } from '../sim/models/common/consumption.ts';
 import { adjustMeterBalance, advanceEsme, SNAPSHOT } from '../sim/models/esme/consumption.ts';
 import { ensureEsmeModel } from '../sim/models/esme/esme.ts';
@@ -55,11 +53,11 @@ import { availableCredit, type GsmeModel, isPrepaymentMode, SupplyStatus } from 
 // CS01a is the UTRN model's; make sure its handler is registered.
 import '../sim/models/common/utrn-topup.ts';
 import { MS_PER_DAY as DAY_MS } from '../protocol/calendar.ts';
-import { Role } from '../protocol/types.ts';
 import { Scheduler } from '../sim/device/scheduler.ts';
-import { createPremises, DEFAULT_PREMISES, type Premises } from '../sim/premises/premises.ts';
-import { createTestKeys, TEST_PARTIES, type TestKeys } from '../sim/smki/test-pki.ts';
-import { testKeyResolver } from './run.ts';
+import { partyEui } from '../sim/head-end/scenario.ts';
+import { DEFAULT_PREMISES } from '../sim/premises/premises.ts';
+import { createTestBed } from '../sim/premises/test-bed.ts';
+import type { TestKeys } from '../sim/smki/test-pki.ts';
 
 const HALF_HOUR_MS = 1_800_000;
 /** ESME and GSME money unit: 10^-5 of the currency unit (GBCS currency scaler −5); 1 penny = 1000. */
@@ -315,17 +313,8 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     throw new RangeError(
       `start: the run must lie within ${new Date(SIMULATE_EARLIEST_MS).toISOString()} … ${new Date(SIMULATE_LATEST_MS).toISOString()} (ZigBee UTCTime)`,
     );
-  const clock = new VirtualClock(start);
-  const keys = createTestKeys(opts.seed);
-  const premises: Premises = createPremises(keys, clock, opts.crypto);
-  const supplier = TEST_PARTIES.find((p) => p.role === 2)!.eui;
-  const acb = TEST_PARTIES.find((p) => p.role === Role.ACCESS_CONTROL_BROKER)!.eui;
-  const headEnd = new HeadEnd({
-    crypto: opts.crypto,
-    keys: testKeyResolver(keys, premises),
-    acbId: acb,
-    clock,
-  });
+  const { clock, keys, premises, headEnd } = createTestBed({ seed: opts.seed, crypto: opts.crypto, start });
+  const supplier = partyEui('supplier');
   const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
   const gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
   const issuer = new UtrnIssuer(keys, opts.crypto, supplier);

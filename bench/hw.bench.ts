@@ -19,7 +19,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testBridgeKeys } from '../app/bridge/bridge.ts';
 import { defaultBridgeSteps, defaultScenarioContext } from '../app/bridge/scenario.ts';
 import { ServedPremises } from '../app/serve.ts';
 import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
@@ -28,8 +27,7 @@ import { type PtyPair, socatAvailable, startPtyPair } from '../hw/pty.ts';
 import { FramedTransport } from '../hw/transport.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
 import { WallClock } from '../sim/clock.ts';
-import { HeadEnd } from '../sim/head-end/head-end.ts';
-import { DEFAULT_PREMISES } from '../sim/premises/premises.ts';
+import { testHeadEnd } from '../sim/premises/test-bed.ts';
 import { createTestKeys } from '../sim/smki/test-pki.ts';
 import type { BenchCase, BenchGroup } from './harness.ts';
 
@@ -131,12 +129,7 @@ async function gbcsCase(framing: FramingName): Promise<BenchCase> {
   served.attach(dev);
   cleanup.push(async () => served.stop());
   const ctx = defaultScenarioContext();
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testBridgeKeys(createTestKeys(seed), DEFAULT_PREMISES),
-    acbId: ctx.parties.acb,
-    clock: new WallClock(),
-  });
+  const headEnd = testHeadEnd({ keys: createTestKeys(seed), crypto, clock: new WallClock() });
   const step = defaultBridgeSteps(ctx).find((s) => s.kind === 'command' && s.messageCode === 0x0052)!;
   if (step.kind !== 'command') throw new Error('no ECS45 step');
   const samples: number[] = [];

@@ -21,14 +21,11 @@ import { Waitress } from '../../hw/waitress.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import { DecodeError } from '../../protocol/errors.ts';
-import type { KeyResolver } from '../../protocol/security/verify.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../../sim/clock.ts';
 import type { HeadEnd, ResponseCheck } from '../../sim/head-end/head-end.ts';
 import { responseOutcome } from '../../sim/head-end/outcome.ts';
-import type { PremisesIds } from '../../sim/premises/premises.ts';
-import { TEST_PARTIES, type TestKeys } from '../../sim/smki/test-pki.ts';
 import { headerJson } from '../decode-report.ts';
 import type { BridgeStep } from './scenario.ts';
 
@@ -125,17 +122,6 @@ export interface BridgeSummary {
   framesOut: number;
   framesIn: number;
   droppedBytes: number;
-}
-
-/** Key lookups for the head-end over the test key set: the parties' private keys, the devices' public keys. */
-export function testBridgeKeys(keys: TestKeys, premises: PremisesIds): KeyResolver {
-  const parties = new Set(TEST_PARTIES.map((p) => p.eui));
-  const devices = new Set(Object.values(premises));
-  return {
-    publicKey: (eui, usage) =>
-      parties.has(eui) || devices.has(eui) ? keys.publicKey(eui, usage) : undefined,
-    privateKey: (eui, usage) => (parties.has(eui) ? keys.privateKey(eui, usage) : undefined),
-  };
 }
 
 const responseKey = (device: Eui64, party: Eui64, counter: bigint, messageCode: number): string =>

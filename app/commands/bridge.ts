@@ -13,9 +13,10 @@ import { FramedTransport } from '../../hw/transport.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { WallClock } from '../../sim/clock.ts';
 import { HeadEnd } from '../../sim/head-end/head-end.ts';
+import { testKeyResolver } from '../../sim/premises/test-bed.ts';
 import { createTestKeys } from '../../sim/smki/test-pki.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
-import { bridgeSucceeded, runBridge, testBridgeKeys } from '../bridge/bridge.ts';
+import { bridgeSucceeded, runBridge } from '../bridge/bridge.ts';
 import {
   type BridgeStep,
   defaultBridgeSteps,
@@ -128,7 +129,7 @@ export const bridgeAction = async (o: BridgeFlags) => {
     const keys = createTestKeys(o.seed);
     headEnd = new HeadEnd({
       crypto,
-      keys: testBridgeKeys(keys, ctx.premises),
+      keys: testKeyResolver(keys, ctx.premises),
       acbId: ctx.parties.acb,
       clock,
     });

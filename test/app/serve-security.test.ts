@@ -14,7 +14,6 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testBridgeKeys } from '../../app/bridge/bridge.ts';
 import { type BridgeStep, defaultBridgeSteps, defaultScenarioContext } from '../../app/bridge/scenario.ts';
 import { ServedPremises, type ServeEvent, startServe } from '../../app/serve.ts';
 import { encodeControl } from '../../hw/control.ts';
@@ -36,11 +35,12 @@ import {
 import { CraFlag, type Eui64 } from '../../protocol/types.ts';
 import { DEVICE_CLOCK_MAX_MS, DEVICE_CLOCK_MIN_MS, MAX_CATCH_UP_MS, WallClock } from '../../sim/clock.ts';
 import type { DeviceState } from '../../sim/device/device.ts';
-import { HeadEnd } from '../../sim/head-end/head-end.ts';
+import type { HeadEnd } from '../../sim/head-end/head-end.ts';
 import { advanceEsme } from '../../sim/models/esme/consumption.ts';
 import type { EsmeModel } from '../../sim/models/esme/state.ts';
 import { advanceGsme, type GsmeModel } from '../../sim/models/gsme/state.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { testHeadEnd } from '../../sim/premises/test-bed.ts';
 import { createTestKeys } from '../../sim/smki/test-pki.ts';
 import { defaultStateDir, openStateDir, StateDirError } from '../../sim/store/state-dir.ts';
 
@@ -60,13 +60,7 @@ const tempDir = (): string => {
 };
 
 const ctx = defaultScenarioContext();
-const headEnd = () =>
-  new HeadEnd({
-    crypto,
-    keys: testBridgeKeys(createTestKeys(SEED), DEFAULT_PREMISES),
-    acbId: ctx.parties.acb,
-    clock: new WallClock(),
-  });
+const headEnd = () => testHeadEnd({ keys: createTestKeys(SEED), crypto, clock: new WallClock() });
 type CommandStep = Extract<BridgeStep, { kind: 'command' }>;
 const STEPS = defaultBridgeSteps(ctx).filter((s): s is CommandStep => s.kind === 'command');
 const GSME_READ = STEPS.find((s) => s.recipientId === DEFAULT_PREMISES.gsme && s.messageCode === 0x0074)!;

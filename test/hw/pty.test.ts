@@ -9,7 +9,6 @@
  * Skipped with a message when socat is missing. No timed assertions.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { testBridgeKeys } from '../../app/bridge/bridge.ts';
 import { defaultBridgeSteps, defaultScenarioContext } from '../../app/bridge/scenario.ts';
 import { ServedPremises } from '../../app/serve.ts';
 import { createFraming, type FramingName } from '../../hw/framing/index.ts';
@@ -18,8 +17,7 @@ import { ReconnectingTransport } from '../../hw/reconnect.ts';
 import { FramedTransport, type Transport } from '../../hw/transport.ts';
 import { createCrypto } from '../../protocol/crypto/index.ts';
 import { WallClock } from '../../sim/clock.ts';
-import { HeadEnd } from '../../sim/head-end/head-end.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { testHeadEnd } from '../../sim/premises/test-bed.ts';
 import { createTestKeys } from '../../sim/smki/test-pki.ts';
 import { describePty, parse, Rig } from '../fixtures/pty.ts';
 
@@ -170,12 +168,7 @@ describePty('line noise over a real pty', () => {
       const harness = new FramedTransport(linkA, createFraming(framing));
       await harness.open();
       const ctx = defaultScenarioContext();
-      const headEnd = new HeadEnd({
-        crypto,
-        keys: testBridgeKeys(createTestKeys(seed), DEFAULT_PREMISES),
-        acbId: ctx.parties.acb,
-        clock: new WallClock(),
-      });
+      const headEnd = testHeadEnd({ keys: createTestKeys(seed), crypto, clock: new WallClock() });
       const ask = async (t: Transport, i: number) => {
         const s = defaultBridgeSteps(ctx)[i]!;
         if (s.kind !== 'command') throw new Error('not a command');

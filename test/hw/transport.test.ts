@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Encoder } from 'cbor-x';
 import { SerialPortMock } from 'serialport';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testBridgeKeys } from '../../app/bridge/bridge.ts';
 import { defaultScenarioContext, loadScenarioFile, resolveScenario } from '../../app/bridge/scenario.ts';
 import { ServedPremises } from '../../app/serve.ts';
 import {
@@ -34,8 +33,8 @@ import { createCrypto } from '../../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import { DecodeError } from '../../protocol/errors.ts';
 import { WallClock } from '../../sim/clock.ts';
-import { HeadEnd } from '../../sim/head-end/head-end.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
+import { testHeadEnd } from '../../sim/premises/test-bed.ts';
 import { createTestKeys } from '../../sim/smki/test-pki.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -204,13 +203,7 @@ describe('Waitress', () => {
 
 const crypto = createCrypto('noble');
 const keys = createTestKeys('hw');
-const headEnd = () =>
-  new HeadEnd({
-    crypto,
-    keys: testBridgeKeys(keys, DEFAULT_PREMISES),
-    acbId: defaultScenarioContext().parties.acb,
-    clock: new WallClock(),
-  });
+const headEnd = () => testHeadEnd({ keys, crypto, clock: new WallClock() });
 
 describe('GBT on a link', () => {
   it('a command longer than the block limit goes as blocks ≤ the limit and reassembles byte for byte', () => {

@@ -10,7 +10,6 @@ import {
   type CommandResult,
   type ControlResult,
   runBridge,
-  testBridgeKeys,
 } from '../../../app/bridge/bridge.ts';
 import {
   type BridgeStep,
@@ -27,8 +26,8 @@ import { createCrypto } from '../../../protocol/crypto/index.ts';
 import { WallClock } from '../../../sim/clock.ts';
 import { AlertCode, raiseAlert } from '../../../sim/device/alerts.ts';
 import { parseFaultConfig } from '../../../sim/device/faults.ts';
-import { HeadEnd } from '../../../sim/head-end/head-end.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
+import { testHeadEnd } from '../../../sim/premises/test-bed.ts';
 import { createTestKeys } from '../../../sim/smki/test-pki.ts';
 
 const crypto = createCrypto('noble');
@@ -58,12 +57,7 @@ function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: num
     { initialDelayMs: 5, maxDelayMs: 20, giveUpAfterMs: 5000 },
   );
   const ctx = defaultScenarioContext();
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testBridgeKeys(createTestKeys(SEED), DEFAULT_PREMISES),
-    acbId: ctx.parties.acb,
-    clock: new WallClock(),
-  });
+  const headEnd = testHeadEnd({ keys: createTestKeys(SEED), crypto, clock: new WallClock() });
   return { served, transport, headEnd, pairs, ctx };
 }
 
@@ -154,12 +148,7 @@ describe('bridge retries, verification, GBT, unplug', () => {
 
   it('keys of another seed: every command is rejected by the devices, so every one fails TIMEOUT', async () => {
     const r = rig('gfi');
-    const other = new HeadEnd({
-      crypto,
-      keys: testBridgeKeys(createTestKeys('another seed'), DEFAULT_PREMISES),
-      acbId: r.ctx.parties.acb,
-      clock: new WallClock(),
-    });
+    const other = testHeadEnd({ keys: createTestKeys('another seed'), crypto, clock: new WallClock() });
     const { summary } = await bridge({ ...r, headEnd: other }, defaultBridgeSteps(r.ctx).slice(0, 4), {
       timeoutMs: 50,
       retries: 0,

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBridge, testBridgeKeys } from '../../../app/bridge/bridge.ts';
+import { runBridge } from '../../../app/bridge/bridge.ts';
 import { type BridgeStep, defaultBridgeSteps, defaultScenarioContext } from '../../../app/bridge/scenario.ts';
 import {
   createTestKeyGuard,
@@ -29,8 +29,7 @@ import { ReconnectingTransport } from '../../../hw/reconnect.ts';
 import { FramedTransport } from '../../../hw/transport.ts';
 import { createCrypto } from '../../../protocol/crypto/index.ts';
 import { WallClock } from '../../../sim/clock.ts';
-import { HeadEnd } from '../../../sim/head-end/head-end.ts';
-import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
+import { testHeadEnd } from '../../../sim/premises/test-bed.ts';
 import { Keystore } from '../../../sim/smki/keystore.ts';
 import { createTestKeys, testPki } from '../../../sim/smki/test-pki.ts';
 import { loadKeystore } from '../../../sim/store/keystore-files.ts';
@@ -166,10 +165,9 @@ describe('runBridge: the link guard is asked when the link comes up, before anyt
       },
       { initialDelayMs: 5, maxDelayMs: 10, giveUpAfterMs: 2000 },
     );
-    const headEnd = new HeadEnd({
+    const headEnd = testHeadEnd({
+      keys: createTestKeys('guard'),
       crypto: createCrypto('noble'),
-      keys: testBridgeKeys(createTestKeys('guard'), DEFAULT_PREMISES),
-      acbId: ctx.parties.acb,
       clock: new WallClock(),
     });
     return { transport, headEnd, pairs };
