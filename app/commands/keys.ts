@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { isEui64 } from '../../protocol/types.ts';
 import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
@@ -157,9 +158,9 @@ export const keysIssueAction = (o: {
   let der: Uint8Array;
   try {
     const st = statSync(o.csr);
-    if (!st.isFile()) throw new Error('not a file');
+    if (!st.isFile()) throw new GbcsError(ErrorCode.BAD_KEY, 'not a file');
     if (st.size > MAX_CERTIFICATE_FILE_BYTES)
-      throw new Error(`${st.size} bytes: larger than ${MAX_CERTIFICATE_FILE_BYTES}`);
+      throw new GbcsError(ErrorCode.TOO_LARGE, `${st.size} bytes: larger than ${MAX_CERTIFICATE_FILE_BYTES}`);
     der = new Uint8Array(readFileSync(o.csr));
   } catch (e) {
     throw new UsageError(`--csr ${o.csr}: ${(e as Error).message}`);

@@ -27,6 +27,7 @@ import { ByteReader, fromHex, toHex } from '../../protocol/bytes.ts';
 import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { dlmsDateTimeInstant } from '../../protocol/dlms-date-time.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../../protocol/envelope.ts';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { type DecodedPayload, decodePayload } from '../../protocol/payload.ts';
 import { type VerifyContext, verifyMac } from '../../protocol/security/verify.ts';
 import type { VirtualClock } from '../../sim/clock.ts';
@@ -72,7 +73,7 @@ const LENIENT = { allowNonMinimalLength: true } as const;
 
 export function readRtdsMessage(path: string): Msg {
   const m = decodeGbcsMessage(fromHex(readFileSync(path, 'latin1')));
-  if (m.form === 'gbt') throw new Error(`${path}: a GBT block`);
+  if (m.form === 'gbt') throw new GbcsError(ErrorCode.BAD_VALUE, `${path}: a GBT block`);
   return m;
 }
 

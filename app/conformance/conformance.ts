@@ -15,6 +15,7 @@ import { decodeDer, derIntegerValue } from '../../protocol/asn1/der.ts';
 import { fromHex } from '../../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../../protocol/envelope.ts';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { decodeReadAttributesResponse, ZclCommand } from '../../protocol/gbz/zcl.ts';
 import { zseRequestOf } from '../../protocol/gbz/zcl-se.ts';
 import { type DecodedPayload, decodePayload, locateEncryptedParts } from '../../protocol/payload.ts';
@@ -236,7 +237,7 @@ const readHex = (p: string): Uint8Array => fromHex(readFileSync(p, 'latin1'));
 
 function readMessage(path: string): MacMessage | SigningMessage {
   const m = decodeGbcsMessage(readHex(path));
-  if (m.form === 'gbt') throw new Error(`${path}: a GBT block`);
+  if (m.form === 'gbt') throw new GbcsError(ErrorCode.BAD_VALUE, `${path}: a GBT block`);
   return m;
 }
 

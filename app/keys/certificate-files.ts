@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { pemBlocks } from '../../sim/smki/certificate-info.ts';
 import {
   IssuerIndex,
@@ -40,7 +41,7 @@ function walk(dir: string, out: string[]): void {
 function readBytes(path: string): Uint8Array {
   const size = statSync(path).size;
   if (size > MAX_CERTIFICATE_FILE_BYTES)
-    throw new Error(`${size} bytes: larger than ${MAX_CERTIFICATE_FILE_BYTES}`);
+    throw new GbcsError(ErrorCode.TOO_LARGE, `${size} bytes: larger than ${MAX_CERTIFICATE_FILE_BYTES}`);
   return new Uint8Array(readFileSync(path));
 }
 
@@ -50,7 +51,8 @@ export function readDerBlocks(path: string, labels: readonly string[]): Uint8Arr
   if (bytes[0] === 0x30) return [bytes];
   const text = new TextDecoder().decode(bytes);
   const blocks = pemBlocks(text).filter((b) => labels.includes(b.label));
-  if (blocks.length === 0) throw new Error(`no PEM ${labels.join(' / ')} block and not DER`);
+  if (blocks.length === 0)
+    throw new GbcsError(ErrorCode.BAD_KEY, `no PEM ${labels.join(' / ')} block and not DER`);
   return blocks.map((b) => b.der);
 }
 
@@ -75,11 +77,11 @@ function readJsonKeystore(f: string): Array<{ input: string; der: Uint8Array }> 
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not JSON: ${(e as Error).message}`);
+    throw new GbcsError(ErrorCode.BAD_KEY, `not JSON: ${(e as Error).message}`);
   }
   const found: Array<{ path: string; der: Uint8Array }> = [];
   jsonCertificates(doc, '', found);
-  if (found.length === 0) throw new Error('a JSON file without PEM certificates');
+  if (found.length === 0) throw new GbcsError(ErrorCode.BAD_KEY, 'a JSON file without PEM certificates');
   return found.map((c) => ({ input: `${f}#${c.path}`, der: c.der }));
 }
 

@@ -290,9 +290,17 @@ export class KeystoreLoader {
   ): (KeystoreEntry & { info: CertificateInfo }) | null {
     const info = certificateInfo(der);
     const eui = filed.eui ?? info.eui;
-    if (!eui) throw new Error('certificate has no EUI-64 (no x500UniqueIdentifier or hardwareModuleName)');
+    if (!eui)
+      throw new GbcsError(
+        ErrorCode.BAD_KEY,
+        'certificate has no EUI-64 (no x500UniqueIdentifier or hardwareModuleName)',
+      );
     const usage = filed.usage ?? info.usage;
-    if (!usage) throw new Error('certificate is neither a digitalSignature nor a keyAgreement certificate');
+    if (!usage)
+      throw new GbcsError(
+        ErrorCode.BAD_KEY,
+        'certificate is neither a digitalSignature nor a keyAgreement certificate',
+      );
     const problem =
       info.eui !== null && info.eui !== eui
         ? `certificate is for EUI ${info.eui}, filed under ${eui}`
@@ -323,7 +331,7 @@ export class KeystoreLoader {
   /** Entries of the PEM blocks of one `.pem`/`.key` file or PEM string. */
   pem(text: string, eui: Eui64, usage: KeyUsage, cell: CellUsage, where: string): KeystoreEntry[] {
     const blocks = pemBlocks(text);
-    if (blocks.length === 0) throw new Error('no PEM block');
+    if (blocks.length === 0) throw new GbcsError(ErrorCode.BAD_KEY, 'no PEM block');
     const out: KeystoreEntry[] = [];
     for (const b of blocks) {
       if (b.label === 'CERTIFICATE') {
@@ -335,7 +343,7 @@ export class KeystoreLoader {
         const keys = privateKeyOfDer(b.der, b.label === 'PRIVATE KEY' ? 'pkcs8' : 'sec1');
         out.push(rawEntry(eui, usage, cell, keys, where));
       } else {
-        throw new Error(`unsupported PEM block ${b.label}`);
+        throw new GbcsError(ErrorCode.BAD_KEY, `unsupported PEM block ${b.label}`);
       }
     }
     return out;
@@ -411,26 +419,28 @@ function dccBoxedEntry(
   where: string,
   loader: KeystoreLoader,
 ): KeystoreEntry | null {
-  if (!isObject(rec)) throw new Error('entry is not an object');
+  if (!isObject(rec)) throw new GbcsError(ErrorCode.BAD_KEY, 'entry is not an object');
   const { certificate, privateKey, role, name } = rec;
-  if (typeof certificate !== 'string') throw new Error('no "certificate" PEM');
+  if (typeof certificate !== 'string') throw new GbcsError(ErrorCode.BAD_KEY, 'no "certificate" PEM');
   if (privateKey !== undefined && typeof privateKey !== 'string')
-    throw new Error('"privateKey" is not a PEM string');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"privateKey" is not a PEM string');
   if (role !== undefined && (typeof role !== 'number' || !Number.isInteger(role)))
-    throw new Error('"role" is not an integer');
-  if (name !== undefined && typeof name !== 'string') throw new Error('"name" is not a string');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"role" is not an integer');
+  if (name !== undefined && typeof name !== 'string')
+    throw new GbcsError(ErrorCode.BAD_KEY, '"name" is not a string');
   const cell: CellUsage =
     usage === 'ka' && name !== undefined && isPrepaymentName(name) ? 'prepayment' : 'management';
   const der = onlyCertificate(certificate);
   const entry = loader.certificate(der, { eui, usage, role: role ?? null }, cell, where);
   if (!entry) return null;
   if (/^[0-9]+$/.test(serialKey) && BigInt(serialKey) !== BigInt(`0x${entry.info.serial}`))
-    throw new Error(`certificate serial is 0x${entry.info.serial}, not ${serialKey}`);
+    throw new GbcsError(ErrorCode.BAD_KEY, `certificate serial is 0x${entry.info.serial}, not ${serialKey}`);
   if (privateKey !== undefined) {
     const keys = loader.pem(privateKey, eui, usage, cell, where);
-    if (keys.length !== 1 || !keys[0]!.privateKey) throw new Error('"privateKey" is not one private key');
+    if (keys.length !== 1 || !keys[0]!.privateKey)
+      throw new GbcsError(ErrorCode.BAD_KEY, '"privateKey" is not one private key');
     if (toHex(keys[0]!.publicKey!) !== toHex(entry.publicKey!))
-      throw new Error('"privateKey" does not belong to the certificate');
+      throw new GbcsError(ErrorCode.BAD_KEY, '"privateKey" does not belong to the certificate');
     entry.privateKey = keys[0]!.privateKey;
   }
   return stripInfo(entry);
@@ -439,7 +449,7 @@ function dccBoxedEntry(
 function onlyCertificate(pem: string): Uint8Array {
   const blocks = pemBlocks(pem);
   if (blocks.length !== 1 || blocks[0]!.label !== 'CERTIFICATE')
-    throw new Error('"certificate" is not one PEM CERTIFICATE');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"certificate" is not one PEM CERTIFICATE');
   return blocks[0]!.der;
 }
 
@@ -449,21 +459,25 @@ function parseVectorEntries(list: Json[], source: string, loader: KeystoreLoader
     const where = `${source}#entries/${i}`;
     loader.entries.push(
       ...at(where, (): KeystoreEntry[] => {
-        if (!isObject(rec)) throw new Error('entry is not an object');
+        if (!isObject(rec)) throw new GbcsError(ErrorCode.BAD_KEY, 'entry is not an object');
         // CA certificates (the Issuing CA "Z1") have no EUI and are no one's DS/KA key: no slot.
         if (rec.eui === null) return [];
         if (typeof rec.eui !== 'string' || !/^[0-9a-fA-F]{16}$/.test(rec.eui))
-          throw new Error('"eui" is not an EUI-64');
+          throw new GbcsError(ErrorCode.BAD_KEY, '"eui" is not an EUI-64');
         const usage = rec.keyUsage === 'DS' ? 'ds' : rec.keyUsage === 'KA' ? 'ka' : null;
-        if (!usage) throw new Error(`"keyUsage" ${JSON.stringify(rec.keyUsage)} is not "DS" or "KA"`);
-        if (typeof rec.pem !== 'string') throw new Error('no "pem"');
+        if (!usage)
+          throw new GbcsError(
+            ErrorCode.BAD_KEY,
+            `"keyUsage" ${JSON.stringify(rec.keyUsage)} is not "DS" or "KA"`,
+          );
+        if (typeof rec.pem !== 'string') throw new GbcsError(ErrorCode.BAD_KEY, 'no "pem"');
         const cell: CellUsage = rec.prepaymentCell === true ? 'prepayment' : 'management';
         const label = { certificate: 'CERTIFICATE', privateKey: 'PRIVATE KEY', publicKey: 'PUBLIC KEY' }[
           String(rec.type)
         ];
         const blocks = pemBlocks(rec.pem);
         if (blocks.length !== 1 || (label !== undefined && blocks[0]!.label !== label))
-          throw new Error(`"pem" is not one ${label ?? 'PEM'} block`);
+          throw new GbcsError(ErrorCode.BAD_KEY, `"pem" is not one ${label ?? 'PEM'} block`);
         return loader.pem(rec.pem, rec.eui.toLowerCase(), usage, cell, where);
       }),
     );
@@ -472,35 +486,39 @@ function parseVectorEntries(list: Json[], source: string, loader: KeystoreLoader
 }
 
 function ownEntry(rec: Json, where: string, loader: KeystoreLoader): KeystoreEntry | null {
-  if (!isObject(rec)) throw new Error('entry is not an object');
+  if (!isObject(rec)) throw new GbcsError(ErrorCode.BAD_KEY, 'entry is not an object');
   const { eui, usage, cell, role, kind, certificate, publicKey, privateKey } = rec;
-  if (typeof eui !== 'string' || !isEui64(eui)) throw new Error('"eui" is not 16 lowercase hex digits');
-  if (usage !== 'ds' && usage !== 'ka') throw new Error('"usage" is not "ds" or "ka"');
+  if (typeof eui !== 'string' || !isEui64(eui))
+    throw new GbcsError(ErrorCode.BAD_KEY, '"eui" is not 16 lowercase hex digits');
+  if (usage !== 'ds' && usage !== 'ka') throw new GbcsError(ErrorCode.BAD_KEY, '"usage" is not "ds" or "ka"');
   if (cell !== undefined && cell !== 'management' && cell !== 'prepayment')
-    throw new Error('"cell" is not "management" or "prepayment"');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"cell" is not "management" or "prepayment"');
   if (role !== undefined && role !== null && (typeof role !== 'number' || !Number.isInteger(role)))
-    throw new Error('"role" is not an integer or null');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"role" is not an integer or null');
   if (kind !== undefined && !['device', 'organisation', 'ca', 'raw'].includes(kind as string))
-    throw new Error('"kind" is not device, organisation, ca or raw');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"kind" is not device, organisation, ca or raw');
   for (const [k, v] of Object.entries({ certificate, publicKey, privateKey }))
-    if (v !== undefined && v !== null && typeof v !== 'string') throw new Error(`"${k}" is not a string`);
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new GbcsError(ErrorCode.BAD_KEY, `"${k}" is not a string`);
   const c: CellUsage = cell ?? 'management';
   const priv = typeof privateKey === 'string' ? fromHex(privateKey) : null;
   const pub = typeof publicKey === 'string' ? uncompressedPoint(fromHex(publicKey)) : null;
   // `publicKey` stays as stated (null included) so that the round trip is exact.
   const derived = priv ? publicKeyOfPrivate(priv) : null;
   if (pub && derived && toHex(pub) !== toHex(derived))
-    throw new Error('"privateKey" does not belong to "publicKey"');
+    throw new GbcsError(ErrorCode.BAD_KEY, '"privateKey" does not belong to "publicKey"');
   const key = pub ?? derived;
   let entry: KeystoreEntry;
   if (typeof certificate === 'string') {
     const e = loader.certificate(onlyCertificate(certificate), { eui, usage, role: null }, c, where);
     if (!e) return null;
-    if (key && toHex(key) !== toHex(e.publicKey!)) throw new Error('key does not belong to "certificate"');
+    if (key && toHex(key) !== toHex(e.publicKey!))
+      throw new GbcsError(ErrorCode.BAD_KEY, 'key does not belong to "certificate"');
     entry = stripInfo(e);
     entry.privateKey = priv;
   } else {
-    if (!key) throw new Error('entry has no "certificate", "publicKey" or "privateKey"');
+    if (!key)
+      throw new GbcsError(ErrorCode.BAD_KEY, 'entry has no "certificate", "publicKey" or "privateKey"');
     entry = rawEntry(eui, usage, c, { publicKey: pub, privateKey: priv }, where);
     entry.kind = (kind as EntryKind | undefined) ?? 'raw';
   }

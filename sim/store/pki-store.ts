@@ -50,9 +50,9 @@ export function loadAuthority(dir: string, stem: string, label: PkiAuthority['la
   try {
     const cert = pemBlocks(readFileSync(certPath, 'utf8')).find((b) => b.label === 'CERTIFICATE');
     const key = pemBlocks(readFileSync(keyPath, 'utf8')).find((b) => b.label === 'PRIVATE KEY');
-    if (!cert || !key) throw new Error('no CERTIFICATE / PRIVATE KEY block');
+    if (!cert || !key) throw new GbcsError(ErrorCode.BAD_KEY, 'no CERTIFICATE / PRIVATE KEY block');
     const parsed = parseCertificate(cert.der);
-    if (parsed.multiValuedRdn) throw new Error('multi-valued RDN in the CA name');
+    if (parsed.multiValuedRdn) throw new GbcsError(ErrorCode.BAD_KEY, 'multi-valued RDN in the CA name');
     const subject: DistinguishedName = parsed.subject.map((a) =>
       a.tag === 0x13
         ? { type: a.oid, printable: new TextDecoder().decode(a.value) }
@@ -62,7 +62,7 @@ export function loadAuthority(dir: string, stem: string, label: PkiAuthority['la
     );
     const { privateKey, publicKey } = privateKeyOfDer(key.der, 'pkcs8');
     if (Buffer.compare(Buffer.from(publicKey), Buffer.from(parsed.spki.point)) !== 0)
-      throw new Error('the private key does not belong to the certificate');
+      throw new GbcsError(ErrorCode.BAD_KEY, 'the private key does not belong to the certificate');
     return { label, subject, certificate: cert.der, privateKey, publicKey, keyId: keyIdentifier(publicKey) };
   } catch (e) {
     if (e instanceof GbcsError && e.code === 'SMKI_BAD_STATE') throw e;

@@ -14,6 +14,7 @@ import {
   encodeAccessResponse,
 } from '../../../protocol/dlms/apdu.ts';
 import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/axdr.ts';
+import { ErrorCode, GbcsError } from '../../../protocol/errors.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
 function store(ctx: ExecutionContext): Record<string, string> {
@@ -46,7 +47,7 @@ export function sentinelOf(d: DlmsData): DlmsData {
 
 export function executeDlmsAccessRequest(ctx: ExecutionContext): ExecutionResult {
   const req = decodeDlmsApdu(ctx.payload);
-  if (req.type !== 'access-request') throw new Error('not an access-request');
+  if (req.type !== 'access-request') throw new GbcsError(ErrorCode.BAD_VALUE, 'not an access-request');
   const objects = store(ctx);
   const data: DlmsData[] = [];
   const results: AccessResponseSpecification[] = [];

@@ -6,6 +6,7 @@
  * this per use case.
  */
 import { concatBytes } from '../../../protocol/bytes.ts';
+import { ErrorCode, GbcsError } from '../../../protocol/errors.ts';
 import { decodeGbz, encodeGbz, type GbzComponent } from '../../../protocol/gbz/gbz.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
@@ -19,7 +20,7 @@ const ZCL_UINT48 = 0x25;
 
 export function executeGbzCommand(ctx: ExecutionContext): ExecutionResult {
   const g = decodeGbz(ctx.payload, 0, { alert: false });
-  if (g.type !== 'components') throw new Error('not a GBZ command');
+  if (g.type !== 'components') throw new GbcsError(ErrorCode.BAD_VALUE, 'not a GBZ command');
   const fault = ctx.fault;
   const out: GbzComponent[] = g.components.map((c, i) => {
     const h = c.zclHeader;
