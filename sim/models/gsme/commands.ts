@@ -25,30 +25,10 @@ import {
   ZclStatus,
 } from '../../../protocol/gbz/zcl.ts';
 import {
-  type ChangeDebt,
-  type ChangePaymentMode,
-  type ChangeSupply,
-  type CreditAdjustment,
   decodeZse,
-  type EmergencyCreditSetup,
   encodeMeteringSnapshotPayload,
   encodePrepaySnapshotPayload,
   encodeZse,
-  type GetDebtRepaymentLog,
-  type GetEventLog,
-  type GetPrepaySnapshot,
-  type GetSampledData,
-  type GetTopUpLog,
-  type PublishBlockThresholds,
-  type PublishCalendar,
-  type PublishDayProfile,
-  type PublishPriceMatrix,
-  type PublishSeasons,
-  type PublishSpecialDays,
-  type PublishTariffInformation,
-  type PublishWeekProfile,
-  type SetUncontrolledFlowThreshold,
-  type StartSampling,
   ZseCalendar,
   ZseCluster,
   type ZseCommandDef,
@@ -301,17 +281,40 @@ export function advanceTo(
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-function decodeOr<T>(d: ZseCommandDef<T>, req: GbzRequest): T | null {
-  try {
-    return decodeZse(d, req.payload);
-  } catch (e) {
-    if (e instanceof DecodeError || e instanceof RangeError) return null;
-    throw e;
-  }
+const MALFORMED = (): GbzResult => status(ZclStatus.MALFORMED_COMMAND);
+
+/**
+ * A ZSE command the GSME processes: its definition (cluster, direction, command id, payload fields),
+ * whether it changes the meter (`changes`: refused NOT_AUTHORIZED on the GPF's read-only mirror) or
+ * only reads it, and what it does with the decoded request. The dispatcher below decodes the
+ * payload (MALFORMED_COMMAND when it does not decode) and refuses changes on the mirror, so the
+ * processors hold only what each command does.
+ */
+interface ZseRow {
+  def: ZseCommandDef<never>;
+  run(s: GsmeSession, req: GbzRequest): GbzResult;
 }
 
-const MALFORMED = (): GbzResult => status(ZclStatus.MALFORMED_COMMAND);
-const READ_ONLY_DEVICE = (): GbzResult => status(ZclStatus.NOT_AUTHORIZED);
+function zse<T>(
+  d: ZseCommandDef<T>,
+  mode: 'reads' | 'changes',
+  run: (s: GsmeSession, q: T, req: GbzRequest) => GbzResult,
+): ZseRow {
+  return {
+    def: d as ZseCommandDef<never>,
+    run(s, req) {
+      let q: T;
+      try {
+        q = decodeZse(d, req.payload);
+      } catch (e) {
+        if (e instanceof DecodeError || e instanceof RangeError) return MALFORMED();
+        throw e;
+      }
+      if (mode === 'changes' && s.readOnly) return status(ZclStatus.NOT_AUTHORIZED);
+      return run(s, q, req);
+    },
+  };
+}
 
 /** Snapshots in [earliest, latest) matching the cause, newest first (ZSE Get Snapshot). */
 function findSnapshots<T extends { time: number; cause: number }>(
@@ -391,36 +394,44 @@ function readAttributes(s: GsmeSession, req: GbzRequest): GbzResult {
   return { type: 'read', records: readGsmeAttributes(s.m, req.clusterId, ids, s.now) };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Metering
-
-function getSnapshot(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseMetering.GetSnapshot, req);
-  if (!q) return MALFORMED();
-  const logs = s.m.logs;
+/**
+ * The snapshot a Get Snapshot / Get Prepay Snapshot asks for: among the daily snapshots (cause
+ * General) and the billing ones (every other cause) in [earliest, latest) matching the cause, newest
+ * first, the one at `snapshotOffset`; with its id (index in its log) and how many matched.
+ */
+function snapshotAt<T extends { time: number; cause: number }>(
+  daily: T[],
+  billing: T[],
+  q: { earliestStartTime: number; latestEndTime: number; snapshotCause: number; snapshotOffset: number },
+): { entry: T; id: number; found: number } | null {
   const found = findSnapshots(
     [
-      { entries: logs.daily, causes: SnapshotCause.GENERAL },
-      { entries: logs.billing, causes: TOTAL_CAUSES & ~SnapshotCause.GENERAL },
+      { entries: daily, causes: SnapshotCause.GENERAL },
+      { entries: billing, causes: TOTAL_CAUSES & ~SnapshotCause.GENERAL },
     ],
     q.earliestStartTime,
     q.latestEndTime,
     q.snapshotCause,
   );
-  const e = found[q.snapshotOffset];
-  if (!e) return notFound();
-  const log = logs.daily.includes(e) ? logs.daily : logs.billing;
-  const payload = publishSnapshotPayload(e, idOf(log, e), found.length);
+  const entry = found[q.snapshotOffset];
+  if (!entry) return null;
+  return { entry, id: idOf(daily.includes(entry) ? daily : billing, entry), found: found.length };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metering
+
+const getSnapshot = zse(ZseMetering.GetSnapshot, 'reads', (s, q) => {
+  const hit = snapshotAt(s.m.logs.daily, s.m.logs.billing, q);
+  if (!hit) return notFound();
+  const payload = publishSnapshotPayload(hit.entry, hit.id, hit.found);
   return {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZseMetering.PublishSnapshot.commandId, payload, true)],
   };
-}
+});
 
-function startSampling(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<StartSampling>(ZseMetering.StartSampling, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const startSampling = zse(ZseMetering.StartSampling, 'changes', (s, q) => {
   if (q.sampleType !== 0 || q.sampleRequestInterval === 0 || q.maxNumberOfSamples === 0) {
     return status(ZclStatus.INVALID_FIELD);
   }
@@ -438,7 +449,7 @@ function startSampling(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER, ZseMetering.StartSamplingResponse.commandId, payload)],
   };
-}
+});
 
 /** A sampled-data log as (first sample time, interval on the wire, samples). */
 function sampledLog(
@@ -472,9 +483,7 @@ function sampledLog(
   return null;
 }
 
-function getSampledData(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<GetSampledData>(ZseMetering.GetSampledData, req);
-  if (!q) return MALFORMED();
+const getSampledData = zse(ZseMetering.GetSampledData, 'reads', (s, q) => {
   if (q.sampleType !== 0) return status(ZclStatus.INVALID_FIELD);
   const log = sampledLog(s.m, q.sampleId);
   if (!log) return notFound();
@@ -501,12 +510,9 @@ function getSampledData(s: GsmeSession, req: GbzRequest): GbzResult {
       ),
     ],
   };
-}
+});
 
-function changeSupply(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<ChangeSupply>(ZseMetering.ChangeSupply, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const changeSupply = zse(ZseMetering.ChangeSupply, 'changes', (s, q, req) => {
   // A GSME valve is never opened remotely: only closed (off) or armed for the consumer to open.
   if (q.proposedSupplyStatus !== SupplyStatus.OFF && q.proposedSupplyStatus !== SupplyStatus.ARMED) {
     return status(ZclStatus.INVALID_VALUE);
@@ -524,12 +530,9 @@ function changeSupply(s: GsmeSession, req: GbzRequest): GbzResult {
     supplyStatus: s.m.metering.supplyStatus,
   });
   return { type: 'responses', parts: [part(FC.SERVER, ZseMetering.SupplyStatusResponse.commandId, payload)] };
-}
+});
 
-function setSupplyStatus(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseMetering.SetSupplyStatus, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setSupplyStatus = zse(ZseMetering.SetSupplyStatus, 'changes', (s, q) => {
   const mt = s.m.metering;
   // 0xFF leaves a state as it is.
   if (q.supplyTamperState !== 0xff) mt.supplyTamperState = q.supplyTamperState;
@@ -537,12 +540,9 @@ function setSupplyStatus(s: GsmeSession, req: GbzRequest): GbzResult {
   if (q.supplyUncontrolledFlowState !== 0xff) mt.uncontrolledFlowState = q.supplyUncontrolledFlowState;
   if (q.loadLimitSupplyState !== 0xff) mt.loadLimitSupplyState = q.loadLimitSupplyState;
   return ok();
-}
+});
 
-function setUncontrolledFlowThreshold(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<SetUncontrolledFlowThreshold>(ZseMetering.SetUncontrolledFlowThreshold, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setUncontrolledFlowThreshold = zse(ZseMetering.SetUncontrolledFlowThreshold, 'changes', (s, q) => {
   if (q.divisor === 0) return status(ZclStatus.INVALID_VALUE);
   s.m.metering.uncontrolledFlow = {
     threshold: q.uncontrolledFlowThreshold,
@@ -553,7 +553,7 @@ function setUncontrolledFlowThreshold(s: GsmeSession, req: GbzRequest): GbzResul
     measurementPeriod: q.measurementPeriod,
   };
   return ok();
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Price (server commands the DCC sends to the GSME, and the reads)
@@ -575,10 +575,7 @@ function stageTariff(
   });
 }
 
-function publishTariffInformation(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishTariffInformation>(ZsePrice.PublishTariffInformation, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishTariffInformation = zse(ZsePrice.PublishTariffInformation, 'changes', (s, q, req) => {
   if (q.numberOfPriceTiersInUse > 4 || q.numberOfBlockThresholdsInUse > 3)
     return status(ZclStatus.INVALID_VALUE);
   stageTariff(
@@ -603,12 +600,9 @@ function publishTariffInformation(s: GsmeSession, req: GbzRequest): GbzResult {
     q.startTime,
   );
   return ok();
-}
+});
 
-function publishPriceMatrix(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishPriceMatrix>(ZsePrice.PublishPriceMatrix, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishPriceMatrix = zse(ZsePrice.PublishPriceMatrix, 'changes', (s, q, req) => {
   const base = s.staged.tariff?.issuerTariffId === q.issuerTariffId ? s.staged.tariff : s.m.price.active;
   const tierPrices = [...(base.tierPrices ?? s.m.price.active.tierPrices)];
   const blockPrices = [...(base.blockPrices ?? s.m.price.active.blockPrices)];
@@ -628,72 +622,64 @@ function publishPriceMatrix(s: GsmeSession, req: GbzRequest): GbzResult {
   }
   stageTariff(s, req, { issuerTariffId: q.issuerTariffId, tierPrices, blockPrices }, q.startTime);
   return ok();
-}
+});
 
-function publishBlockThresholds(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishBlockThresholds>(ZsePrice.PublishBlockThresholds, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishBlockThresholds = zse(ZsePrice.PublishBlockThresholds, 'changes', (s, q, req) => {
   const thresholds = q.sets[0]?.thresholds.map((t) => t.threshold) ?? [];
   if (thresholds.length > 3) return status(ZclStatus.INVALID_VALUE);
   stageTariff(s, req, { issuerTariffId: q.issuerTariffId, blockThresholds: thresholds }, q.startTime);
   return ok();
-}
+});
 
-function publishConversionFactor(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrice.PublishConversionFactor, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishConversionFactor = zse(ZsePrice.PublishConversionFactor, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.startTime, s.now), 'conversion-factor', {
     value: q.conversionFactor,
     trailingDigit: q.conversionFactorTrailingDigit,
   });
   return ok();
-}
+});
 
-function publishCalorificValue(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrice.PublishCalorificValue, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishCalorificValue = zse(ZsePrice.PublishCalorificValue, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.startTime, s.now), 'calorific-value', {
     value: q.calorificValue,
     unit: q.calorificValueUnit,
     trailingDigit: q.calorificValueTrailingDigit,
   });
   return ok();
-}
+});
 
-function publishBillingPeriod(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrice.PublishBillingPeriod, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
-  if (q.billingPeriodDuration === 0) return status(ZclStatus.INVALID_VALUE);
-  const start = q.billingPeriodStartTime === 0 ? s.now : fromZclUtcTime(q.billingPeriodStartTime);
+/** Publish Billing Period / Block Period: a period starting at a UTCTime (0 = now) of a duration. */
+function publishPeriod(
+  s: GsmeSession,
+  kind: 'billing-period' | 'block-period',
+  startTime: number,
+  duration: number,
+  durationType: number,
+): GbzResult {
+  if (duration === 0) return status(ZclStatus.INVALID_VALUE);
   applyAction(s.m, {
-    kind: 'billing-period',
+    kind,
     at: s.now,
-    data: { startTime: start, duration: q.billingPeriodDuration, durationType: q.billingPeriodDurationType },
+    data: { startTime: startTime === 0 ? s.now : fromZclUtcTime(startTime), duration, durationType },
   });
   return ok();
 }
 
-function publishBlockPeriod(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrice.PublishBlockPeriod, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
-  if (q.blockPeriodDuration === 0) return status(ZclStatus.INVALID_VALUE);
-  const start = q.blockPeriodStartTime === 0 ? s.now : fromZclUtcTime(q.blockPeriodStartTime);
-  applyAction(s.m, {
-    kind: 'block-period',
-    at: s.now,
-    data: { startTime: start, duration: q.blockPeriodDuration, durationType: q.blockPeriodDurationType },
-  });
-  return ok();
-}
+const publishBillingPeriod = zse(ZsePrice.PublishBillingPeriod, 'changes', (s, q) =>
+  publishPeriod(
+    s,
+    'billing-period',
+    q.billingPeriodStartTime,
+    q.billingPeriodDuration,
+    q.billingPeriodDurationType,
+  ),
+);
 
-function getBillingPeriod(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrice.GetBillingPeriod, req);
-  if (!q) return MALFORMED();
+const publishBlockPeriod = zse(ZsePrice.PublishBlockPeriod, 'changes', (s, q) =>
+  publishPeriod(s, 'block-period', q.blockPeriodStartTime, q.blockPeriodDuration, q.blockPeriodDurationType),
+);
+
+const getBillingPeriod = zse(ZsePrice.GetBillingPeriod, 'reads', (s, _q) => {
   const b = s.m.price.billingPeriod;
   const payload = encodeZse(ZsePrice.PublishBillingPeriod, {
     providerId: s.m.price.active.providerId,
@@ -704,10 +690,9 @@ function getBillingPeriod(s: GsmeSession, req: GbzRequest): GbzResult {
     tariffType: 0x00,
   });
   return { type: 'responses', parts: [part(FC.SERVER, ZsePrice.PublishBillingPeriod.commandId, payload)] };
-}
+});
 
-function getCurrentPrice(s: GsmeSession, req: GbzRequest): GbzResult {
-  if (!decodeOr(ZsePrice.GetCurrentPrice, req)) return MALFORMED();
+const getCurrentPrice = zse(ZsePrice.GetCurrentPrice, 'reads', (s) => {
   const m = s.m;
   const t = m.price.active;
   const tier = Math.max(1, Math.min(15, t.numberOfPriceTiersInUse === 0 ? 1 : currentTier(m, s.now)));
@@ -727,7 +712,7 @@ function getCurrentPrice(s: GsmeSession, req: GbzRequest): GbzResult {
     optionalFields: new Uint8Array(0),
   });
   return { type: 'responses', parts: [part(FC.SERVER_NO_DEFAULT, ZsePrice.PublishPrice.commandId, payload)] };
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Calendar
@@ -741,10 +726,7 @@ function stagedCalendar(s: GsmeSession, type: number) {
   return c;
 }
 
-function publishCalendar(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishCalendar>(ZseCalendar.PublishCalendar, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishCalendar = zse(ZseCalendar.PublishCalendar, 'changes', (s, q) => {
   if (q.calendarType !== 0x00 && q.calendarType !== 0x03) return status(ZclStatus.INVALID_VALUE);
   const c = stagedCalendar(s, q.calendarType);
   Object.assign(c, {
@@ -756,19 +738,16 @@ function publishCalendar(s: GsmeSession, req: GbzRequest): GbzResult {
   });
   s.staged.calendarStart.set(q.calendarType, q.startTime);
   return ok();
-}
+});
 
-function publishDayProfile(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishDayProfile>(ZseCalendar.PublishDayProfile, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishDayProfile = zse(ZseCalendar.PublishDayProfile, 'changes', (s, q) => {
   const c = stagedCalendar(s, q.calendarType);
   c.dayProfiles = [
     ...c.dayProfiles.filter((d) => d.dayId !== q.dayId),
     { dayId: q.dayId, entries: q.entries.map((e) => ({ ...e })) },
   ];
   return ok();
-}
+});
 
 /** The calendar a week profile / seasons / special days component belongs to (the one being staged). */
 function lastStagedCalendar(s: GsmeSession) {
@@ -776,10 +755,7 @@ function lastStagedCalendar(s: GsmeSession) {
   return all[all.length - 1] ?? stagedCalendar(s, 0x00);
 }
 
-function publishWeekProfile(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishWeekProfile>(ZseCalendar.PublishWeekProfile, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishWeekProfile = zse(ZseCalendar.PublishWeekProfile, 'changes', (s, q) => {
   const c = lastStagedCalendar(s);
   if (q.dayIdRefs.some((d) => !c.dayProfiles.some((p) => p.dayId === d)))
     return status(ZclStatus.INVALID_FIELD);
@@ -788,29 +764,23 @@ function publishWeekProfile(s: GsmeSession, req: GbzRequest): GbzResult {
     { weekId: q.weekId, dayIdRefs: q.dayIdRefs },
   ];
   return ok();
-}
+});
 
-function publishSeasons(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishSeasons>(ZseCalendar.PublishSeasons, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishSeasons = zse(ZseCalendar.PublishSeasons, 'changes', (s, q) => {
   const c = lastStagedCalendar(s);
   if (q.entries.some((e) => !c.weekProfiles.some((w) => w.weekId === e.weekIdRef)))
     return status(ZclStatus.INVALID_FIELD);
   c.seasons = q.entries.map((e) => ({ date: e.seasonStartDate, weekIdRef: e.weekIdRef }));
   return ok();
-}
+});
 
-function publishSpecialDays(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<PublishSpecialDays>(ZseCalendar.PublishSpecialDays, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishSpecialDays = zse(ZseCalendar.PublishSpecialDays, 'changes', (s, q) => {
   const c = stagedCalendar(s, q.calendarType);
   c.specialDays = q.entries.map((e) => ({ date: e.specialDayDate, dayIdRef: e.dayIdRef }));
   // Special days carry their own start time (future-dated alongside the calendar).
   if (!s.staged.calendarStart.has(q.calendarType)) s.staged.calendarStart.set(q.calendarType, q.startTime);
   return ok();
-}
+});
 
 function calendarById(m: GsmeModel, id: number): CalendarData | undefined {
   if (id === CURRENT_TOU_CALENDAR) return m.calendars.tou;
@@ -818,9 +788,7 @@ function calendarById(m: GsmeModel, id: number): CalendarData | undefined {
   return [m.calendars.tou, m.calendars.friendlyCredit].find((c) => c.issuerCalendarId === id);
 }
 
-function getDayProfiles(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseCalendar.GetDayProfiles, req);
-  if (!q) return MALFORMED();
+const getDayProfiles = zse(ZseCalendar.GetDayProfiles, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   const days = (c?.dayProfiles ?? [])
     .filter((d) => d.dayId >= q.startDayId)
@@ -847,11 +815,9 @@ function getDayProfiles(s: GsmeSession, req: GbzRequest): GbzResult {
       ),
     ),
   };
-}
+});
 
-function getWeekProfiles(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseCalendar.GetWeekProfiles, req);
-  if (!q) return MALFORMED();
+const getWeekProfiles = zse(ZseCalendar.GetWeekProfiles, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   const weeks = (c?.weekProfiles ?? [])
     .filter((w) => w.weekId >= q.startWeekId)
@@ -874,11 +840,9 @@ function getWeekProfiles(s: GsmeSession, req: GbzRequest): GbzResult {
       ),
     ),
   };
-}
+});
 
-function getSeasons(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseCalendar.GetSeasons, req);
-  if (!q) return MALFORMED();
+const getSeasons = zse(ZseCalendar.GetSeasons, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   if (!c || c.seasons.length === 0) return notFound();
   const payload = encodeZse(ZseCalendar.PublishSeasons, {
@@ -893,11 +857,9 @@ function getSeasons(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZseCalendar.PublishSeasons.commandId, payload)],
   };
-}
+});
 
-function getSpecialDays(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseCalendar.GetSpecialDays, req);
-  if (!q) return MALFORMED();
+const getSpecialDays = zse(ZseCalendar.GetSpecialDays, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   if (!c || c.specialDays.length === 0) return notFound();
   const days = c.specialDays.slice(0, q.numberOfEvents === 0 ? undefined : q.numberOfEvents);
@@ -916,11 +878,9 @@ function getSpecialDays(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZseCalendar.PublishSpecialDays.commandId, payload)],
   };
-}
+});
 
-function getCalendar(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseCalendar.GetCalendar, req);
-  if (!q) return MALFORMED();
+const getCalendar = zse(ZseCalendar.GetCalendar, 'reads', (s, q) => {
   const cals = [s.m.calendars.tou, s.m.calendars.friendlyCredit].filter(
     (c) => q.calendarType === 0xff || c.calendarType === q.calendarType,
   );
@@ -946,15 +906,12 @@ function getCalendar(s: GsmeSession, req: GbzRequest): GbzResult {
       ),
     ),
   };
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Messaging
 
-function displayMessage(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseMessaging.DisplayMessage, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const displayMessage = zse(ZseMessaging.DisplayMessage, 'changes', (s, q) => {
   s.m.message = {
     id: q.messageId,
     control: q.messageControl,
@@ -963,14 +920,12 @@ function displayMessage(s: GsmeSession, req: GbzRequest): GbzResult {
     text: new TextDecoder().decode(q.message),
   };
   return ok();
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Prepayment
 
-function selectEmergencyCredit(s: GsmeSession, req: GbzRequest): GbzResult {
-  if (!decodeOr(ZsePrepayment.SelectAvailableEmergencyCredit, req)) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const selectEmergencyCredit = zse(ZsePrepayment.SelectAvailableEmergencyCredit, 'changes', (s) => {
   const p = s.m.prepayment;
   if (!isPrepaymentMode(p.paymentControlConfiguration) || p.emergencyCreditRemaining <= 0) {
     return status(ZclStatus.FAILURE);
@@ -987,13 +942,10 @@ function selectEmergencyCredit(s: GsmeSession, req: GbzRequest): GbzResult {
     }
   }
   return ok();
-}
+});
 
 /** ZSE Debt Amount Type: 0/1 debt 1 absolute/incremental, 2/3 debt 2, 4/5 debt 3. */
-function changeDebt(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<ChangeDebt>(ZsePrepayment.ChangeDebt, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const changeDebt = zse(ZsePrepayment.ChangeDebt, 'changes', (s, q, req) => {
   if (q.debtAmountType > 5 || q.debtRecoveryMethod > 1) return status(ZclStatus.INVALID_VALUE);
   const index = q.debtAmountType >> 1;
   const debt = s.m.prepayment.debts[index]!;
@@ -1011,24 +963,18 @@ function changeDebt(s: GsmeSession, req: GbzRequest): GbzResult {
     collectionTime: q.debtRecoveryCollectionTime,
   });
   return ok();
-}
+});
 
-function emergencyCreditSetup(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<EmergencyCreditSetup>(ZsePrepayment.EmergencyCreditSetup, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const emergencyCreditSetup = zse(ZsePrepayment.EmergencyCreditSetup, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.startTime, s.now), 'emergency-credit', {
     limit: q.emergencyCreditLimit,
     threshold: q.emergencyCreditThreshold,
   });
   return ok();
-}
+});
 
 /** ZSE Credit Adjustment Type: 0 credit incremental, 1 credit absolute; GBCS credit-mode meter balance 2 absolute, 3 incremental. */
-function creditAdjustment(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<CreditAdjustment>(ZsePrepayment.CreditAdjustment, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const creditAdjustment = zse(ZsePrepayment.CreditAdjustment, 'changes', (s, q) => {
   const p = s.m.prepayment;
   const v = q.creditAdjustmentValue;
   switch (q.creditAdjustmentType) {
@@ -1052,12 +998,9 @@ function creditAdjustment(s: GsmeSession, req: GbzRequest): GbzResult {
   }
   afterBalanceChange(s.m, s.now);
   return ok();
-}
+});
 
-function changePaymentMode(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<ChangePaymentMode>(ZsePrepayment.ChangePaymentMode, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const changePaymentMode = zse(ZsePrepayment.ChangePaymentMode, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.implementationDateTime, s.now), 'payment-mode', {
     paymentControlConfiguration: q.proposedPaymentControlConfiguration,
     cutOffValue: q.cutOffValue,
@@ -1073,28 +1016,16 @@ function changePaymentMode(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.ChangePaymentModeResponse.commandId, payload)],
   };
-}
+});
 
-function getPrepaySnapshot(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<GetPrepaySnapshot>(ZsePrepayment.GetPrepaySnapshot, req);
-  if (!q) return MALFORMED();
-  const logs = s.m.logs;
-  const found = findSnapshots(
-    [
-      { entries: logs.prepayDaily, causes: SnapshotCause.GENERAL },
-      { entries: logs.prepayBilling, causes: TOTAL_CAUSES & ~SnapshotCause.GENERAL },
-    ],
-    q.earliestStartTime,
-    q.latestEndTime,
-    q.snapshotCause,
-  );
-  const e = found[q.snapshotOffset];
-  if (!e) return notFound();
-  const log = logs.prepayDaily.includes(e) ? logs.prepayDaily : logs.prepayBilling;
+const getPrepaySnapshot = zse(ZsePrepayment.GetPrepaySnapshot, 'reads', (s, q) => {
+  const hit = snapshotAt(s.m.logs.prepayDaily, s.m.logs.prepayBilling, q);
+  if (!hit) return notFound();
+  const e = hit.entry;
   const payload = encodeZse(ZsePrepayment.PublishPrepaySnapshot, {
-    snapshotId: idOf(log, e),
+    snapshotId: hit.id,
     snapshotTime: toZclUtcTime(e.time),
-    totalSnapshotsFound: Math.min(0xff, found.length),
+    totalSnapshotsFound: Math.min(0xff, hit.found),
     commandIndex: 0,
     totalNumberOfCommands: 1,
     snapshotCause: e.cause,
@@ -1105,11 +1036,9 @@ function getPrepaySnapshot(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.PublishPrepaySnapshot.commandId, payload, true)],
   };
-}
+});
 
-function getTopUpLog(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<GetTopUpLog>(ZsePrepayment.GetTopUpLog, req);
-  if (!q) return MALFORMED();
+const getTopUpLog = zse(ZsePrepayment.GetTopUpLog, 'reads', (s, q, req) => {
   const from = req.fromDateTime === null ? Number.NEGATIVE_INFINITY : fromZclUtcTime(req.fromDateTime);
   const to = q.latestEndTime >= 0xfffffffe ? Number.POSITIVE_INFINITY : fromZclUtcTime(q.latestEndTime);
   const entries = s.m.prepayment.topUpLog
@@ -1130,11 +1059,9 @@ function getTopUpLog(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.PublishTopUpLog.commandId, payload)],
   };
-}
+});
 
-function getDebtRepaymentLog(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<GetDebtRepaymentLog>(ZsePrepayment.GetDebtRepaymentLog, req);
-  if (!q) return MALFORMED();
+const getDebtRepaymentLog = zse(ZsePrepayment.GetDebtRepaymentLog, 'reads', (s, q, req) => {
   const from = req.fromDateTime === null ? Number.NEGATIVE_INFINITY : fromZclUtcTime(req.fromDateTime);
   const to = q.latestEndTime >= 0xfffffffe ? Number.POSITIVE_INFINITY : fromZclUtcTime(q.latestEndTime);
   const entries = s.m.prepayment.debtLog
@@ -1156,105 +1083,76 @@ function getDebtRepaymentLog(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.PublishDebtLog.commandId, payload, true)],
   };
-}
+});
 
-function setLowCreditWarningLevel(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrepayment.SetLowCreditWarningLevel, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setLowCreditWarningLevel = zse(ZsePrepayment.SetLowCreditWarningLevel, 'changes', (s, q, req) => {
   byTime(s, req, execTime(req.fromDateTime ?? 0, s.now), 'low-credit-warning', {
     level: q.lowCreditWarningLevel,
   });
   return ok();
-}
+});
 
-function setMaximumCreditLimit(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrepayment.SetMaximumCreditLimit, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setMaximumCreditLimit = zse(ZsePrepayment.SetMaximumCreditLimit, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.implementationDateTime, s.now), 'max-credit', {
     maxCreditLimit: q.maximumCreditLevel,
     maxCreditPerTopUp: q.maximumCreditPerTopUp,
   });
   return ok();
-}
+});
 
-function setOverallDebtCap(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZsePrepayment.SetOverallDebtCap, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setOverallDebtCap = zse(ZsePrepayment.SetOverallDebtCap, 'changes', (s, q, req) => {
   byTime(s, req, execTime(q.implementationDateTime, s.now), 'debt-cap', { cap: q.overallDebtCap });
   return ok();
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Device Management
 
-function publishChangeOfTenancy(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.PublishChangeOfTenancy, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishChangeOfTenancy = zse(ZseDeviceManagement.PublishChangeOfTenancy, 'changes', (s, q) => {
   const at = q.implementationDateTime === 0 ? s.now : fromZclUtcTime(q.implementationDateTime);
   s.m.deviceManagement.changeOfTenancy = at;
   if (at <= s.now) takeBillingSnapshot(s.m, s.now, SnapshotCause.CHANGE_OF_TENANCY);
   return ok();
-}
+});
 
-function publishChangeOfSupplier(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.PublishChangeOfSupplier, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const publishChangeOfSupplier = zse(ZseDeviceManagement.PublishChangeOfSupplier, 'changes', (s, q) => {
   const dm = s.m.deviceManagement;
   dm.supplierName = new TextDecoder().decode(q.proposedProviderName);
   dm.supplierContact = new TextDecoder().decode(q.proposedProviderContactDetails);
   return ok();
-}
+});
 
-function requestNewPasswordResponse(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.RequestNewPasswordResponse, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const requestNewPasswordResponse = zse(ZseDeviceManagement.RequestNewPasswordResponse, 'changes', (s, q) => {
   const start = q.implementationDateTime === 0 ? s.now : fromZclUtcTime(q.implementationDateTime);
   // GCS11: the privacy PIN is not asked for during the duration (0xFFFF: until re-enabled).
   s.m.deviceManagement.privacyPinDisabledUntil =
     q.durationInMinutes === 0xffff ? Number.MAX_SAFE_INTEGER : start + q.durationInMinutes * 60_000;
   return ok();
-}
+});
 
-function updateSiteId(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.UpdateSiteId, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const updateSiteId = zse(ZseDeviceManagement.UpdateSiteId, 'changes', (s, q) => {
   const text = new TextDecoder().decode(q.siteId);
   if (!/^[0-9]{6,15}$/.test(text)) return status(ZclStatus.INVALID_VALUE);
   s.m.metering.siteId = text;
   return ok();
-}
+});
 
-function updateCin(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.UpdateCin, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const updateCin = zse(ZseDeviceManagement.UpdateCin, 'changes', (s, q) => {
   s.m.metering.customerIdNumber = new TextDecoder().decode(q.customerIdNumber);
   return ok();
-}
+});
 
 const eventKey = (id: number) => id.toString(16).padStart(4, '0');
 
-function setEventConfiguration(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.SetEventConfiguration, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const setEventConfiguration = zse(ZseDeviceManagement.SetEventConfiguration, 'changes', (s, q) => {
   if (q.configurationControl !== 0) return status(ZclStatus.INVALID_FIELD);
   const cfg = s.m.deviceManagement.eventConfiguration;
   if (q.eventIds.some((e) => !(eventKey(e.eventId) in cfg))) return status(ZclStatus.INVALID_VALUE);
   for (const e of q.eventIds) cfg[eventKey(e.eventId)] = q.eventConfiguration;
   return ok();
-}
+});
 
-function getEventConfiguration(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseDeviceManagement.GetEventConfiguration, req);
-  if (!q) return MALFORMED();
+const getEventConfiguration = zse(ZseDeviceManagement.GetEventConfiguration, 'reads', (s, q) => {
   const cfg = s.m.deviceManagement.eventConfiguration;
   // 0xXXFF asks for every event of group 0xXX.
   const ids = Object.keys(cfg)
@@ -1270,14 +1168,12 @@ function getEventConfiguration(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.CLIENT, ZseDeviceManagement.ReportEventConfiguration.commandId, payload)],
   };
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Events
 
-function getEventLog(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr<GetEventLog>(ZseEvents.GetEventLog, req);
-  if (!q) return MALFORMED();
+const getEventLog = zse(ZseEvents.GetEventLog, 'reads', (s, q) => {
   const logId = q.eventControlLogId & 0x0f;
   const logs = s.m.logs;
   const source =
@@ -1315,12 +1211,9 @@ function getEventLog(s: GsmeSession, req: GbzRequest): GbzResult {
     type: 'responses',
     parts: [part(FC.SERVER_NO_DEFAULT, ZseEvents.PublishEventLog.commandId, payload)],
   };
-}
+});
 
-function clearEventLog(s: GsmeSession, req: GbzRequest): GbzResult {
-  const q = decodeOr(ZseEvents.ClearEventLogRequest, req);
-  if (!q) return MALFORMED();
-  if (s.readOnly) return READ_ONLY_DEVICE();
+const clearEventLog = zse(ZseEvents.ClearEventLogRequest, 'changes', (s, q) => {
   const id = q.logId & 0x0f;
   let cleared = 0;
   if (id === LogId.GENERAL || id === 0) {
@@ -1331,70 +1224,69 @@ function clearEventLog(s: GsmeSession, req: GbzRequest): GbzResult {
   logEvent(s.m, LogId.SECURITY, GsmeEvent.EVENT_LOG_CLEARED, s.now);
   const payload = encodeZse(ZseEvents.ClearEventLogResponse, { clearedEventsLogs: cleared });
   return { type: 'responses', parts: [part(FC.SERVER, ZseEvents.ClearEventLogResponse.commandId, payload)] };
-}
+});
 
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
 type Processor = (s: GsmeSession, req: GbzRequest) => GbzResult;
-const C = ZseCluster;
-const PROCESSORS = new Map<string, Processor>([
-  [`${C.METERING}/c/${ZseMetering.GetSnapshot.commandId}`, getSnapshot],
-  [`${C.METERING}/c/${ZseMetering.StartSampling.commandId}`, startSampling],
-  [`${C.METERING}/c/${ZseMetering.GetSampledData.commandId}`, getSampledData],
-  [`${C.METERING}/c/${ZseMetering.ChangeSupply.commandId}`, changeSupply],
-  [`${C.METERING}/c/${ZseMetering.SetSupplyStatus.commandId}`, setSupplyStatus],
-  [`${C.METERING}/c/${ZseMetering.SetUncontrolledFlowThreshold.commandId}`, setUncontrolledFlowThreshold],
-  [`${C.PRICE}/s/${ZsePrice.PublishTariffInformation.commandId}`, publishTariffInformation],
-  [`${C.PRICE}/s/${ZsePrice.PublishPriceMatrix.commandId}`, publishPriceMatrix],
-  [`${C.PRICE}/s/${ZsePrice.PublishBlockThresholds.commandId}`, publishBlockThresholds],
-  [`${C.PRICE}/s/${ZsePrice.PublishConversionFactor.commandId}`, publishConversionFactor],
-  [`${C.PRICE}/s/${ZsePrice.PublishCalorificValue.commandId}`, publishCalorificValue],
-  [`${C.PRICE}/s/${ZsePrice.PublishBillingPeriod.commandId}`, publishBillingPeriod],
-  [`${C.PRICE}/s/${ZsePrice.PublishBlockPeriod.commandId}`, publishBlockPeriod],
-  [`${C.PRICE}/c/${ZsePrice.GetBillingPeriod.commandId}`, getBillingPeriod],
-  [`${C.PRICE}/c/${ZsePrice.GetCurrentPrice.commandId}`, getCurrentPrice],
-  [`${C.CALENDAR}/s/${ZseCalendar.PublishCalendar.commandId}`, publishCalendar],
-  [`${C.CALENDAR}/s/${ZseCalendar.PublishDayProfile.commandId}`, publishDayProfile],
-  [`${C.CALENDAR}/s/${ZseCalendar.PublishWeekProfile.commandId}`, publishWeekProfile],
-  [`${C.CALENDAR}/s/${ZseCalendar.PublishSeasons.commandId}`, publishSeasons],
-  [`${C.CALENDAR}/s/${ZseCalendar.PublishSpecialDays.commandId}`, publishSpecialDays],
-  [`${C.CALENDAR}/c/${ZseCalendar.GetCalendar.commandId}`, getCalendar],
-  [`${C.CALENDAR}/c/${ZseCalendar.GetDayProfiles.commandId}`, getDayProfiles],
-  [`${C.CALENDAR}/c/${ZseCalendar.GetWeekProfiles.commandId}`, getWeekProfiles],
-  [`${C.CALENDAR}/c/${ZseCalendar.GetSeasons.commandId}`, getSeasons],
-  [`${C.CALENDAR}/c/${ZseCalendar.GetSpecialDays.commandId}`, getSpecialDays],
-  [`${C.MESSAGING}/s/${ZseMessaging.DisplayMessage.commandId}`, displayMessage],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.SelectAvailableEmergencyCredit.commandId}`, selectEmergencyCredit],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.ChangeDebt.commandId}`, changeDebt],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.EmergencyCreditSetup.commandId}`, emergencyCreditSetup],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.CreditAdjustment.commandId}`, creditAdjustment],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.ChangePaymentMode.commandId}`, changePaymentMode],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.GetPrepaySnapshot.commandId}`, getPrepaySnapshot],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.GetTopUpLog.commandId}`, getTopUpLog],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.SetLowCreditWarningLevel.commandId}`, setLowCreditWarningLevel],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.GetDebtRepaymentLog.commandId}`, getDebtRepaymentLog],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.SetMaximumCreditLimit.commandId}`, setMaximumCreditLimit],
-  [`${C.PREPAYMENT}/c/${ZsePrepayment.SetOverallDebtCap.commandId}`, setOverallDebtCap],
-  [
-    `${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.PublishChangeOfTenancy.commandId}`,
-    publishChangeOfTenancy,
-  ],
-  [
-    `${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.PublishChangeOfSupplier.commandId}`,
-    publishChangeOfSupplier,
-  ],
-  [
-    `${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.RequestNewPasswordResponse.commandId}`,
-    requestNewPasswordResponse,
-  ],
-  [`${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.UpdateSiteId.commandId}`, updateSiteId],
-  [`${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.SetEventConfiguration.commandId}`, setEventConfiguration],
-  [`${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.GetEventConfiguration.commandId}`, getEventConfiguration],
-  [`${C.DEVICE_MANAGEMENT}/s/${ZseDeviceManagement.UpdateCin.commandId}`, updateCin],
-  [`${C.EVENTS}/c/${ZseEvents.GetEventLog.commandId}`, getEventLog],
-  [`${C.EVENTS}/c/${ZseEvents.ClearEventLogRequest.commandId}`, clearEventLog],
-]);
+
+/** The ZSE commands a GSME processes, one row each (the dispatcher keys them by cluster, direction, command). */
+const ROWS: readonly ZseRow[] = [
+  getSnapshot,
+  startSampling,
+  getSampledData,
+  changeSupply,
+  setSupplyStatus,
+  setUncontrolledFlowThreshold,
+  publishTariffInformation,
+  publishPriceMatrix,
+  publishBlockThresholds,
+  publishConversionFactor,
+  publishCalorificValue,
+  publishBillingPeriod,
+  publishBlockPeriod,
+  getBillingPeriod,
+  getCurrentPrice,
+  publishCalendar,
+  publishDayProfile,
+  publishWeekProfile,
+  publishSeasons,
+  publishSpecialDays,
+  getCalendar,
+  getDayProfiles,
+  getWeekProfiles,
+  getSeasons,
+  getSpecialDays,
+  displayMessage,
+  selectEmergencyCredit,
+  changeDebt,
+  emergencyCreditSetup,
+  creditAdjustment,
+  changePaymentMode,
+  getPrepaySnapshot,
+  getTopUpLog,
+  setLowCreditWarningLevel,
+  getDebtRepaymentLog,
+  setMaximumCreditLimit,
+  setOverallDebtCap,
+  publishChangeOfTenancy,
+  publishChangeOfSupplier,
+  requestNewPasswordResponse,
+  updateSiteId,
+  setEventConfiguration,
+  getEventConfiguration,
+  updateCin,
+  getEventLog,
+  clearEventLog,
+];
+
+const PROCESSORS = new Map<string, Processor>(
+  ROWS.map((r) => [
+    `${r.def.clusterId}/${r.def.direction === 'server-to-client' ? 's' : 'c'}/${r.def.commandId}`,
+    r.run,
+  ]),
+);
 
 /** Extra processors a use case adds (the GSME's CS01b/PCS01 Consumer Top Up). */
 export type ExtraProcessors = ReadonlyMap<string, Processor>;
