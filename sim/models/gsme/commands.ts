@@ -394,6 +394,14 @@ function readAttributes(s: GsmeSession, req: GbzRequest): GbzResult {
   return { type: 'read', records: readGsmeAttributes(s.m, req.clusterId, ids, s.now) };
 }
 
+/** Responses of one ZSE command, one component per record (server to client, no default response). */
+function publishAll<T>(d: ZseCommandDef<T>, records: readonly T[]): GbzResult {
+  return {
+    type: 'responses',
+    parts: records.map((r) => part(FC.SERVER_NO_DEFAULT, d.commandId, encodeZse(d, r))),
+  };
+}
+
 /**
  * The snapshot a Get Snapshot / Get Prepay Snapshot asks for: among the daily snapshots (cause
  * General) and the billing ones (every other cause) in [earliest, latest) matching the cause, newest
@@ -795,26 +803,20 @@ const getDayProfiles = zse(ZseCalendar.GetDayProfiles, 'reads', (s, q) => {
     .sort((a, b) => a.dayId - b.dayId)
     .slice(0, q.numberOfDays === 0 ? undefined : q.numberOfDays);
   if (!c || days.length === 0) return notFound();
-  return {
-    type: 'responses',
-    parts: days.map((d) =>
-      part(
-        FC.SERVER_NO_DEFAULT,
-        ZseCalendar.PublishDayProfile.commandId,
-        encodeZse(ZseCalendar.PublishDayProfile, {
-          providerId: c.providerId,
-          issuerEventId: c.issuerEventId,
-          issuerCalendarId: c.issuerCalendarId,
-          dayId: d.dayId,
-          totalNumberOfScheduleEntries: d.entries.length,
-          commandIndex: 0,
-          totalNumberOfCommands: 1,
-          calendarType: c.calendarType,
-          entries: d.entries,
-        }),
-      ),
-    ),
-  };
+  return publishAll(
+    ZseCalendar.PublishDayProfile,
+    days.map((d) => ({
+      providerId: c.providerId,
+      issuerEventId: c.issuerEventId,
+      issuerCalendarId: c.issuerCalendarId,
+      dayId: d.dayId,
+      totalNumberOfScheduleEntries: d.entries.length,
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      calendarType: c.calendarType,
+      entries: d.entries,
+    })),
+  );
 });
 
 const getWeekProfiles = zse(ZseCalendar.GetWeekProfiles, 'reads', (s, q) => {
@@ -824,60 +826,50 @@ const getWeekProfiles = zse(ZseCalendar.GetWeekProfiles, 'reads', (s, q) => {
     .sort((a, b) => a.weekId - b.weekId)
     .slice(0, q.numberOfWeeks === 0 ? undefined : q.numberOfWeeks);
   if (!c || weeks.length === 0) return notFound();
-  return {
-    type: 'responses',
-    parts: weeks.map((w) =>
-      part(
-        FC.SERVER_NO_DEFAULT,
-        ZseCalendar.PublishWeekProfile.commandId,
-        encodeZse(ZseCalendar.PublishWeekProfile, {
-          providerId: c.providerId,
-          issuerEventId: c.issuerEventId,
-          issuerCalendarId: c.issuerCalendarId,
-          weekId: w.weekId,
-          dayIdRefs: w.dayIdRefs,
-        }),
-      ),
-    ),
-  };
+  return publishAll(
+    ZseCalendar.PublishWeekProfile,
+    weeks.map((w) => ({
+      providerId: c.providerId,
+      issuerEventId: c.issuerEventId,
+      issuerCalendarId: c.issuerCalendarId,
+      weekId: w.weekId,
+      dayIdRefs: w.dayIdRefs,
+    })),
+  );
 });
 
 const getSeasons = zse(ZseCalendar.GetSeasons, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   if (!c || c.seasons.length === 0) return notFound();
-  const payload = encodeZse(ZseCalendar.PublishSeasons, {
-    providerId: c.providerId,
-    issuerEventId: c.issuerEventId,
-    issuerCalendarId: c.issuerCalendarId,
-    commandIndex: 0,
-    totalNumberOfCommands: 1,
-    entries: c.seasons.map((x) => ({ seasonStartDate: x.date, weekIdRef: x.weekIdRef })),
-  });
-  return {
-    type: 'responses',
-    parts: [part(FC.SERVER_NO_DEFAULT, ZseCalendar.PublishSeasons.commandId, payload)],
-  };
+  return publishAll(ZseCalendar.PublishSeasons, [
+    {
+      providerId: c.providerId,
+      issuerEventId: c.issuerEventId,
+      issuerCalendarId: c.issuerCalendarId,
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      entries: c.seasons.map((x) => ({ seasonStartDate: x.date, weekIdRef: x.weekIdRef })),
+    },
+  ]);
 });
 
 const getSpecialDays = zse(ZseCalendar.GetSpecialDays, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
   if (!c || c.specialDays.length === 0) return notFound();
   const days = c.specialDays.slice(0, q.numberOfEvents === 0 ? undefined : q.numberOfEvents);
-  const payload = encodeZse(ZseCalendar.PublishSpecialDays, {
-    providerId: c.providerId,
-    issuerEventId: c.issuerEventId,
-    issuerCalendarId: c.issuerCalendarId,
-    startTime: toZclUtcTime(c.startTime),
-    calendarType: c.calendarType,
-    totalNumberOfSpecialDays: days.length,
-    commandIndex: 0,
-    totalNumberOfCommands: 1,
-    entries: days.map((d) => ({ specialDayDate: d.date, dayIdRef: d.dayIdRef })),
-  });
-  return {
-    type: 'responses',
-    parts: [part(FC.SERVER_NO_DEFAULT, ZseCalendar.PublishSpecialDays.commandId, payload)],
-  };
+  return publishAll(ZseCalendar.PublishSpecialDays, [
+    {
+      providerId: c.providerId,
+      issuerEventId: c.issuerEventId,
+      issuerCalendarId: c.issuerCalendarId,
+      startTime: toZclUtcTime(c.startTime),
+      calendarType: c.calendarType,
+      totalNumberOfSpecialDays: days.length,
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      entries: days.map((d) => ({ specialDayDate: d.date, dayIdRef: d.dayIdRef })),
+    },
+  ]);
 });
 
 const getCalendar = zse(ZseCalendar.GetCalendar, 'reads', (s, q) => {
@@ -885,27 +877,21 @@ const getCalendar = zse(ZseCalendar.GetCalendar, 'reads', (s, q) => {
     (c) => q.calendarType === 0xff || c.calendarType === q.calendarType,
   );
   if (cals.length === 0) return notFound();
-  return {
-    type: 'responses',
-    parts: cals.map((c) =>
-      part(
-        FC.SERVER_NO_DEFAULT,
-        ZseCalendar.PublishCalendar.commandId,
-        encodeZse(ZseCalendar.PublishCalendar, {
-          providerId: c.providerId,
-          issuerEventId: c.issuerEventId,
-          issuerCalendarId: c.issuerCalendarId,
-          startTime: toZclUtcTime(c.startTime),
-          calendarType: c.calendarType,
-          calendarTimeReference: c.calendarTimeReference,
-          calendarName: bytesOfHex(c.name),
-          numberOfSeasons: c.seasons.length,
-          numberOfWeekProfiles: c.weekProfiles.length,
-          numberOfDayProfiles: c.dayProfiles.length,
-        }),
-      ),
-    ),
-  };
+  return publishAll(
+    ZseCalendar.PublishCalendar,
+    cals.map((c) => ({
+      providerId: c.providerId,
+      issuerEventId: c.issuerEventId,
+      issuerCalendarId: c.issuerCalendarId,
+      startTime: toZclUtcTime(c.startTime),
+      calendarType: c.calendarType,
+      calendarTimeReference: c.calendarTimeReference,
+      calendarName: bytesOfHex(c.name),
+      numberOfSeasons: c.seasons.length,
+      numberOfWeekProfiles: c.weekProfiles.length,
+      numberOfDayProfiles: c.dayProfiles.length,
+    })),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1006,16 +992,14 @@ const changePaymentMode = zse(ZsePrepayment.ChangePaymentMode, 'changes', (s, q,
     cutOffValue: q.cutOffValue,
   });
   const p = s.m.prepayment;
-  const payload = encodeZse(ZsePrepayment.ChangePaymentModeResponse, {
-    friendlyCredit: s.m.calendars.friendlyCredit.dayProfiles.length > 0 ? 0x01 : 0x00,
-    friendlyCreditCalendarId: s.m.calendars.friendlyCredit.issuerCalendarId,
-    emergencyCreditLimit: Math.max(0, p.emergencyCreditLimit),
-    emergencyCreditThreshold: Math.max(0, p.emergencyCreditThreshold),
-  });
-  return {
-    type: 'responses',
-    parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.ChangePaymentModeResponse.commandId, payload)],
-  };
+  return publishAll(ZsePrepayment.ChangePaymentModeResponse, [
+    {
+      friendlyCredit: s.m.calendars.friendlyCredit.dayProfiles.length > 0 ? 0x01 : 0x00,
+      friendlyCreditCalendarId: s.m.calendars.friendlyCredit.issuerCalendarId,
+      emergencyCreditLimit: Math.max(0, p.emergencyCreditLimit),
+      emergencyCreditThreshold: Math.max(0, p.emergencyCreditThreshold),
+    },
+  ]);
 });
 
 const getPrepaySnapshot = zse(ZsePrepayment.GetPrepaySnapshot, 'reads', (s, q) => {
@@ -1046,19 +1030,17 @@ const getTopUpLog = zse(ZsePrepayment.GetTopUpLog, 'reads', (s, q, req) => {
     .sort((a, b) => b.time - a.time)
     .slice(0, q.numberOfRecords === 0 ? undefined : q.numberOfRecords);
   if (entries.length === 0) return notFound();
-  const payload = encodeZse(ZsePrepayment.PublishTopUpLog, {
-    commandIndex: 0,
-    totalNumberOfCommands: 1,
-    entries: entries.map((e) => ({
-      topUpCode: new TextEncoder().encode(e.utrn),
-      topUpAmount: Math.min(0x7fffffff, e.amount),
-      topUpTime: toZclUtcTime(e.time),
-    })),
-  });
-  return {
-    type: 'responses',
-    parts: [part(FC.SERVER_NO_DEFAULT, ZsePrepayment.PublishTopUpLog.commandId, payload)],
-  };
+  return publishAll(ZsePrepayment.PublishTopUpLog, [
+    {
+      commandIndex: 0,
+      totalNumberOfCommands: 1,
+      entries: entries.map((e) => ({
+        topUpCode: new TextEncoder().encode(e.utrn),
+        topUpAmount: Math.min(0x7fffffff, e.amount),
+        topUpTime: toZclUtcTime(e.time),
+      })),
+    },
+  ]);
 });
 
 const getDebtRepaymentLog = zse(ZsePrepayment.GetDebtRepaymentLog, 'reads', (s, q, req) => {
@@ -1195,22 +1177,20 @@ const getEventLog = zse(ZseEvents.GetEventLog, 'reads', (s, q) => {
   );
   const entries = matching.slice(q.eventOffset, q.eventOffset + limit);
   if (entries.length === 0) return notFound();
-  const payload = encodeZse(ZseEvents.PublishEventLog, {
-    totalNumberOfMatchingEvents: Math.min(0xffff, entries.length),
-    commandIndex: 0,
-    totalCommands: 1,
-    logPayloadControl: 0x00,
-    entries: entries.map((e) => ({
-      logId: e.logId,
-      eventId: e.eventId,
-      eventTime: toZclUtcTime(e.time),
-      eventData: bytesOfHex(e.data),
-    })),
-  });
-  return {
-    type: 'responses',
-    parts: [part(FC.SERVER_NO_DEFAULT, ZseEvents.PublishEventLog.commandId, payload)],
-  };
+  return publishAll(ZseEvents.PublishEventLog, [
+    {
+      totalNumberOfMatchingEvents: Math.min(0xffff, entries.length),
+      commandIndex: 0,
+      totalCommands: 1,
+      logPayloadControl: 0x00,
+      entries: entries.map((e) => ({
+        logId: e.logId,
+        eventId: e.eventId,
+        eventTime: toZclUtcTime(e.time),
+        eventData: bytesOfHex(e.data),
+      })),
+    },
+  ]);
 });
 
 const clearEventLog = zse(ZseEvents.ClearEventLogRequest, 'changes', (s, q) => {
