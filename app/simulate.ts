@@ -31,7 +31,7 @@
 import { fromHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { encodeDlmsApdu } from '../protocol/dlms/apdu.ts';
-import { encodeGbz } from '../protocol/gbz/gbz.ts';
+import { encodeGbzCommands } from '../protocol/gbz/gbz.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { generateUtrn, PtutValueClass } from '../protocol/utrn.ts';
 import {
@@ -233,24 +233,14 @@ export function topUpPayload(utrn: string): (counter: bigint) => Uint8Array {
  */
 export function gasTopUpPayload(utrn: string): (counter: bigint) => Uint8Array {
   const code = new TextEncoder().encode(utrn);
-  const payload = encodeGbz({
-    type: 'components',
-    components: [
-      {
-        encrypted: false,
-        lastComponent: true,
-        clusterId: 0x0705,
-        fromDateTime: null,
-        zclHeader: {
-          frameControl: 0x01,
-          manufacturerCode: null,
-          transactionSequenceNumber: 0,
-          commandId: 0x04,
-        },
-        zclPayload: Uint8Array.of(0x00, code.length, ...code),
-      },
-    ],
-  });
+  const payload = encodeGbzCommands([
+    {
+      clusterId: 0x0705,
+      frameControl: 0x01,
+      commandId: 0x04,
+      zcl: Uint8Array.of(0x00, code.length, ...code),
+    },
+  ]);
   return () => payload;
 }
 

@@ -11,11 +11,12 @@
  * methods 405, other paths 404. node:http: three
  * routes need no framework, as for the SMKI repository service (app/smki/http.ts).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type DuisAnswer, DuisService } from '../../sim/duis/service.ts';
 import type { DuisWebService } from '../../sim/duis/service-requests.ts';
 import { DEFAULT_MAX_XML_BYTES } from '../../sim/duis/xml.ts';
+import { listen } from '../http-listen.ts';
 
 export const DUIS_PATHS: Readonly<Record<string, DuisWebService>> = {
   '/api/v1/serviceS': 'S',
@@ -94,19 +95,5 @@ export async function startDuisServer(o: DuisHttpOptions): Promise<DuisHttpServe
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    server,
-    url: `http://${host}:${addr.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, o);
 }

@@ -20,8 +20,8 @@
  * Bodies over 64 KiB get 413. Request XML is parsed strictly and in linear time (xml-request.ts:
  * saxes; a DOCTYPE, an entity it does not know or a document of another shape get 401). Statuses are computed at the clock's date (E after notAfter).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../sim/clock.ts';
 import { toPem } from '../../sim/smki/certificate-info.ts';
 import {
@@ -36,6 +36,7 @@ import {
   statusAt,
 } from '../../sim/smki/repository.ts';
 import { parseXmlRequest } from '../../sim/smki/xml-request.ts';
+import { listen } from '../http-listen.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -252,20 +253,5 @@ export async function startRepositoryServer(
         if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    server,
-    url: `http://${host}:${addr.port}`,
-    // Keep-alive connections would hold close() open: they are ended too.
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(server, o);
 }

@@ -10,7 +10,7 @@ import { MS_PER_DAY as DAY } from '../../protocol/calendar.ts';
 import { type AccessRequestSpecification, encodeDlmsApdu } from '../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { encodeDlmsDateTime } from '../../protocol/dlms-date-time.ts';
-import { encodeGbz, type GbzComponent } from '../../protocol/gbz/gbz.ts';
+import { encodeGbzCommands, type ZclCommandSpec } from '../../protocol/gbz/gbz.ts';
 import { toZclUtcTime as zclUtc } from '../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { Role } from '../../protocol/types.ts';
@@ -77,25 +77,8 @@ const action = (classId: number, o: string, methodId: number): AccessRequestSpec
 const NULL: DlmsData = { type: 'null-data' };
 
 /** A GBZ payload with one ZCL command per component (ZCL fields little-endian). */
-export function gbzRequest(
-  cmds: Array<{ clusterId: number; frameControl: number; commandId: number; zcl: Uint8Array }>,
-): () => Uint8Array {
-  return () => {
-    const components: GbzComponent[] = cmds.map((c, i) => ({
-      encrypted: false,
-      lastComponent: i === cmds.length - 1,
-      clusterId: c.clusterId,
-      fromDateTime: null,
-      zclHeader: {
-        frameControl: c.frameControl,
-        manufacturerCode: null,
-        transactionSequenceNumber: i,
-        commandId: c.commandId,
-      },
-      zclPayload: c.zcl,
-    }));
-    return encodeGbz({ type: 'components', components });
-  };
+export function gbzRequest(cmds: ZclCommandSpec[]): () => Uint8Array {
+  return () => encodeGbzCommands(cmds);
 }
 
 const METERING = 0x0702;

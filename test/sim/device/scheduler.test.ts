@@ -19,7 +19,7 @@ import { encodeDlmsApdu } from '../../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../../protocol/dlms/axdr.ts';
 import { encodeDlmsDateTime } from '../../../protocol/dlms-date-time.ts';
 import { decodeGbcsMessage, type MacMessage, type SigningMessage } from '../../../protocol/envelope.ts';
-import { encodeGbz } from '../../../protocol/gbz/gbz.ts';
+import { encodeGbzCommands } from '../../../protocol/gbz/gbz.ts';
 import { decodePayload } from '../../../protocol/payload.ts';
 import { VirtualClock } from '../../../sim/clock.ts';
 import { AlertMessageCode, zigbeeTime } from '../../../sim/device/alerts.ts';
@@ -166,31 +166,16 @@ describe('future-dated GBZ commands', () => {
       originatorId: partyEui('supplier'),
       recipientId: dev.eui,
       messageCode: 0x006d,
-      payload: encodeGbz({
-        type: 'components',
-        components: [
-          {
-            encrypted: false,
-            lastComponent: true,
-            clusterId: 0x0705,
-            fromDateTime: null,
-            zclHeader: {
-              frameControl: 0x01,
-              manufacturerCode: null,
-              transactionSequenceNumber: 1,
-              commandId: 0x06,
-            },
-            // provider id, issuer event id, implementation date-time, proposed configuration, cut-off value
-            zclPayload: concatBytes(
-              le32(0),
-              le32(7),
-              le32(zigbeeTime(due)),
-              Uint8Array.of(0x97, 0x08),
-              le32(0),
-            ),
-          },
-        ],
-      }),
+      payload: encodeGbzCommands([
+        {
+          clusterId: 0x0705,
+          frameControl: 0x01,
+          commandId: 0x06,
+          transactionSequenceNumber: 1,
+          // provider id, issuer event id, implementation date-time, proposed configuration, cut-off value
+          zcl: concatBytes(le32(0), le32(7), le32(zigbeeTime(due)), Uint8Array.of(0x97, 0x08), le32(0)),
+        },
+      ]),
     });
     expect(dev.handle(cmd.bytes).accepted).toBe(true);
     const [a, ...more] = scheduler.advance(DAY);

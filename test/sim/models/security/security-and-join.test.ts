@@ -32,7 +32,7 @@ import { fromHex, toHex } from '../../../../protocol/bytes.ts';
 import { createCrypto } from '../../../../protocol/crypto/index.ts';
 import { decodeDlmsApdu, encodeDlmsApdu } from '../../../../protocol/dlms/apdu.ts';
 import { decodeGbcsMessage } from '../../../../protocol/envelope.ts';
-import { decodeGbz, encodeGbz } from '../../../../protocol/gbz/gbz.ts';
+import { decodeGbz, encodeGbzCommands } from '../../../../protocol/gbz/gbz.ts';
 import { groupingHeader } from '../../../../protocol/grouping-header.ts';
 import type { Eui64 } from '../../../../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../../../../protocol/use-case-catalogue.ts';
@@ -239,24 +239,9 @@ describe('UTRN top-up (CS01a ESME, CS01b GSME)', () => {
     ).utrn;
   const topUpGsme = (dev: Device, utrn: string) => {
     const zcl = Uint8Array.of(0x00, 20, ...new TextEncoder().encode(utrn));
-    const payload = encodeGbz({
-      type: 'components',
-      components: [
-        {
-          encrypted: false,
-          lastComponent: true,
-          clusterId: 0x0705,
-          fromDateTime: null,
-          zclHeader: {
-            frameControl: 0x01,
-            manufacturerCode: null,
-            transactionSequenceNumber: 7,
-            commandId: 0x04,
-          },
-          zclPayload: zcl,
-        },
-      ],
-    });
+    const payload = encodeGbzCommands([
+      { clusterId: 0x0705, frameControl: 0x01, commandId: 0x04, transactionSequenceNumber: 7, zcl: zcl },
+    ]);
     // This file's handler (the GSME model registers its own, on its credit register, over it).
     const g = decodeGbz(run(dev, 0x0097, payload, { handler: applyPrepaymentTopUpGsme }), 0, {
       alert: false,
