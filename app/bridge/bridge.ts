@@ -16,11 +16,12 @@ import { ControlClient, ControlError, decodeControl } from '../../hw/control.ts'
 import { TransportError } from '../../hw/errors.ts';
 import type { Frame } from '../../hw/framing/index.ts';
 import { DEFAULT_BLOCK_LIMIT, GbtInbound, segmentForLink } from '../../hw/gbt-link.ts';
-import type { ReconnectableTransport } from '../../hw/transport.ts';
+import type { LinkState, ReconnectableTransport } from '../../hw/transport.ts';
 import { Waitress } from '../../hw/waitress.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import { DecodeError } from '../../protocol/errors.ts';
+import type { GroupingHeader } from '../../protocol/grouping-header.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../../sim/clock.ts';
@@ -168,29 +169,111 @@ function controlJson(bytes: Uint8Array): unknown {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Runs the steps; returns every result and the summary (also written, per `json`). */
-export async function runBridge(opts: BridgeOptions): Promise<{
+/** What `runBridge` returns. */
+export interface BridgeOutcome {
   results: Array<CommandResult | ControlResult>;
   summary: BridgeSummary;
   /** The link guard's refusal (`linkGuard`), null when the run went on to its end. */
   refused: string | null;
-}> {
-  const t = opts.transport;
-  const timeoutMs = opts.timeoutMs ?? 5000;
-  const retries = opts.retries ?? 3;
-  const blockLimit = opts.blockLimit ?? DEFAULT_BLOCK_LIMIT;
-  const trace = opts.trace;
-  const waitress = new Waitress<{ bytes: Uint8Array; blocks: number }>();
-  const inbound = new GbtInbound();
-  const alertsByDevice = new Map<Eui64, number[]>();
-  const lastStepByDevice = new Map<Eui64, number>();
-  let alerts = 0;
-  let unmatched = 0;
+}
 
-  const traceFrame = (dir: 'in' | 'out', f: Frame) => {
-    if (!trace) return;
-    trace({
-      t: opts.clock.now(),
+/** Runs the steps; returns every result and the summary (also written, per `json`). */
+export async function runBridge(opts: BridgeOptions): Promise<BridgeOutcome> {
+  const run = new BridgeRun(opts);
+  await run.open();
+  for (let i = 0; i < opts.steps.length; i++) {
+    if (!(await run.step(i + 1, opts.steps[i]!))) break;
+  }
+  return run.finish();
+}
+
+type CommandStep = BridgeStep & { kind: 'command' };
+
+/** The identity part of a command step's result. */
+function commandBase(stepNo: number, s: CommandStep) {
+  const uc = useCaseOf(s.messageCode);
+  return {
+    step: stepNo,
+    label: s.label,
+    device: s.deviceName.toUpperCase(),
+    recipientId: s.recipientId,
+    originatorId: s.originatorId,
+    messageCode: s.messageCode,
+    useCase: uc?.useCase || messageCodeHex(s.messageCode),
+    critical: uc?.kind === 'critical',
+  };
+}
+
+/** A command step that got no (verified or not) answer. */
+function failedCommand(
+  stepNo: number,
+  s: CommandStep,
+  o: { counter: string; attempts: number; reason: string; problems?: string[]; alerts?: number[] },
+): CommandResult {
+  return {
+    ...commandBase(stepNo, s),
+    counter: o.counter,
+    attempts: o.attempts,
+    status: 'failed',
+    reason: o.reason,
+    responseVerified: false,
+    result: null,
+    mac: 'absent',
+    signature: 'absent',
+    problems: o.problems ?? [],
+    rttMs: null,
+    blocksOut: 0,
+    blocksIn: 0,
+    alerts: o.alerts ?? [],
+    response: null,
+  };
+}
+
+/**
+ * One bridge run over one transport: correlation of responses (a waitress keyed by device, party,
+ * counter and Message Code), GBT reassembly, alerts, the trace, interruption and the link guard.
+ */
+class BridgeRun {
+  private readonly opts: BridgeOptions;
+  private readonly t: BridgeOptions['transport'];
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly blockLimit: number;
+  private readonly waitress = new Waitress<{ bytes: Uint8Array; blocks: number }>();
+  private readonly inbound = new GbtInbound();
+  private readonly alertsByDevice = new Map<Eui64, number[]>();
+  private readonly lastStepByDevice = new Map<Eui64, number>();
+  private alerts = 0;
+  private unmatched = 0;
+  /** Decided synchronously when the link comes up, so every sender (which resumes after `waitUp`) sees it. */
+  private refused: string | null = null;
+  private linkError: TransportError | null = null;
+  private readonly results: Array<CommandResult | ControlResult> = [];
+  private readonly controls = { sent: 0, ok: 0, failed: 0 };
+  private readonly control: ControlClient;
+  private readonly interruption = new TransportError('CANCELED', 'interrupted', { canceled: true });
+  private readonly offFrame: () => void;
+  private readonly offState: () => void;
+  private readonly onAbort = () => this.waitress.rejectAll(this.interruption);
+
+  constructor(opts: BridgeOptions) {
+    this.opts = opts;
+    this.t = opts.transport;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.retries = opts.retries ?? 3;
+    this.blockLimit = opts.blockLimit ?? DEFAULT_BLOCK_LIMIT;
+    this.offFrame = this.t.onFrame((f) => this.received(f));
+    this.offState = this.t.onState((state, err) => this.linkChanged(state, err));
+    this.control = new ControlClient(this.t, {
+      timeoutMs: opts.controlTimeoutMs ?? this.timeoutMs,
+      onSend: (f) => this.traceFrame('out', f),
+    });
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private traceFrame(dir: 'in' | 'out', f: Frame): void {
+    this.opts.trace?.({
+      t: this.opts.clock.now(),
       dir,
       channel: f.channel,
       ...(f.n !== undefined ? { n: f.n } : {}),
@@ -198,270 +281,212 @@ export async function runBridge(opts: BridgeOptions): Promise<{
       hex: toHex(f.payload),
       decoded: f.channel === 'gbcs' ? traceDecode(f.payload) : controlJson(f.payload),
     });
-  };
+  }
 
-  const offFrame = t.onFrame((f) => {
-    traceFrame('in', f);
+  /** A frame from the link: a response for a waiting command, an alert, or unmatched. */
+  private received(f: Frame): void {
+    this.traceFrame('in', f);
     if (f.channel !== 'gbcs') return;
-    const r = inbound.accept(f.payload);
+    const r = this.inbound.accept(f.payload);
     if (r.status !== 'message') return;
     let m: ReturnType<typeof decodeGbcsMessage>;
     try {
       m = decodeGbcsMessage(r.bytes);
     } catch {
-      unmatched++;
+      this.unmatched++;
       return;
     }
     if (m.form === 'gbt') return;
     const h = m.apdu.header;
     if (h.craFlag === 3) {
-      alerts++;
-      const list = alertsByDevice.get(h.originatorId);
-      if (list) list.push(h.messageCode);
-      if (trace) {
-        // Alerts follow the command that caused them (if any): name the last step sent to the device.
-        const v = (() => {
-          try {
-            const v = opts.headEnd.verify(r.bytes);
-            return { mac: v.mac, signature: v.signature };
-          } catch {
-            return { mac: 'absent', signature: 'absent' };
-          }
-        })();
-        trace({
-          t: opts.clock.now(),
-          event: 'alert',
-          device: h.originatorId,
-          messageCode: h.messageCode,
-          useCase: useCaseOf(h.messageCode)?.useCase || null,
-          afterStep: lastStepByDevice.get(h.originatorId) ?? null,
-          ...v,
-        });
-      }
+      this.alert(h, r.bytes);
       return;
     }
     const key = responseKey(h.originatorId, h.recipientId, h.originatorCounter, h.messageCode);
-    if (h.craFlag !== 2 || !waitress.resolve(key, { bytes: r.bytes, blocks: r.blocks })) unmatched++;
-  });
-  // Decided synchronously when the link comes up, so every sender (which resumes after `waitUp`) sees it.
-  let refused: string | null = null;
-  const offState = t.onState((state, err) => {
-    if (state === 'up' && refused === null && opts.linkGuard) refused = opts.linkGuard();
-    trace?.({
-      t: opts.clock.now(),
+    if (h.craFlag !== 2 || !this.waitress.resolve(key, { bytes: r.bytes, blocks: r.blocks }))
+      this.unmatched++;
+  }
+
+  private alert(h: GroupingHeader, bytes: Uint8Array): void {
+    this.alerts++;
+    this.alertsByDevice.get(h.originatorId)?.push(h.messageCode);
+    const trace = this.opts.trace;
+    if (!trace) return;
+    // Alerts follow the command that caused them (if any): name the last step sent to the device.
+    let v: { mac: string; signature: string };
+    try {
+      const r = this.opts.headEnd.verify(bytes);
+      v = { mac: r.mac, signature: r.signature };
+    } catch {
+      v = { mac: 'absent', signature: 'absent' };
+    }
+    trace({
+      t: this.opts.clock.now(),
+      event: 'alert',
+      device: h.originatorId,
+      messageCode: h.messageCode,
+      useCase: useCaseOf(h.messageCode)?.useCase || null,
+      afterStep: this.lastStepByDevice.get(h.originatorId) ?? null,
+      ...v,
+    });
+  }
+
+  private linkChanged(state: LinkState, err: TransportError | null): void {
+    if (state === 'up' && this.refused === null && this.opts.linkGuard) this.refused = this.opts.linkGuard();
+    this.opts.trace?.({
+      t: this.opts.clock.now(),
       event: `link-${state}`,
-      description: t.description,
+      description: this.t.description,
       ...(err ? { error: err.message } : {}),
     });
     // Whatever was outstanding cannot be answered on a dead link: fail the attempt now.
     if (state === 'down' || state === 'closed')
-      waitress.rejectAll(err ?? new TransportError('DISCONNECTED', 'link lost', { disconnected: true }));
-  });
+      this.waitress.rejectAll(err ?? new TransportError('DISCONNECTED', 'link lost', { disconnected: true }));
+  }
 
-  const control = new ControlClient(t, {
-    timeoutMs: opts.controlTimeoutMs ?? timeoutMs,
-    onSend: (f) => traceFrame('out', f),
-  });
-  const send = async (f: Frame) => {
-    await t.send(f);
-    traceFrame('out', f);
-  };
-  const results: Array<CommandResult | ControlResult> = [];
-  const controls = { sent: 0, ok: 0, failed: 0 };
+  /** Interrupted: whatever is awaited (a response, the link, a wait, a control answer) ends now. */
+  private interrupted(): boolean {
+    return this.opts.signal?.aborted === true;
+  }
 
-  // Interrupted: whatever is awaited (a response, the link, a wait, a control answer) ends now.
-  const interrupted = () => opts.signal?.aborted === true;
-  const interruption = new TransportError('CANCELED', 'interrupted', { canceled: true });
-  const abortable = <T>(p: Promise<T>): Promise<T> => {
-    const sig = opts.signal;
+  private abortable<T>(p: Promise<T>): Promise<T> {
+    const sig = this.opts.signal;
     if (!sig) return p;
-    if (sig.aborted) return Promise.reject(interruption);
+    if (sig.aborted) return Promise.reject(this.interruption);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(interruption);
+      const onAbort = () => reject(this.interruption);
       sig.addEventListener('abort', onAbort, { once: true });
       p.then(resolve, reject).finally(() => sig.removeEventListener('abort', onAbort));
     });
-  };
-  const onAbort = () => waitress.rejectAll(interruption);
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-
-  let linkError: TransportError | null = null;
-  try {
-    await abortable(t.open());
-  } catch (e) {
-    linkError =
-      e instanceof TransportError ? e : new TransportError('OPEN_FAILED', String(e), { disconnected: true });
   }
 
-  for (let i = 0; i < opts.steps.length; i++) {
-    const s = opts.steps[i]!;
-    if (refused !== null) break;
-    if (interrupted()) {
+  private async send(f: Frame): Promise<void> {
+    await this.t.send(f);
+    this.traceFrame('out', f);
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.abortable(this.t.open());
+    } catch (e) {
+      this.linkError =
+        e instanceof TransportError
+          ? e
+          : new TransportError('OPEN_FAILED', String(e), { disconnected: true });
+    }
+  }
+
+  private record(r: CommandResult | ControlResult): void {
+    this.results.push(r);
+    report(this.opts, r);
+  }
+
+  /** Runs one step; false when the run stops here (the link guard refused). */
+  async step(stepNo: number, s: BridgeStep): Promise<boolean> {
+    if (this.refused !== null) return false;
+    if (this.interrupted()) {
       // Not sent: reported failed INTERRUPTED, so the summary counts every command step.
-      if (s.kind === 'command') {
-        const r = notSent(i + 1, s, 'INTERRUPTED');
-        results.push(r);
-        report(opts, r);
-      }
-      continue;
+      if (s.kind === 'command')
+        this.record(failedCommand(stepNo, s, { counter: '0', attempts: 0, reason: 'INTERRUPTED' }));
+      return true;
     }
     if (s.kind === 'wait') {
-      await abortable(sleep(s.ms)).catch(() => {});
-      continue;
+      await this.abortable(sleep(s.ms)).catch(() => {});
+      return true;
     }
-    if (s.kind === 'control') {
-      controls.sent++;
-      let r: ControlResult;
-      try {
-        if (linkError) throw linkError;
-        await abortable(t.waitUp());
-        if (refused !== null) break;
-        const result = await abortable(control.request(s.op, s.params));
-        r = { step: i + 1, label: s.label, control: s.op, ok: true, result: jsonable(result) };
-        controls.ok++;
-      } catch (e) {
-        const code = e instanceof ControlError || e instanceof TransportError ? e.code : 'FAILED';
-        r = {
-          step: i + 1,
-          label: s.label,
-          control: s.op,
-          ok: false,
-          error: { code, message: (e as Error).message },
-        };
-        controls.failed++;
-      }
-      results.push(r);
-      report(opts, r);
-      continue;
-    }
-    const r = await runCommand(i + 1, s);
-    results.push(r);
-    report(opts, r);
+    if (s.kind === 'control') return this.runControl(stepNo, s);
+    this.record(await this.runCommand(stepNo, s));
+    return true;
   }
 
-  function notSent(stepNo: number, s: BridgeStep & { kind: 'command' }, reason: string): CommandResult {
-    const uc = useCaseOf(s.messageCode);
-    return {
-      step: stepNo,
-      label: s.label,
-      device: s.deviceName.toUpperCase(),
-      recipientId: s.recipientId,
-      originatorId: s.originatorId,
-      messageCode: s.messageCode,
-      useCase: uc?.useCase || messageCodeHex(s.messageCode),
-      critical: uc?.kind === 'critical',
-      counter: '0',
-      attempts: 0,
-      status: 'failed',
-      reason,
-      responseVerified: false,
-      result: null,
-      mac: 'absent',
-      signature: 'absent',
-      problems: [],
-      rttMs: null,
-      blocksOut: 0,
-      blocksIn: 0,
-      alerts: [],
-      response: null,
-    };
+  private async runControl(stepNo: number, s: BridgeStep & { kind: 'control' }): Promise<boolean> {
+    this.controls.sent++;
+    let r: ControlResult;
+    try {
+      if (this.linkError) throw this.linkError;
+      await this.abortable(this.t.waitUp());
+      if (this.refused !== null) return false;
+      const result = await this.abortable(this.control.request(s.op, s.params));
+      r = { step: stepNo, label: s.label, control: s.op, ok: true, result: jsonable(result) };
+      this.controls.ok++;
+    } catch (e) {
+      const code = e instanceof ControlError || e instanceof TransportError ? e.code : 'FAILED';
+      r = {
+        step: stepNo,
+        label: s.label,
+        control: s.op,
+        ok: false,
+        error: { code, message: (e as Error).message },
+      };
+      this.controls.failed++;
+    }
+    this.record(r);
+    return true;
   }
 
-  async function runCommand(stepNo: number, s: BridgeStep & { kind: 'command' }): Promise<CommandResult> {
-    const uc = useCaseOf(s.messageCode);
-    const base = {
-      step: stepNo,
-      label: s.label,
-      device: s.deviceName.toUpperCase(),
-      recipientId: s.recipientId,
-      originatorId: s.originatorId,
-      messageCode: s.messageCode,
-      useCase: uc?.useCase || messageCodeHex(s.messageCode),
-      critical: uc?.kind === 'critical',
-    };
-    const failed = (
-      counter: string,
-      attempts: number,
-      reason: string,
-      problems: string[] = [],
-    ): CommandResult => ({
-      ...base,
-      counter,
-      attempts,
-      status: 'failed',
-      reason,
-      responseVerified: false,
-      result: null,
-      mac: 'absent',
-      signature: 'absent',
-      problems,
-      rttMs: null,
-      blocksOut: 0,
-      blocksIn: 0,
-      alerts: [],
-      response: null,
-    });
+  /** Why the next attempt cannot go out (null: it can, the link is up). */
+  private async blocked(): Promise<string | null> {
+    if (this.interrupted()) return 'INTERRUPTED';
+    if (this.linkError) return this.linkError.code;
+    try {
+      await this.abortable(this.t.waitUp());
+    } catch (e) {
+      if (this.interrupted()) return 'INTERRUPTED';
+      this.linkError = e instanceof TransportError ? e : new TransportError('GAVE_UP', String(e));
+      return this.linkError.code === 'NOT_OPEN' ? 'GAVE_UP' : this.linkError.code;
+    }
+    return this.refused !== null ? 'REFUSED' : null;
+  }
+
+  private async runCommand(stepNo: number, s: CommandStep): Promise<CommandResult> {
     let built: ReturnType<HeadEnd['buildCommand']>;
     let frames: Uint8Array[];
     try {
-      built = opts.headEnd.buildCommand({
+      built = this.opts.headEnd.buildCommand({
         originatorId: s.originatorId,
         recipientId: s.recipientId,
         messageCode: s.messageCode,
         payload: s.payload,
       });
-      frames = segmentForLink(built.bytes, Math.min(blockLimit, t.maxPayload));
+      frames = segmentForLink(built.bytes, Math.min(this.blockLimit, this.t.maxPayload));
     } catch (e) {
-      return failed('0', 0, 'BUILD_FAILED', [(e as Error).message]);
+      return failedCommand(stepNo, s, {
+        counter: '0',
+        attempts: 0,
+        reason: 'BUILD_FAILED',
+        problems: [(e as Error).message],
+      });
     }
     const counter = built.header.originatorCounter;
     const key = responseKey(s.recipientId, s.originatorId, counter, s.messageCode);
     const seen: number[] = [];
-    alertsByDevice.set(s.recipientId, seen);
-    lastStepByDevice.set(s.recipientId, stepNo);
+    this.alertsByDevice.set(s.recipientId, seen);
+    this.lastStepByDevice.set(s.recipientId, stepNo);
     let attempts = 0;
     let reason = 'TIMEOUT';
     const problems: string[] = [];
     try {
-      while (attempts < 1 + retries) {
-        if (interrupted()) {
-          reason = 'INTERRUPTED';
-          break;
-        }
-        if (linkError) {
-          reason = linkError.code;
-          break;
-        }
-        try {
-          await abortable(t.waitUp());
-        } catch (e) {
-          if (interrupted()) {
-            reason = 'INTERRUPTED';
-            break;
-          }
-          linkError = e instanceof TransportError ? e : new TransportError('GAVE_UP', String(e));
-          reason = linkError.code === 'NOT_OPEN' ? 'GAVE_UP' : linkError.code;
-          break;
-        }
-        if (refused !== null) {
-          reason = 'REFUSED';
+      while (attempts < 1 + this.retries) {
+        const blocked = await this.blocked();
+        if (blocked !== null) {
+          reason = blocked;
           break;
         }
         attempts++;
         const started = performance.now();
-        const answer = waitress.wait(key, timeoutMs);
+        const answer = this.waitress.wait(key, this.timeoutMs);
         answer.catch(() => {}); // may fail (link lost) while the frames are still being written
         try {
-          for (const payload of frames) await send({ channel: 'gbcs', payload });
+          for (const payload of frames) await this.send({ channel: 'gbcs', payload });
         } catch (e) {
-          waitress.reject(key, e as Error);
+          this.waitress.reject(key, e as Error);
         }
         try {
           const got = await answer;
           const rttMs = Math.round((performance.now() - started) * 100) / 100;
-          const check = opts.headEnd.checkResponse(built.header, got.bytes);
+          const check = this.opts.headEnd.checkResponse(built.header, got.bytes);
           return {
-            ...base,
+            ...commandBase(stepNo, s),
             counter: counter.toString(),
             attempts,
             status: 'answered',
@@ -479,7 +504,7 @@ export async function runBridge(opts: BridgeOptions): Promise<{
           };
         } catch (e) {
           const err = e as TransportError;
-          reason = interrupted()
+          reason = this.interrupted()
             ? 'INTERRUPTED'
             : err.code === 'TIMEOUT'
               ? 'TIMEOUT'
@@ -490,45 +515,57 @@ export async function runBridge(opts: BridgeOptions): Promise<{
         }
       }
     } finally {
-      alertsByDevice.delete(s.recipientId);
+      this.alertsByDevice.delete(s.recipientId);
     }
-    const r = failed(counter.toString(), attempts, reason, problems);
-    r.alerts = [...seen];
-    return r;
+    return failedCommand(stepNo, s, {
+      counter: counter.toString(),
+      attempts,
+      reason,
+      problems,
+      alerts: [...seen],
+    });
   }
 
-  const st = t.stats;
-  const commandResults = results.filter((r): r is CommandResult => 'status' in r);
-  const answered = commandResults.filter((r) => r.status === 'answered');
-  const summary: BridgeSummary = {
-    sent: commandResults.filter((r) => r.attempts > 0).length,
-    answered: answered.length,
-    failed: commandResults.length - answered.length,
-    reconnects: t.reconnects,
-    commands: commandResults.length,
-    verified: answered.filter((r) => r.responseVerified).length,
-    succeeded: answered.filter((r) => r.responseVerified && r.result === 'success').length,
-    alerts,
-    unmatched,
-    controls,
-    framesOut: st.framesOut,
-    framesIn: st.framesIn,
-    droppedBytes: st.droppedBytes,
-  };
-  offFrame();
-  offState();
-  opts.signal?.removeEventListener('abort', onAbort);
-  control.dispose();
-  await t.close();
-  if (refused !== null) return { results, summary, refused };
-  if (opts.json) opts.write(JSON.stringify({ summary }));
-  else {
-    opts.write(
-      `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified, ${summary.succeeded} succeeded), ` +
-        `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
-    );
+  private summary(): BridgeSummary {
+    const st = this.t.stats;
+    const commandResults = this.results.filter((r): r is CommandResult => 'status' in r);
+    const answered = commandResults.filter((r) => r.status === 'answered');
+    return {
+      sent: commandResults.filter((r) => r.attempts > 0).length,
+      answered: answered.length,
+      failed: commandResults.length - answered.length,
+      reconnects: this.t.reconnects,
+      commands: commandResults.length,
+      verified: answered.filter((r) => r.responseVerified).length,
+      succeeded: answered.filter((r) => r.responseVerified && r.result === 'success').length,
+      alerts: this.alerts,
+      unmatched: this.unmatched,
+      controls: this.controls,
+      framesOut: st.framesOut,
+      framesIn: st.framesIn,
+      droppedBytes: st.droppedBytes,
+    };
   }
-  return { results, summary, refused };
+
+  /** Detaches from the link, closes it and writes the summary (unless the guard refused). */
+  async finish(): Promise<BridgeOutcome> {
+    const summary = this.summary();
+    this.offFrame();
+    this.offState();
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
+    this.control.dispose();
+    await this.t.close();
+    const results = this.results;
+    if (this.refused !== null) return { results, summary, refused: this.refused };
+    if (this.opts.json) this.opts.write(JSON.stringify({ summary }));
+    else {
+      this.opts.write(
+        `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified, ${summary.succeeded} succeeded), ` +
+          `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
+      );
+    }
+    return { results, summary, refused: null };
+  }
 }
 
 function jsonable(v: unknown): unknown {
