@@ -44,7 +44,7 @@ import {
   ZIGBEE_EPOCH_MS,
 } from '../sim/device/alerts.ts';
 import type { CommandOutcome, Device } from '../sim/device/device.ts';
-import { profileStatistics, seededRng } from '../sim/models/common/consumption.ts';
+import { profileStatistics, type Rng, seededRng } from '../sim/models/common/consumption.ts';
 import { adjustMeterBalance, advanceEsme, SNAPSHOT } from '../sim/models/esme/consumption.ts';
 import { ensureEsmeModel } from '../sim/models/esme/esme.ts';
 import type { EsmeModel } from '../sim/models/esme/state.ts';
@@ -56,7 +56,7 @@ import { MS_PER_DAY as DAY_MS } from '../protocol/calendar.ts';
 import { Scheduler } from '../sim/device/scheduler.ts';
 import { partyEui } from '../sim/head-end/scenario.ts';
 import { DEFAULT_PREMISES } from '../sim/premises/premises.ts';
-import { createTestBed } from '../sim/premises/test-bed.ts';
+import { createTestBed, type TestBed } from '../sim/premises/test-bed.ts';
 import type { TestKeys } from '../sim/smki/test-pki.ts';
 
 const HALF_HOUR_MS = 1_800_000;
@@ -280,12 +280,10 @@ export const SIMULATE_EARLIEST_MS = ZIGBEE_EPOCH_MS;
 export const SIMULATE_LATEST_MS = ZIGBEE_EPOCH_MS + 0xfffffffd * 1000;
 
 /**
- * Runs the premises for `opts.days` virtual days.
- * @throws RangeError for days outside 1–366, a start that is not a whole millisecond or puts the
- *   run outside SIMULATE_EARLIEST_MS … SIMULATE_LATEST_MS, a top-up outside 1–8191 pounds, or an
- *   accrual step that is not a whole number of half hours dividing a day.
+ * The options checked, with defaults.
+ * @throws RangeError as `simulate` documents.
  */
-export function simulate(opts: SimulateOptions): SimulationResult {
+function checkedOptions(opts: SimulateOptions): { pounds: number; step: number; start: number } {
   if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > 366)
     throw new RangeError('days: 1 to 366');
   const pounds = opts.topUpPounds ?? 30;
@@ -303,285 +301,397 @@ export function simulate(opts: SimulateOptions): SimulationResult {
     throw new RangeError(
       `start: the run must lie within ${new Date(SIMULATE_EARLIEST_MS).toISOString()} … ${new Date(SIMULATE_LATEST_MS).toISOString()} (ZigBee UTCTime)`,
     );
-  const { clock, keys, premises, headEnd } = createTestBed({ seed: opts.seed, crypto: opts.crypto, start });
-  const supplier = partyEui('supplier');
-  const esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
-  const gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
-  const issuer = new UtrnIssuer(keys, opts.crypto, supplier);
-  const consumption = seededRng(opts.seed, `consumption/${esme.eui}`);
-  const behaviour = seededRng(opts.seed, 'consumer');
-  // The gas side draws from streams of its own, so the electricity of a seed is what it was.
-  const gasSeed = Math.floor(seededRng(opts.seed, `consumption/${gsme.eui}`)() * 0x100000000);
-  const gasBehaviour = seededRng(opts.seed, 'consumer/gas');
+  return { pounds, step, start };
+}
 
-  const alerts: RaisedAlert[] = [];
-  const commands = { sent: 0, accepted: 0, verified: 0 };
-  let verifiedAlerts = 0;
-  const collect = (raised: readonly RaisedAlert[]): void => {
+/**
+ * Runs the premises for `opts.days` virtual days.
+ * @throws RangeError for days outside 1–366, a start that is not a whole millisecond or puts the
+ *   run outside SIMULATE_EARLIEST_MS … SIMULATE_LATEST_MS, a top-up outside 1–8191 pounds, or an
+ *   accrual step that is not a whole number of half hours dividing a day.
+ */
+export function simulate(opts: SimulateOptions): SimulationResult {
+  const checked = checkedOptions(opts);
+  const run = new SimulationRun(opts, checked.pounds, checked.start);
+  run.commission();
+  run.schedule(checked.step);
+  run.advance();
+  return run.result();
+}
+
+/** The consumer's electricity side: the ESME's credit, supply and top-ups as the run sees them. */
+interface ElectricityTrack {
+  startBalance: number;
+  minBalance: number;
+  supplyState: number;
+  disablements: number;
+  restorations: number;
+  topUps: number;
+  topUpPence: number;
+  topUpPending: boolean;
+}
+
+/** The gas side: the GSME's credit, valve and top-ups. */
+interface GasTrack {
+  start: number;
+  startCredit: number;
+  minCredit: number;
+  valve: number;
+  disablements: number;
+  restorations: number;
+  topUps: number;
+  topUpPence: number;
+  topUpPending: boolean;
+}
+
+/** One simulation: the test bed, the two meters' models, what the head-end sent and received. */
+class SimulationRun {
+  private readonly opts: SimulateOptions;
+  private readonly pounds: number;
+  private readonly start: number;
+  private readonly clock: TestBed['clock'];
+  private readonly premises: TestBed['premises'];
+  private readonly headEnd: TestBed['headEnd'];
+  private readonly supplier: Eui64;
+  private readonly esme: Device;
+  private readonly gsme: Device;
+  private readonly issuer: UtrnIssuer;
+  private readonly consumption: Rng;
+  private readonly behaviour: Rng;
+  private readonly gasSeed: number;
+  private readonly gasBehaviour: Rng;
+  private readonly scheduler: Scheduler;
+  private readonly alerts: RaisedAlert[] = [];
+  private readonly commands = { sent: 0, accepted: 0, verified: 0 };
+  private readonly days: DayReport[] = [];
+  private verifiedAlerts = 0;
+  private model!: EsmeModel;
+  private gasModel!: GsmeModel;
+  private power!: ElectricityTrack;
+  private gasTrack!: GasTrack;
+  private lastEvent: number[] | undefined;
+  private lastPower: number[] | undefined;
+  private lastBilling: number[] | undefined;
+
+  constructor(opts: SimulateOptions, pounds: number, start: number) {
+    this.opts = opts;
+    this.pounds = pounds;
+    this.start = start;
+    const { clock, keys, premises, headEnd } = createTestBed({ seed: opts.seed, crypto: opts.crypto, start });
+    this.clock = clock;
+    this.premises = premises;
+    this.headEnd = headEnd;
+    this.supplier = partyEui('supplier');
+    this.esme = premises.devices.get(DEFAULT_PREMISES.esme)!;
+    this.gsme = premises.devices.get(DEFAULT_PREMISES.gsme)!;
+    this.issuer = new UtrnIssuer(keys, opts.crypto, this.supplier);
+    this.consumption = seededRng(opts.seed, `consumption/${this.esme.eui}`);
+    this.behaviour = seededRng(opts.seed, 'consumer');
+    // The gas side draws from streams of its own, so the electricity of a seed is what it was.
+    this.gasSeed = Math.floor(seededRng(opts.seed, `consumption/${this.gsme.eui}`)() * 0x100000000);
+    this.gasBehaviour = seededRng(opts.seed, 'consumer/gas');
+    this.scheduler = new Scheduler(clock, () => premises.devices.values());
+  }
+
+  private collect(raised: readonly RaisedAlert[]): void {
     for (const a of raised) {
-      alerts.push(a);
-      const v = headEnd.verify(a.bytes);
-      if (a.signed ? v.signature === 'valid' : v.mac === 'valid') verifiedAlerts++;
+      this.alerts.push(a);
+      const v = this.headEnd.verify(a.bytes);
+      if (a.signed ? v.signature === 'valid' : v.mac === 'valid') this.verifiedAlerts++;
     }
-  };
-  const send = (
-    dev: Device,
-    messageCode: number,
-    payload: (c: bigint) => Uint8Array,
-  ): CommandOutcome | null => {
-    const built = headEnd.buildCommand({
-      originatorId: supplier,
+  }
+
+  /** A Supplier command through the CHF; the GSME's waits in the GPF until it wakes (at once, here). */
+  private send(dev: Device, messageCode: number, payload: (c: bigint) => Uint8Array): CommandOutcome | null {
+    const built = this.headEnd.buildCommand({
+      originatorId: this.supplier,
       recipientId: dev.eui,
       messageCode,
       payload,
     });
-    commands.sent++;
-    const sub = premises.submit(built.bytes);
-    // A command for the sleepy GSME waits in the GPF until it wakes (at once, here).
+    this.commands.sent++;
+    const sub = this.premises.submit(built.bytes);
     const out =
       sub.status === 'answered' || sub.status === 'undeliverable'
         ? sub.outcome
-        : (premises.gsmeWake().at(-1) ?? null);
+        : (this.premises.gsmeWake().at(-1) ?? null);
     if (!out?.accepted) return out;
-    commands.accepted++;
-    if (headEnd.checkResponse(built.header, out.response).ok) commands.verified++;
-    collect(out.alerts ?? []);
+    this.commands.accepted++;
+    if (this.headEnd.checkResponse(built.header, out.response).ok) this.commands.verified++;
+    this.collect(out.alerts ?? []);
     return out;
-  };
+  }
 
-  // Commissioning: prepayment mode, effective now.
-  send(esme, 0x001b, prepaymentModePayload);
-  const model: EsmeModel = ensureEsmeModel(esme.state, clock.now());
-  const gasModel: GsmeModel = tickGsme(gsme, undefined, { seed: gasSeed });
-  const gas0 = gasModel.metering.currentSummationDelivered;
-  const gasStartCredit = gasModel.prepayment.creditRemaining;
-  const gasTrack = {
-    minCredit: gasStartCredit,
-    valve: gasModel.metering.supplyStatus,
-    disablements: 0,
-    restorations: 0,
-    topUps: 0,
-    topUpPence: 0,
-    topUpPending: false,
-  };
-  const startBalance = model.prepayment.meterBalance;
-  let minBalance = startBalance;
-  let lastEvent = model.logs.event.at(-1);
-  let lastPower = model.logs.power.at(-1);
-  let lastBilling = model.buffers.billing.at(-1);
-  let supplyState = model.supply.controlState;
-  let disablements = 0;
-  let restorations = 0;
-  let topUps = 0;
-  let topUpPence = 0;
-  let topUpPending = false;
+  /** Commissioning: prepayment mode, effective now; the two meters' starting points. */
+  commission(): void {
+    this.send(this.esme, 0x001b, prepaymentModePayload);
+    const model = ensureEsmeModel(this.esme.state, this.clock.now());
+    const gasModel = tickGsme(this.gsme, undefined, { seed: this.gasSeed });
+    this.model = model;
+    this.gasModel = gasModel;
+    this.gasTrack = {
+      start: gasModel.metering.currentSummationDelivered,
+      startCredit: gasModel.prepayment.creditRemaining,
+      minCredit: gasModel.prepayment.creditRemaining,
+      valve: gasModel.metering.supplyStatus,
+      disablements: 0,
+      restorations: 0,
+      topUps: 0,
+      topUpPence: 0,
+      topUpPending: false,
+    };
+    this.power = {
+      startBalance: model.prepayment.meterBalance,
+      minBalance: model.prepayment.meterBalance,
+      supplyState: model.supply.controlState,
+      disablements: 0,
+      restorations: 0,
+      topUps: 0,
+      topUpPence: 0,
+      topUpPending: false,
+    };
+    this.lastEvent = model.logs.event.at(-1);
+    this.lastPower = model.logs.power.at(-1);
+    this.lastBilling = model.buffers.billing.at(-1);
+  }
 
   /** ESME log entries since the last look → alerts, as the alert behaviours send them. */
-  const alertsFromLogs = (): void => {
-    const events = newRows(model.logs.event, lastEvent);
-    lastEvent = model.logs.event.at(-1);
-    const power = newRows(model.logs.power, lastPower);
-    lastPower = model.logs.power.at(-1);
+  private alertsFromLogs(): void {
+    const { model, esme } = this;
+    const events = newRows(model.logs.event, this.lastEvent);
+    this.lastEvent = model.logs.event.at(-1);
+    const power = newRows(model.logs.power, this.lastPower);
+    this.lastPower = model.logs.power.at(-1);
     for (const [t, code] of power) {
       if (t === undefined || code === undefined) continue;
       if (code === 0x8f57) powerFailed(esme, t);
-      else if (code === 0x8f35 || code === 0x8f36) collect(powerRestored(esme, t));
+      else if (code === 0x8f35 || code === 0x8f36) this.collect(powerRestored(esme, t));
       else if (isVoltageQuality(code))
-        collect([raiseAlert(esme, { alertCode: code, at: t, recipient: 'network-operator' })]);
+        this.collect([raiseAlert(esme, { alertCode: code, at: t, recipient: 'network-operator' })]);
     }
     for (const [t, code] of events) {
       if (t === undefined || code === undefined) continue;
       const to = SENT_EVENTS.get(code);
-      if (to) collect([raiseAlert(esme, { alertCode: code, at: t, recipient: to })]);
+      if (to) this.collect([raiseAlert(esme, { alertCode: code, at: t, recipient: to })]);
     }
-    for (const row of newRows(model.buffers.billing, lastBilling)) {
-      collect([
-        billingDataLogUpdated(esme, {
-          at: row[SNAPSHOT.t]!,
-          activeImportWh: row[SNAPSHOT.import]!,
-          meterBalance: Math.max(0, row[SNAPSHOT.prepayment]!),
-          touRegistersWh: row.slice(SNAPSHOT.tou, SNAPSHOT.tou + 48),
-          blockRegistersWh: [0, 1, 2, 3].map((b) =>
-            [0, 1, 2, 3, 4, 5, 6, 7].reduce((s, tou) => s + row[SNAPSHOT.blockTou + tou * 4 + b]!, 0),
-          ),
-          touBlockRegistersWh: [0, 1, 2, 3].map((b) =>
-            [0, 1, 2, 3, 4, 5, 6, 7].map((tou) => row[SNAPSHOT.blockTou + tou * 4 + b]!),
-          ),
-        }),
-      ]);
-    }
-    lastBilling = model.buffers.billing.at(-1);
-  };
+    for (const row of newRows(model.buffers.billing, this.lastBilling))
+      this.collect([billingDataLogUpdated(esme, billingSnapshotOf(row))]);
+    this.lastBilling = model.buffers.billing.at(-1);
+  }
 
-  const topUp = (): void => {
-    topUpPending = false;
-    const out = send(esme, 0x0007, topUpPayload(issuer.issue(esme.eui, pounds)));
+  private topUp(): void {
+    const p = this.power;
+    p.topUpPending = false;
+    const out = this.send(this.esme, 0x0007, topUpPayload(this.issuer.issue(this.esme.eui, this.pounds)));
     if (out?.accepted) {
-      topUps++;
-      topUpPence += pounds * 100;
+      p.topUps++;
+      p.topUpPence += this.pounds * 100;
       // The meter re-evaluates its balance on a credit: a supply disabled for lack of credit is
       // armed once credit is back above the disablement threshold (the consumer then restores it).
-      if (model.supply.controlState === 0 && model.supply.cause === 'credit')
-        adjustMeterBalance(model, clock.now(), 0);
+      if (this.model.supply.controlState === 0 && this.model.supply.cause === 'credit')
+        adjustMeterBalance(this.model, this.clock.now(), 0);
     }
-    alertsFromLogs();
-  };
+    this.alertsFromLogs();
+  }
 
-  const trackSupply = (): void => {
+  private trackSupply(): void {
+    const { model, power: p } = this;
     const s = model.supply.controlState;
-    if (s !== supplyState) {
-      if (s === 0 && model.supply.cause === 'credit') disablements++;
-      if (s === 1 && supplyState !== 1) restorations++;
-      supplyState = s;
+    if (s !== p.supplyState) {
+      if (s === 0 && model.supply.cause === 'credit') p.disablements++;
+      if (s === 1 && p.supplyState !== 1) p.restorations++;
+      p.supplyState = s;
     }
-    minBalance = Math.min(minBalance, model.prepayment.meterBalance);
-    if (s === 0 && model.supply.cause === 'credit' && !topUpPending) {
+    p.minBalance = Math.min(p.minBalance, model.prepayment.meterBalance);
+    if (s === 0 && model.supply.cause === 'credit' && !p.topUpPending) {
       // The consumer notices and buys a top-up within a few hours.
-      topUpPending = true;
-      scheduler.at(clock.now() + Math.round((1 + 5 * behaviour()) * 3_600_000), () => {
-        topUp();
-        trackSupply();
+      p.topUpPending = true;
+      this.scheduler.at(this.clock.now() + Math.round((1 + 5 * this.behaviour()) * 3_600_000), () => {
+        this.topUp();
+        this.trackSupply();
       });
     }
-  };
+  }
 
   /** The gas valve closed for lack of credit (prepayment mode, credit at or below the cut-off). */
-  const gasOffForCredit = (): boolean =>
-    gasModel.metering.supplyStatus === SupplyStatus.OFF &&
-    isPrepaymentMode(gasModel.prepayment.paymentControlConfiguration) &&
-    availableCredit(gasModel) <= gasModel.prepayment.cutOffValue;
+  private gasOffForCredit(): boolean {
+    const g = this.gasModel;
+    return (
+      g.metering.supplyStatus === SupplyStatus.OFF &&
+      isPrepaymentMode(g.prepayment.paymentControlConfiguration) &&
+      availableCredit(g) <= g.prepayment.cutOffValue
+    );
+  }
 
-  const gasTopUp = (): void => {
-    gasTrack.topUpPending = false;
-    const out = send(gsme, 0x0097, gasTopUpPayload(issuer.issue(gsme.eui, pounds)));
+  private gasTopUp(): void {
+    const g = this.gasTrack;
+    g.topUpPending = false;
+    const out = this.send(this.gsme, 0x0097, gasTopUpPayload(this.issuer.issue(this.gsme.eui, this.pounds)));
     if (out?.accepted) {
-      gasTrack.topUps++;
-      gasTrack.topUpPence += pounds * 100;
+      g.topUps++;
+      g.topUpPence += this.pounds * 100;
       // Credit back above the cut-off arms the valve; the consumer opens it at the meter.
-      restoreGsmeSupply(gsme);
+      restoreGsmeSupply(this.gsme);
     }
-  };
+  }
 
-  const trackGas = (): void => {
-    const s = gasModel.metering.supplyStatus;
-    if (s !== gasTrack.valve) {
-      if (s === SupplyStatus.OFF && gasOffForCredit()) gasTrack.disablements++;
-      if (s === SupplyStatus.ON) gasTrack.restorations++;
-      gasTrack.valve = s;
+  private trackGas(): void {
+    const g = this.gasTrack;
+    const s = this.gasModel.metering.supplyStatus;
+    if (s !== g.valve) {
+      if (s === SupplyStatus.OFF && this.gasOffForCredit()) g.disablements++;
+      if (s === SupplyStatus.ON) g.restorations++;
+      g.valve = s;
     }
-    gasTrack.minCredit = Math.min(gasTrack.minCredit, gasModel.prepayment.creditRemaining);
-    if (gasOffForCredit() && !gasTrack.topUpPending) {
-      gasTrack.topUpPending = true;
-      scheduler.at(clock.now() + Math.round((1 + 5 * gasBehaviour()) * 3_600_000), () => {
-        gasTopUp();
-        trackGas();
+    g.minCredit = Math.min(g.minCredit, this.gasModel.prepayment.creditRemaining);
+    if (this.gasOffForCredit() && !g.topUpPending) {
+      g.topUpPending = true;
+      this.scheduler.at(this.clock.now() + Math.round((1 + 5 * this.gasBehaviour()) * 3_600_000), () => {
+        this.gasTopUp();
+        this.trackGas();
       });
     }
-  };
-
-  const scheduler = new Scheduler(clock, () => premises.devices.values());
-  const days: DayReport[] = [];
-  let dayImport = model.registers.importWh;
-  let dayExport = model.registers.exportWh;
-  let dayAlerts = 0;
-  let dayTopUps = 0;
-  scheduler.every(
-    step,
-    (now) => {
-      advanceEsme(model, now, consumption);
-      alertsFromLogs();
-      trackSupply();
-      // The GSME's registers run whether or not anyone talks to it (its own generator).
-      tickGsme(gsme);
-      trackGas();
-    },
-    start + step,
-  );
-  scheduler.every(
-    DAY_MS,
-    (now) => {
-      const report: DayReport = {
-        day: days.length + 1,
-        date: isoDate(now - DAY_MS),
-        importKWh: Math.round(model.registers.importWh - dayImport) / 1000,
-        exportKWh: Math.round(model.registers.exportWh - dayExport) / 1000,
-        balancePence: Math.floor(model.prepayment.meterBalance / PENNY),
-        supply:
-          model.supply.controlState === 1
-            ? 'enabled'
-            : model.supply.controlState === 2
-              ? 'armed'
-              : 'disabled',
-        alerts: alerts.length - dayAlerts,
-        topUps: topUps - dayTopUps,
-      };
-      days.push(report);
-      opts.onDay?.(report);
-      dayImport = model.registers.importWh;
-      dayExport = model.registers.exportWh;
-      dayAlerts = alerts.length;
-      dayTopUps = topUps;
-    },
-    start + DAY_MS,
-  );
-  collect(scheduler.advanceTo(start + opts.days * DAY_MS));
-
-  const gas = tickGsme(gsme);
-  // One profile entry a half hour; the log keeps 3 months, so count from its last entry's time.
-  const gasProfiles = Math.max(
-    0,
-    Math.round((gas.logs.profileStart + (gas.logs.profile.length - 1) * HALF_HOUR_MS - start) / HALF_HOUR_MS),
-  );
-  const inRun = (rows: number[][], from: number, to: number) =>
-    rows.filter((r) => r[0]! > from && r[0]! <= to);
-  const profile = inRun(model.buffers.halfHour, start, clock.now());
-  const stats = profileStatistics(profile.map((r) => [r[0]!, r[1]!] as const));
-  const byMessageCode: Record<string, number> = {};
-  const byAlertCode: Record<string, number> = {};
-  for (const a of alerts) {
-    const mc = `0x${a.messageCode.toString(16).padStart(4, '0')}`;
-    const ac = `0x${a.alertCode.toString(16).padStart(4, '0')}`;
-    byMessageCode[mc] = (byMessageCode[mc] ?? 0) + 1;
-    byAlertCode[ac] = (byAlertCode[ac] ?? 0) + 1;
   }
-  const summary: SimulationSummary = {
-    days: opts.days,
-    virtualMs: clock.now() - start,
-    seed: opts.seed,
-    halfHourProfiles: profile.length,
-    dailyReads: model.buffers.daily.filter((r) => r[0]! >= start && r[0]! < clock.now()).length,
-    billingSnapshots: inRun(model.buffers.billing, start - 1, clock.now()).length,
-    gas: {
+
+  /** The timed work: accrual every `step`, a report every day. */
+  schedule(step: number): void {
+    const { model, start } = this;
+    let dayImport = model.registers.importWh;
+    let dayExport = model.registers.exportWh;
+    let dayAlerts = 0;
+    let dayTopUps = 0;
+    this.scheduler.every(
+      step,
+      (now) => {
+        advanceEsme(model, now, this.consumption);
+        this.alertsFromLogs();
+        this.trackSupply();
+        // The GSME's registers run whether or not anyone talks to it (its own generator).
+        tickGsme(this.gsme);
+        this.trackGas();
+      },
+      start + step,
+    );
+    this.scheduler.every(
+      DAY_MS,
+      (now) => {
+        const report: DayReport = {
+          day: this.days.length + 1,
+          date: isoDate(now - DAY_MS),
+          importKWh: Math.round(model.registers.importWh - dayImport) / 1000,
+          exportKWh: Math.round(model.registers.exportWh - dayExport) / 1000,
+          balancePence: Math.floor(model.prepayment.meterBalance / PENNY),
+          supply:
+            model.supply.controlState === 1
+              ? 'enabled'
+              : model.supply.controlState === 2
+                ? 'armed'
+                : 'disabled',
+          alerts: this.alerts.length - dayAlerts,
+          topUps: this.power.topUps - dayTopUps,
+        };
+        this.days.push(report);
+        this.opts.onDay?.(report);
+        dayImport = model.registers.importWh;
+        dayExport = model.registers.exportWh;
+        dayAlerts = this.alerts.length;
+        dayTopUps = this.power.topUps;
+      },
+      start + DAY_MS,
+    );
+  }
+
+  advance(): void {
+    this.collect(this.scheduler.advanceTo(this.start + this.opts.days * DAY_MS));
+  }
+
+  private alertCounts(): SimulationSummary['alerts'] {
+    const byMessageCode: Record<string, number> = {};
+    const byAlertCode: Record<string, number> = {};
+    for (const a of this.alerts) {
+      const mc = `0x${a.messageCode.toString(16).padStart(4, '0')}`;
+      const ac = `0x${a.alertCode.toString(16).padStart(4, '0')}`;
+      byMessageCode[mc] = (byMessageCode[mc] ?? 0) + 1;
+      byAlertCode[ac] = (byAlertCode[ac] ?? 0) + 1;
+    }
+    return { total: this.alerts.length, verified: this.verifiedAlerts, byMessageCode, byAlertCode };
+  }
+
+  private gasSummary(): SimulationSummary['gas'] {
+    const { start, clock, gasTrack: g } = this;
+    const gas = tickGsme(this.gsme);
+    // One profile entry a half hour; the log keeps 3 months, so count from its last entry's time.
+    const gasProfiles = Math.max(
+      0,
+      Math.round(
+        (gas.logs.profileStart + (gas.logs.profile.length - 1) * HALF_HOUR_MS - start) / HALF_HOUR_MS,
+      ),
+    );
+    return {
       halfHourProfiles: gasProfiles,
       dailyReads: gas.logs.daily.filter((d) => d.time > start && d.time <= clock.now()).length,
       // Volume in 0.001 m³.
-      volumeM3: Math.round(gas.metering.currentSummationDelivered - gas0) / 1000,
+      volumeM3: Math.round(gas.metering.currentSummationDelivered - g.start) / 1000,
       prepayment: {
-        startPence: Math.floor(gasStartCredit / PENNY),
-        minPence: Math.floor(gasTrack.minCredit / PENNY),
+        startPence: Math.floor(g.startCredit / PENNY),
+        minPence: Math.floor(g.minCredit / PENNY),
         endPence: Math.floor(gas.prepayment.creditRemaining / PENNY),
-        creditExhausted: gasTrack.minCredit <= 0,
-        disablements: gasTrack.disablements,
-        restorations: gasTrack.restorations,
-        topUps: gasTrack.topUps,
-        topUpPence: gasTrack.topUpPence,
+        creditExhausted: g.minCredit <= 0,
+        disablements: g.disablements,
+        restorations: g.restorations,
+        topUps: g.topUps,
+        topUpPence: g.topUpPence,
       },
-    },
-    importKWh: Math.round(stats.importKWh * 1000) / 1000,
-    meanDailyKWh: Math.round(stats.meanDailyKWh * 1000) / 1000,
-    peakHalfHour: stats.peakHalfHour,
-    alerts: { total: alerts.length, verified: verifiedAlerts, byMessageCode, byAlertCode },
-    commands,
-    prepayment: {
-      startPence: Math.floor(startBalance / PENNY),
-      minPence: Math.floor(minBalance / PENNY),
-      endPence: Math.floor(model.prepayment.meterBalance / PENNY),
-      creditExhausted: minBalance <= 0,
-      disablements,
-      restorations,
-      topUps,
-      topUpPence,
-    },
+    };
+  }
+
+  result(): SimulationResult {
+    const { model, start, clock, power: p } = this;
+    const gas = this.gasSummary();
+    const inRun = (rows: number[][], from: number, to: number) =>
+      rows.filter((r) => r[0]! > from && r[0]! <= to);
+    const profile = inRun(model.buffers.halfHour, start, clock.now());
+    const stats = profileStatistics(profile.map((r) => [r[0]!, r[1]!] as const));
+    const summary: SimulationSummary = {
+      days: this.opts.days,
+      virtualMs: clock.now() - start,
+      seed: this.opts.seed,
+      halfHourProfiles: profile.length,
+      dailyReads: model.buffers.daily.filter((r) => r[0]! >= start && r[0]! < clock.now()).length,
+      billingSnapshots: inRun(model.buffers.billing, start - 1, clock.now()).length,
+      gas,
+      importKWh: Math.round(stats.importKWh * 1000) / 1000,
+      meanDailyKWh: Math.round(stats.meanDailyKWh * 1000) / 1000,
+      peakHalfHour: stats.peakHalfHour,
+      alerts: this.alertCounts(),
+      commands: this.commands,
+      prepayment: {
+        startPence: Math.floor(p.startBalance / PENNY),
+        minPence: Math.floor(p.minBalance / PENNY),
+        endPence: Math.floor(model.prepayment.meterBalance / PENNY),
+        creditExhausted: p.minBalance <= 0,
+        disablements: p.disablements,
+        restorations: p.restorations,
+        topUps: p.topUps,
+        topUpPence: p.topUpPence,
+      },
+    };
+    return { days: this.days, summary, alerts: this.alerts };
+  }
+}
+
+/** A billing data log row of the ESME as the BillingDataLogUpdated alert reports it. */
+function billingSnapshotOf(row: number[]) {
+  return {
+    at: row[SNAPSHOT.t]!,
+    activeImportWh: row[SNAPSHOT.import]!,
+    meterBalance: Math.max(0, row[SNAPSHOT.prepayment]!),
+    touRegistersWh: row.slice(SNAPSHOT.tou, SNAPSHOT.tou + 48),
+    blockRegistersWh: [0, 1, 2, 3].map((b) =>
+      [0, 1, 2, 3, 4, 5, 6, 7].reduce((s, tou) => s + row[SNAPSHOT.blockTou + tou * 4 + b]!, 0),
+    ),
+    touBlockRegistersWh: [0, 1, 2, 3].map((b) =>
+      [0, 1, 2, 3, 4, 5, 6, 7].map((tou) => row[SNAPSHOT.blockTou + tou * 4 + b]!),
+    ),
   };
-  return { days, summary, alerts };
 }
