@@ -430,6 +430,23 @@ function checkProfile(
   add: (code: Reason, message: string) => void,
   warn: (code: Reason, message: string) => void,
 ): void {
+  checkEncoding(c, x, kind, opts, add, warn);
+  checkPublicKey(c, x, kind, opts, add, warn);
+  checkValidity(c, x, kind, opts, add, warn);
+  checkNames(c, x, kind, opts, add, warn);
+  checkExtensions(c, x, kind, opts, add, warn);
+  checkKindRules(c, x, kind, opts, add, warn);
+}
+
+/** Encoding, version, serial number and signature algorithm and value. */
+function checkEncoding(
+  c: ParsedCertificate,
+  _x: Extracted,
+  _kind: CertificateKind,
+  _opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  warn: (code: Reason, message: string) => void,
+): void {
   if (!reencodesIdentically(c.der))
     add(Reason.NOT_DER, 'the certificate is not in DER (it does not re-encode identically)');
   if (c.version !== 2) add(Reason.NOT_V3, `version is v${c.version + 1}, GBCS requires X.509 v3`);
@@ -457,7 +474,17 @@ function checkProfile(
       Reason.SIGNATURE_INTEGER_NOT_MINIMAL,
       'signatureValue has an INTEGER with a superfluous leading zero octet',
     );
-  // Public key: only NIST P-256, uncompressed points (GBCS 4.3.2).
+}
+
+/** The subject public key: NIST P-256, an uncompressed point on the curve (GBCS 4.3.2). */
+function checkPublicKey(
+  c: ParsedCertificate,
+  _x: Extracted,
+  _kind: CertificateKind,
+  _opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  _warn: (code: Reason, message: string) => void,
+): void {
   if (c.spki.algorithm !== OID_EC_PUBLIC_KEY) {
     add(Reason.KEY_NOT_EC, `subject public key algorithm is ${c.spki.algorithm ?? '?'}, not id-ecPublicKey`);
   } else if (!c.spki.parametersDer || toHex(c.spki.parametersDer) !== P256_PARAMETERS) {
@@ -487,7 +514,17 @@ function checkProfile(
       }
     }
   }
-  // Validity.
+}
+
+/** The validity period: its encoding (RFC 5280 §4.1.2.5), its order and, with `opts.at`, the date. */
+function checkValidity(
+  c: ParsedCertificate,
+  _x: Extracted,
+  _kind: CertificateKind,
+  opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  _warn: (code: Reason, message: string) => void,
+): void {
   for (const [name, t] of [
     ['notBefore', c.notBefore],
     ['notAfter', c.notAfter],
@@ -507,11 +544,32 @@ function checkProfile(
     if (c.notAfter.ms !== null && opts.at > c.notAfter.ms)
       add(Reason.EXPIRED, `expired at ${isoOf(c.notAfter.ms)} (checked at ${isoOf(opts.at)})`);
   }
+}
+
+/** Issuer and subject names, unique ids. */
+function checkNames(
+  c: ParsedCertificate,
+  _x: Extracted,
+  _kind: CertificateKind,
+  _opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  _warn: (code: Reason, message: string) => void,
+): void {
   if (c.issuer.length === 0) add(Reason.ISSUER_EMPTY, 'issuer name is empty');
   if (c.multiValuedRdn) add(Reason.MULTI_VALUED_RDN, 'a name has a multi-valued RDN');
   if (c.uniqueIds)
     add(Reason.UNIQUE_IDS_PRESENT, 'issuerUniqueID/subjectUniqueID must not be present (RFC 5280 §4.1.2.8)');
-  // Extensions.
+}
+
+/** The extensions every certificate carries: no duplicates, keyUsage, subject and authority key identifiers, certificate policies (GBCS 4.3.2). */
+function checkExtensions(
+  c: ParsedCertificate,
+  x: Extracted,
+  kind: CertificateKind,
+  opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  warn: (code: Reason, message: string) => void,
+): void {
   if (c.extensions.length === 0) add(Reason.EXTENSIONS_MISSING, 'no extensions');
   const seen = new Set<string>();
   for (const e of c.extensions) {
@@ -570,7 +628,17 @@ function checkProfile(
           `policy ${p} is not a ${kind} policy of this environment (${allowed.join(', ')})`,
         );
   }
-  // Kind-specific rules.
+}
+
+/** Rules of the certificate's kind: device (empty subject, HardwareModuleName, notAfter 9999), organisation (Remote Party Role, Entity Identifier), CA (basicConstraints, keyUsage). */
+function checkKindRules(
+  c: ParsedCertificate,
+  x: Extracted,
+  kind: CertificateKind,
+  opts: ValidationOptions,
+  add: (code: Reason, message: string) => void,
+  _warn: (code: Reason, message: string) => void,
+): void {
   const usages = x.keyUsage ?? [];
   if (kind !== 'ca') {
     // basicConstraints cA FALSE is tolerated (DCC Boxed "otherUser" certificates carry it, critical).
