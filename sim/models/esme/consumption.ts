@@ -470,6 +470,26 @@ interface AccrueOptions {
   rnd: (slot: number, k: number) => number;
 }
 
+/**
+ * What the parts of one half hour's accrual share: the model, the segment's settings, the slot's
+ * start `t` and end, the noise, and the model parts as they were at the start of the slot (`s`, the
+ * supply state, is read as it was then even after a part replaces `model.supply`).
+ */
+interface SlotContext {
+  model: EsmeModel;
+  seg: Segment;
+  t: number;
+  end: number;
+  slot: number;
+  noise: AccrueOptions['rnd'];
+  o: AccrueOptions;
+  r: EsmeModel['registers'];
+  p: EsmeModel['prepayment'];
+  s: EsmeModel['supply'];
+  dist: EsmeModel['disturbances'];
+}
+
+/** Accrues the half hour starting at `t`: each part in turn, in this order. */
 function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions): void {
   const slot = Math.floor(t / HALF_HOUR_MS);
   const noise = o.rnd;
@@ -479,7 +499,21 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
   const dist = model.disturbances;
   const end = t + HALF_HOUR_MS;
 
-  // Boundary events at t.
+  const c: SlotContext = { model, seg, t, end, slot, noise, o, r, p, s, dist };
+  boundaryEvents(c);
+  auxiliaryLoadControl(c);
+  const onFraction = powerOutage(c);
+  const { d, connected, importWh, exportWh, importVarh, exportVarh, cost } = energy(c, onFraction);
+  maximumDemand(c, importWh, exportWh);
+  loadLimiting(c, d, connected);
+  voltage(c, d, onFraction);
+  halfHourProfile(c, { importWh, importVarh, exportWh, exportVarh });
+  prepaymentCharge(c, cost);
+}
+
+/** Day and billing boundaries at t (daily snapshot, standing charge and time debts, billing snapshot, block counter reset), re-arming and consumer restore. */
+function boundaryEvents(c: SlotContext): void {
+  const { model, seg, t, o, r, p, s, end } = c;
   if (t % DAY_MS === 0) {
     if (o.record) pushCapped(model.buffers.daily, snapshotRow(model, t), CAPACITY.daily);
     if (seg.prepayment && t > p.chargedThroughMs) {
@@ -515,8 +549,11 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
         s.cause === 'load-limit' ? EsmeEvent.SUPPLY_ENABLED_AFTER_LOAD_LIMIT : EsmeEvent.USER_COMMAND,
       );
   }
+}
 
-  // Auxiliary load control switches: calendar, remote overrides, boost.
+/** Auxiliary load control switches: calendar, remote overrides, boost. */
+function auxiliaryLoadControl(c: SlotContext): void {
+  const { model, seg, t, o, slot, noise, dist } = c;
   for (let n = 1; n <= 5; n++) {
     const a = model.alcs;
     const until = a.overrideUntilMs[n - 1];
@@ -542,8 +579,11 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
       if (o.record) log(model, 'alcs', [t, (n << 8) | 0x11, 2, 3600]);
     }
   }
+}
 
-  // Power outages: about one a month, 1 minute to 4 hours.
+/** Power outages: about one a month, 1 minute to 4 hours. Returns the fraction of the half hour with power. */
+function powerOutage(c: SlotContext): number {
+  const { model, t, o, slot, noise, dist, end } = c;
   let onFraction = 1;
   if (dist.outageUntilMs === null && noise(slot, 21) < 1 / 1500) {
     const start = t + Math.floor(noise(slot, 22) * HALF_HOUR_MS);
@@ -567,8 +607,23 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
       dist.outageStartMs = null;
     }
   }
+  return onFraction;
+}
 
-  // Energy.
+/** Energy: the registers (TOU, block, secondary element) and the cost of the half hour. */
+function energy(
+  c: SlotContext,
+  onFraction: number,
+): {
+  d: ReturnType<typeof demandAt>;
+  connected: number;
+  importWh: number;
+  exportWh: number;
+  importVarh: number;
+  exportVarh: number;
+  cost: number;
+} {
+  const { model, seg, t, slot, noise, r, s } = c;
   const d = demandAt(model, t, noise);
   const connected = s.controlState === 1 ? onFraction : 0;
   const netW = (d.loadW - d.pvW) * connected;
@@ -602,8 +657,12 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
       cost += costOf(seg.secondaryPrices, priceIndex(sel2 - 200, 1), secondaryWh);
     }
   }
+  return { d, connected, importWh, exportWh, importVarh, exportVarh, cost };
+}
 
-  // Maximum demand (W averaged over the half hour), over the configurable period too.
+/** Maximum demand (W averaged over the half hour), over the configurable period too. */
+function maximumDemand(c: SlotContext, importWh: number, exportWh: number): void {
+  const { model, seg, t, end } = c;
   const md = model.maxDemand;
   const avgImportW = importWh * 2;
   if (avgImportW > md.importW) {
@@ -618,8 +677,11 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
     md.exportW = exportWh * 2;
     md.exportAtMs = end;
   }
+}
 
-  // Load limiting.
+/** Load limiting. */
+function loadLimiting(c: SlotContext, d: ReturnType<typeof demandAt>, connected: number): void {
+  const { model, seg, t, o, s, end } = c;
   const peak = d.peakW * connected;
   if (seg.loadLimitW > 0 && peak > seg.loadLimitW) {
     if (model.loadLimit.overSinceMs === null) {
@@ -638,8 +700,11 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
   } else {
     model.loadLimit.overSinceMs = null;
   }
+}
 
-  // Voltage: sag / swell counts and the average RMS voltage profile.
+/** Voltage: sag / swell counts and the average RMS voltage profile. */
+function voltage(c: SlotContext, d: ReturnType<typeof demandAt>, onFraction: number): void {
+  const { model, seg, t, o, slot, noise, end } = c;
   const phases = model.variant.phases;
   for (let ph = 0; ph < phases; ph++) {
     const v = d.voltage[ph]! + (noise(slot, 24 + ph) < 0.002 ? (noise(slot, 27) < 0.5 ? -40 : 25) : 0);
@@ -659,17 +724,32 @@ function accrueSlot(model: EsmeModel, seg: Segment, t: number, o: AccrueOptions)
       CAPACITY.voltage,
     );
   }
+}
 
-  // Half-hour profile (captured at the end of the interval).
+/** Half-hour profile (captured at the end of the interval). */
+function halfHourProfile(
+  c: SlotContext,
+  e: { importWh: number; importVarh: number; exportWh: number; exportVarh: number },
+): void {
+  const { model, o, end } = c;
   if (o.record) {
     pushCapped(
       model.buffers.halfHour,
-      [end, Math.round(importWh), Math.round(importVarh), Math.round(exportWh), Math.round(exportVarh)],
+      [
+        end,
+        Math.round(e.importWh),
+        Math.round(e.importVarh),
+        Math.round(e.exportWh),
+        Math.round(e.exportVarh),
+      ],
       CAPACITY.halfHour,
     );
   }
+}
 
-  // Prepayment.
+/** Prepayment: the half hour's cost, credit alerts, disablement below the threshold. */
+function prepaymentCharge(c: SlotContext, cost: number): void {
+  const { model, seg, o, p, s, end } = c;
   if (seg.prepayment) {
     const before = combinedCredit(model);
     deduct(model, cost);
