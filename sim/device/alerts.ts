@@ -46,6 +46,14 @@ import type { DeviceCore as Device } from './core.ts';
 import { findTrustAnchor } from './credentials.ts';
 import { protect } from './pipeline/protect.ts';
 
+/** The alert machinery's part of the model state (sim/device/state.ts `ModelState`). */
+declare module './state.ts' {
+  interface ModelState {
+    /** Outage bookkeeping of the event API. */
+    alerting?: AlertingState;
+  }
+}
+
 export type { AlertBody, AlertRecipient, AlertSpec, RaisedAlert } from './alert-types.ts';
 
 /** Error code of alerts that cannot be built (no recipient, no Message Code for the alert). */
@@ -499,7 +507,7 @@ export interface AlertingState {
 
 export function alertingState(dev: Device): AlertingState {
   const m = dev.state.model;
-  const s = m.alerting as AlertingState | undefined;
+  const s = m.alerting;
   if (s && typeof s === 'object') return s;
   const fresh: AlertingState = { outageStartedAt: null, outages: 0, longOutages: 0 };
   m.alerting = fresh;

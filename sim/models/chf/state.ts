@@ -30,6 +30,14 @@ import { ZCL_EPOCH_MS } from '../../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceCore as Device } from '../../device/core.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The CHF model (`CHF_STATE_KEY`). */
+    chf?: ChfModel;
+  }
+}
+
 export const CHF_STATE_KEY = 'chf';
 /** CHF Device Log capacity [A] (a public CH emulator holds 16; GBCS does not publish one). */
 export const DEVICE_LOG_CAPACITY = 16;
@@ -161,7 +169,7 @@ const ascii = (s: string) => toHex(new TextEncoder().encode(s));
 /** The CHF model of a device, made on first use (see file doc). */
 export function chfModelOf(dev: Device): ChfModel {
   const m = dev.state.model;
-  const c = m[CHF_STATE_KEY] as ChfModel | undefined;
+  const c = m[CHF_STATE_KEY];
   if (c && typeof c === 'object' && c.version === 1) return c;
   const now = dev.clock.now();
   const fresh: ChfModel = {

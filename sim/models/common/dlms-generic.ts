@@ -17,10 +17,18 @@ import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/ax
 import { ErrorCode, GbcsError } from '../../../protocol/errors.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The generic COSEM store: attribute key → A-XDR Data hex. */
+    cosem?: Record<string, string>;
+  }
+}
+
 function store(ctx: ExecutionContext): Record<string, string> {
   const m = ctx.device.state.model;
   if (typeof m.cosem !== 'object' || m.cosem === null) m.cosem = {};
-  return m.cosem as Record<string, string>;
+  return m.cosem;
 }
 
 const keyOf = (classId: number, obis: Uint8Array, attr: number) => `${classId}/${toHex(obis)}/${attr}`;

@@ -45,7 +45,16 @@ import {
   verifyPtutMac,
 } from '../../../protocol/utrn.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
+import type { ModelState } from '../../device/state.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The UTRN prepayment state (created on first use). */
+    prepayment?: Partial<PrepaymentModel>;
+  }
+}
 
 export const CS01A = 0x0007;
 export const CS01B = 0x0097;
@@ -86,8 +95,8 @@ export interface PrepaymentModel {
 }
 
 /** The prepayment state of a device model, created with zero credit on first use. */
-export function prepaymentOf(model: Record<string, unknown>): PrepaymentModel {
-  const p = model.prepayment as Partial<PrepaymentModel> | undefined;
+export function prepaymentOf(model: ModelState): PrepaymentModel {
+  const p = model.prepayment;
   if (p && typeof p === 'object' && typeof p.creditPence === 'number') {
     p.utrnCounterFloor ??= '0';
     p.utrnCounters ??= [];
@@ -186,8 +195,8 @@ export function applyUtrn(ctx: ExecutionContext, utrn: string, source: number): 
 }
 
 /** The ESME model's meter balance (10^-5 currency units), when that model is provisioned. */
-function creditEsmeMeterBalance(model: Record<string, unknown>, pence: number): void {
-  const esme = model.esme as { prepayment?: { meterBalance?: unknown } } | undefined;
+function creditEsmeMeterBalance(model: ModelState, pence: number): void {
+  const esme = model.esme;
   if (esme?.prepayment && typeof esme.prepayment.meterBalance === 'number')
     esme.prepayment.meterBalance += pence * 1000;
 }

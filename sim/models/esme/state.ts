@@ -15,6 +15,14 @@
 import { MS_PER_DAY } from '../../../protocol/calendar.ts';
 import type { DeviceState } from '../../device/state.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The ESME model (`ESME_STATE_KEY`). */
+    esme?: EsmeModel;
+  }
+}
+
 /** ESME variants: single or twin element (a secondary measuring element), single or polyphase. */
 export interface EsmeVariant {
   elements: 1 | 2;
@@ -239,7 +247,7 @@ export function blankEsmeModel(eui: string, nowMs: number, variant: EsmeVariant)
 /** The ESME model in a device state, if provisioned. */
 export function esmeModelIn(state: DeviceState): EsmeModel | undefined {
   const m = state.model[ESME_STATE_KEY];
-  return m && typeof m === 'object' && (m as EsmeModel).version === 1 ? (m as EsmeModel) : undefined;
+  return m && typeof m === 'object' && m.version === 1 ? m : undefined;
 }
 
 /**

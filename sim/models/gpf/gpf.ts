@@ -28,6 +28,14 @@ import { createGsmeModel } from '../gsme/history.ts';
 import type { GsmeModel } from '../gsme/state.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The GPF mirror and Device Log state. */
+    gpf?: GpfModel;
+  }
+}
+
 export interface GpfModel {
   version: 1;
   /** The GSME data as of the last synchronisation (never advanced by the GPF). */
@@ -55,7 +63,7 @@ export const GPF_MIRROR_CODES: readonly number[] = [
 
 /** The GPF model of a device, created on first use. */
 export function gpfModelOf(dev: Device, now: number): GpfModel {
-  let g = dev.state.model.gpf as GpfModel | undefined;
+  let g = dev.state.model.gpf;
   if (g?.version !== 1) {
     g = { version: 1, mirror: createGsmeModel(dev.eui, now), mirrorUpdatedAt: now, changeOfTenancy: null };
     dev.state.model.gpf = g;

@@ -21,6 +21,14 @@ import { DecodeError } from '../../../protocol/errors.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The GSME clock offset (GCS28). */
+    gsmeClock?: Partial<GsmeClockModel>;
+  }
+}
+
 export const GCS28 = 0x007f;
 
 export interface GsmeClockModel {
@@ -31,7 +39,7 @@ export interface GsmeClockModel {
 
 export function gsmeClockOf(dev: Device): GsmeClockModel {
   const m = dev.state.model;
-  const c = m.gsmeClock as Partial<GsmeClockModel> | undefined;
+  const c = m.gsmeClock;
   if (c && typeof c === 'object' && typeof c.offsetMs === 'number') {
     c.timeStatus ??= DeviceTimeStatus.UNRELIABLE;
     c.lastSyncMs ??= null;

@@ -50,6 +50,14 @@ import {
   SupplyStatus,
 } from './state.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The GSME model (gsme/state.ts). */
+    gsme?: GsmeModel;
+  }
+}
+
 /** GSME Message Codes (GBCS use-case catalogue). */
 export const GsmeMessageCode = {
   CS10a: 0x0014,
@@ -144,7 +152,7 @@ export function gsmeModelOf(
   raise?: (spec: AlertSpec) => void,
 ): GsmeModel {
   const model = dev.state.model;
-  let m = model.gsme as GsmeModel | undefined;
+  let m = model.gsme;
   if (m?.version !== 1) {
     m = createGsmeModel(dev.eui, now, options);
     model.gsme = m;

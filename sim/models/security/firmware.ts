@@ -36,6 +36,14 @@ import { DecodeError } from '../../../protocol/errors.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** Running version and the image waiting for activation. */
+    firmware?: Partial<FirmwareModel>;
+  }
+}
+
 export const CS06 = 0x0012;
 export const CS08 = 0x0129;
 
@@ -51,7 +59,7 @@ export interface FirmwareModel {
 
 export function firmwareOf(dev: Device): FirmwareModel {
   const m = dev.state.model;
-  const f = m.firmware as Partial<FirmwareModel> | undefined;
+  const f = m.firmware;
   if (f && typeof f === 'object' && typeof f.version === 'string') {
     f.image ??= null;
     f.lastActivationCounter ??= '0';

@@ -53,6 +53,14 @@ import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '..
 import { certificateInfo } from '../../smki/certificate-info.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** The Device Log (devices joined). */
+    deviceLog?: DeviceLogRecord[];
+  }
+}
+
 export const MessageCode = {
   CS03A1: 0x000d,
   CS03A2: 0x00ab,
@@ -109,7 +117,7 @@ export const JOIN_PARTNERS: Readonly<Record<DeviceType, Partial<Record<number, r
 export function deviceLogOf(dev: Device): DeviceLogRecord[] {
   const m = dev.state.model;
   if (!Array.isArray(m.deviceLog)) m.deviceLog = [];
-  return m.deviceLog as DeviceLogRecord[];
+  return m.deviceLog;
 }
 
 /** Adds an entry as a join does; returns the join response code (0, 3 or 4). */

@@ -44,6 +44,14 @@ import { readOneTlv, readTlvs } from '../../smki/tlv.ts';
 import { type Reason, validateCertificate } from '../../smki/validate.ts';
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** Pending and installed key pairs (CS02c/d/e). */
+    securityCredentials?: SecurityCredentialsState;
+  }
+}
+
 export const MessageCode = { CS02C: 0x000a, CS02D: 0x000b, CS02E: 0x000c } as const;
 
 /** Alert codes of the device's own certificate replacement (GBCS Table 16.2). */
@@ -83,7 +91,21 @@ export interface SecurityCredentialsState {
    * What CS02d installed, per usage (a record: the key pair itself lives in the durable
    * `state.credentials`, sim/device/credentials.ts).
    */
-  installed: Partial<Record<KeyUsage, { publicKey: string; certificate: string; installedAt: number }>>;
+  installed: Partial<
+    Record<
+      KeyUsage,
+      {
+        publicKey: string;
+        certificate: string;
+        installedAt: number;
+        /**
+         * Only in state files written before credentials were durable: the installed private key
+         * (read once by sim/device/credentials.ts `migrateLegacyCredentials`).
+         */
+        privateKey?: string;
+      }
+    >
+  >;
   /** Alerts CS02d could not raise (sim/device/alerts.ts has no Message Code or recipient for them), oldest first. */
   unsentAlerts: Array<{ alertCode: number; at: number; problem: string }>;
 }
@@ -91,7 +113,7 @@ export interface SecurityCredentialsState {
 /** The model state of a device (created empty on first use). */
 export function securityCredentialsState(dev: Device): SecurityCredentialsState {
   const m = dev.state.model;
-  let s = m.securityCredentials as SecurityCredentialsState | undefined;
+  let s = m.securityCredentials;
   if (!s) {
     s = { pending: {}, installed: {}, unsentAlerts: [] };
     m.securityCredentials = s;

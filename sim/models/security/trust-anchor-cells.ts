@@ -71,6 +71,14 @@ import { raiseUtrnCounterFloor, setUtrnCounterFloor } from '../common/utrn-topup
 import { type HandlerRow, handlerRow } from '../model-table.ts';
 import { type RootAnchor, subjectKeyIdentifierOf, validateReplacement } from './cpv.ts';
 
+/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    /** Whether certification path validation applies time checks (RTDS devices do not). */
+    cpvTimeChecks?: boolean;
+  }
+}
+
 export const CS02A = 0x0008;
 export const CS02F = 0x011b;
 export const CS02B_CODES = [0x0100, 0x0101, 0x0102, 0x0103, 0x0104, 0x0105, 0x0106, 0x0107, 0x0108, 0x0109];
