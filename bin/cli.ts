@@ -17,6 +17,7 @@ import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as simulate } from './commands/simulate.ts';
 import { register as smki } from './commands/smki.ts';
+import { register as test } from './commands/test.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './common.ts';
 
 const program = new Command()
@@ -40,6 +41,7 @@ for (const register of [
   duis,
   inventory,
   ch,
+  test,
 ])
   register(program);
 
