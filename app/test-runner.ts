@@ -38,7 +38,12 @@ import { SmartMeteringInventory } from '../sim/inventory/inventory.ts';
 import { openDccDatabase } from '../sim/inventory/store.ts';
 import { commandProblems, controlProblems, stateProblems } from '../sim/test-expect.ts';
 import { createTestKeys } from '../sim/test-pki.ts';
-import { type CommandObservation, type ControlObservation, PremisesTarget } from '../sim/test-premises.ts';
+import {
+  bridgeObservation,
+  type CommandObservation,
+  type ControlObservation,
+  PremisesTarget,
+} from '../sim/test-premises.ts';
 import {
   type InventoryRecord,
   resolveTestScenario,
@@ -339,27 +344,7 @@ async function playOnPort(
         ...(r.result !== undefined ? { result: r.result } : {}),
         ...(r.error ? { error: r.error } : {}),
       });
-    else
-      played.push({
-        kind: 'command',
-        useCase: r.useCase,
-        messageCode: r.messageCode,
-        recipientId: r.recipientId,
-        originatorId: r.originatorId,
-        accepted: r.status === 'answered' ? true : null,
-        reason: null,
-        detail: r.status === 'failed' ? `${r.reason} after ${r.attempts} attempts` : null,
-        responseVerified: r.responseVerified,
-        result: r.result,
-        mac: r.mac,
-        signature: r.signature,
-        problems: r.problems,
-        alerts: null,
-        alertMessageCodes: r.alerts,
-        counter: r.counter,
-        command: null,
-        response: r.response,
-      });
+    else played.push(bridgeObservation(r));
   }
   return played;
 }

@@ -8,6 +8,7 @@ import { GbcsError } from '../protocol/errors.ts';
 import { register as bridge } from './commands/bridge.ts';
 import { register as ch } from './commands/ch.ts';
 import { register as conformance } from './commands/conformance.ts';
+import { register as consoleCommand } from './commands/console.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
 import { register as inventory } from './commands/inventory.ts';
@@ -42,6 +43,7 @@ for (const register of [
   inventory,
   ch,
   test,
+  consoleCommand,
 ])
   register(program);
 

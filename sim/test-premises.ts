@@ -14,6 +14,7 @@ import type { GroupingHeader } from '../protocol/grouping-header.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { KeyResolver } from '../protocol/verify.ts';
+import type { CommandResult } from './bridge.ts';
 import type { BridgeStep } from './bridge-scenario.ts';
 import { VirtualClock } from './clock.ts';
 import type { CommandOutcome, DeviceState } from './device.ts';
@@ -48,9 +49,46 @@ export interface CommandObservation {
   alerts: number[] | null;
   /** Message Codes of those alerts. */
   alertMessageCodes: number[];
+  /** The alerts as they left the device, hex (empty when not seen). */
+  alertMessages: string[];
   counter: string | null;
   command: string | null;
   response: string | null;
+}
+
+/**
+ * A bridge command result (sim/bridge.ts) as an observation. Through a port a refused command is
+ * only unanswered (`accepted: null`, reason unseen) unless `seen` says more; alerts are known by
+ * Message Code.
+ */
+export function bridgeObservation(
+  r: CommandResult,
+  seen: Partial<
+    Pick<CommandObservation, 'accepted' | 'reason' | 'detail' | 'alertMessages' | 'command'>
+  > = {},
+): CommandObservation {
+  return {
+    kind: 'command',
+    useCase: r.useCase,
+    messageCode: r.messageCode,
+    recipientId: r.recipientId,
+    originatorId: r.originatorId,
+    accepted: r.status === 'answered' ? true : null,
+    reason: null,
+    detail: r.status === 'failed' ? `${r.reason} after ${r.attempts} attempts` : null,
+    responseVerified: r.responseVerified,
+    result: r.result,
+    mac: r.mac,
+    signature: r.signature,
+    problems: r.problems,
+    alerts: null,
+    alertMessageCodes: r.alerts,
+    alertMessages: [],
+    counter: r.counter,
+    command: null,
+    response: r.response,
+    ...seen,
+  };
 }
 
 export interface ControlObservation {
@@ -241,6 +279,7 @@ export class PremisesTarget {
       problems: check?.problems ?? [],
       alerts: alerts.map((a) => a.alertCode),
       alertMessageCodes: alerts.map((a) => a.messageCode),
+      alertMessages: alerts.map((a) => toHex(a.bytes)),
       counter: header.originatorCounter.toString(),
       command: toHex(built.bytes),
       response: response ? toHex(response) : null,

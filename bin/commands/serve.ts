@@ -1,5 +1,6 @@
 /** `gbcs-sim serve` (issue 5): a virtual premises answering on a pty, serial port or TCP port. */
 import { type Command, Option } from 'commander';
+import { ConsoleHub, type RunningConsole, servedConsole, startConsoleServer } from '../../app/console.ts';
 import type { FramingName } from '../../hw/framing/index.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
@@ -32,6 +33,7 @@ interface ServeFlags {
   control?: boolean;
   maxConnections: string;
   rateLimit: string;
+  http?: string;
 }
 
 const int = (flag: string, v: string, min: number, max: number): number => {
@@ -90,6 +92,7 @@ export function register(program: Command): void {
       'GBCS frames per second per link (0 = no limit)',
       String(DEFAULT_SERVE_LIMITS.framesPerSecond),
     )
+    .option('--http <port>', 'also serve the web console for this premises on 127.0.0.1:PORT')
     .addOption(cryptoOption())
     .action(async (o: ServeFlags) => {
       const given = [o.pty, o.serial, o.tcp].filter((x) => x !== undefined).length;
@@ -115,6 +118,9 @@ export function register(program: Command): void {
       const maxPayload =
         o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
       const json = o.json ?? false;
+      const httpPort = o.http === undefined ? undefined : int('--http', o.http, 0, 65_535);
+      // The web console (`--http`): fed serve's events, its commands through a link of serve.
+      let consoleBackend: ReturnType<typeof servedConsole> | null = null;
       // Durable device state (issue 8 finding 3): the folder is locked while serve runs.
       const state = o.ephemeral
         ? memoryState()
@@ -137,13 +143,35 @@ export function register(program: Command): void {
         gsmePollMs,
         blockLimit,
         ...(maxPayload !== undefined ? { maxPayload } : {}),
-        onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
+        onEvent: (e) => {
+          if (json) out(JSON.stringify(e));
+          else out(describe(e));
+          consoleBackend?.onServeEvent(e);
+        },
         onOpenError: (_d, e, attempt, retryInMs) => openError(e, attempt, retryInMs),
         ...(faults ? { faults } : {}),
       }).catch((e) => {
         state.close();
         throw e;
       });
+      let web: RunningConsole | null = null;
+      if (httpPort !== undefined) {
+        const hub = new ConsoleHub();
+        consoleBackend = servedConsole({
+          served: running.served,
+          seed: o.seed,
+          crypto: createCrypto(o.crypto),
+          hub,
+        });
+        web = await startConsoleServer({ backend: consoleBackend, hub, port: httpPort }).catch(async (e) => {
+          await running.stop();
+          state.close();
+          throw new UsageError(
+            `--http: cannot listen on 127.0.0.1:${httpPort}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+          );
+        });
+        process.stderr.write(`gbcs-sim serve: web console on ${web.url}\n`);
+      }
       const ready = {
         event: 'listening',
         where: running.where,
@@ -152,6 +180,7 @@ export function register(program: Command): void {
         seed: o.seed,
         state: state.dir,
         control: o.control ?? false,
+        ...(web ? { http: web.url } : {}),
       };
       if (json) out(JSON.stringify(ready));
       process.stderr.write(
@@ -162,6 +191,7 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await web?.close();
       await running.stop();
       state.close();
       const summary = { ...running.served.counts };
