@@ -17,7 +17,9 @@ const hub = new ConsoleHub();
 const backend = premisesConsole({ seed: '1', crypto: createCrypto('noble'), hub });
 const profile = mkdtempSync(join(tmpdir(), 'gbcs-sim-chromium-'));
 const db = join(profile, 'dcc.db');
-spawnSync('./bin/gbcs-sim', ['ch', 'simulate', '--db', db, '--hubs', '3', '--days', '60'], { stdio: 'ignore' });
+spawnSync('./bin/gbcs-sim', ['ch', 'simulate', '--db', db, '--hubs', '3', '--days', '60'], {
+  stdio: 'ignore',
+});
 const server = await startConsoleServer({ backend, hub, port: 0, db });
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
