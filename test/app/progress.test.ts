@@ -4,6 +4,9 @@
  * (`simulate`, `conformance`) in a real pseudo-terminal made by util-linux `script`, and in pipes.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isCi, type ProgressStream, progressWanted, startProgress } from '../../app/progress.ts';
@@ -100,6 +103,19 @@ describeTty('progress of the CLI on a terminal and in pipes', () => {
     const ci = cliOnTty(['simulate', '--days', '3'], envWithoutCi({ CI: 'true' }));
     expect(ci.code).toBe(0);
     expect(ci.screen).not.toContain('simulate |');
+  });
+
+  it('ch simulate draws the same bar (app/progress.ts) on a terminal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-progress-'));
+    try {
+      const args = ['ch', 'simulate', '--db', join(dir, 'x.db'), '--hubs', '2', '--days', '20'];
+      const tty = cliOnTty(args, envWithoutCi());
+      expect(tty.code).toBe(0);
+      expect(tty.screen).toContain('ch simulate |');
+      expect(tty.screen).toContain('20/20 days');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('simulate in a pipe: stderr is empty, stdout is the data alone', () => {
