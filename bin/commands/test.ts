@@ -1,5 +1,5 @@
 /** `gbcs-sim test FILE…|DIR [--junit FILE] [--json] [--target premises|port …]` (issue 15 item 1). */
-import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { runTests, type TestTarget } from '../../app/test-runner.ts';
 import type { FramingName } from '../../hw/framing/index.ts';
@@ -74,13 +74,14 @@ export function register(program: Command): void {
     .addOption(cryptoOption())
     .action(async (inputs: string[], o: TestFlags) => {
       const target = targetOf(o);
-      // The report file is opened before anything runs: an unusable path is a usage error.
+      // The report file is opened (not emptied) before anything runs: an unusable path is a usage
+      // error; a report from an earlier run stays until this run has one to write.
       let fd: number | null = null;
       const made = o.junit !== undefined && !existsSync(o.junit);
       let written = false;
       if (o.junit !== undefined) {
         try {
-          fd = openSync(o.junit, 'w');
+          fd = openSync(o.junit, 'a');
         } catch (e) {
           throw new UsageError(
             `--junit ${o.junit}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
@@ -96,7 +97,10 @@ export function register(program: Command): void {
           json: o.json ?? false,
           write: out,
         });
-        if (fd !== null) writeSync(fd, xml);
+        if (fd !== null) {
+          ftruncateSync(fd, 0);
+          writeSync(fd, xml, 0);
+        }
         written = true;
         out(
           o.json

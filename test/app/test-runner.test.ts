@@ -128,6 +128,10 @@ describe('gbcs-sim test on the example scenarios', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`gbcs-sim: BAD_SCENARIO: ${f}: step 2: expect: unknown key reslt\n`);
     expect(existsSync(report)).toBe(false);
+    const earlier = join(dir, 'earlier.xml');
+    writeFileSync(earlier, '<testsuites/>');
+    expect(cli(['test', f, '--junit', earlier]).status).toBe(2);
+    expect(readFileSync(earlier, 'utf8')).toBe('<testsuites/>');
     const none = cli(['test', `${dir}/nothing-here`]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/^gbcs-sim: UNREADABLE: .*nothing-here: ENOENT\n$/);
