@@ -2,7 +2,7 @@
  * The layer rule of DESIGN §1 and ARCHITECTURE.md, checked by `npm run lint` (so CI fails on a
  * violation):
  *
- *   bin/ ──► app/ ──► sim/ ──► protocol/
+ *   bin/ ──► app/ ──► sim/ ──► protocol/        ui/ (the page app/console serves) ──► ui/ only
  *                 └─► hw/  ──► protocol/
  *   bench/, test/, scripts/ ──► any
  *
@@ -83,10 +83,18 @@ module.exports = {
       to: { path: '^(sim|hw|protocol)/' },
     },
     {
+      name: 'ui-is-a-page',
+      comment:
+        'ui/ is the web console page the browser loads (served by app/console.ts): it imports only ui/ and its browser libraries.',
+      severity: 'error',
+      from: { path: '^ui/' },
+      to: { path: '^(protocol|sim|hw|app|bin|bench|test|scripts)/' },
+    },
+    {
       name: 'no-test-code-in-the-product',
       comment: 'Product code never imports tests, fixtures or benchmarks.',
       severity: 'error',
-      from: { path: '^(protocol|sim|hw|app|bin)/' },
+      from: { path: '^(protocol|sim|hw|app|bin|ui)/' },
       to: { path: '^(test|bench)/' },
     },
   ],

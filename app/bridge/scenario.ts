@@ -76,7 +76,8 @@ export function defaultScenarioContext(): ScenarioContext {
   };
 }
 
-const bad = (where: string, msg: string): GbcsError => new GbcsError(SCENARIO_ERROR, `${where}: ${msg}`);
+export const bad = (where: string, msg: string): GbcsError =>
+  new GbcsError(SCENARIO_ERROR, `${where}: ${msg}`);
 
 function fromDefault(s: ScenarioStep, ctx: ScenarioContext): BridgeStep {
   return {
@@ -128,8 +129,11 @@ function messageCodeOf(v: unknown, where: string): number {
   throw bad(where, `messageCode: a number 0..0xFFFF, "0x…", or a use-case id (got ${JSON.stringify(v)})`);
 }
 
-/** Resolves a parsed scenario document against the context. @throws GbcsError BAD_SCENARIO */
-export function resolveScenario(doc: unknown, base: ScenarioContext, source = 'scenario'): BridgeStep[] {
+/**
+ * The context of a scenario document: `base` with the document's `premises` and `parties` names.
+ * @throws GbcsError BAD_SCENARIO
+ */
+export function resolveContext(doc: unknown, base: ScenarioContext, source = 'scenario'): ScenarioContext {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw bad(source, 'a mapping with `steps` (and optionally `premises`, `parties`)');
   const d = doc as Record<string, unknown>;
@@ -152,63 +156,77 @@ export function resolveScenario(doc: unknown, base: ScenarioContext, source = 's
       ctx.parties[k as PartyName] = e;
     }
   }
+  return ctx;
+}
+
+/** A device name of the scenario (`chf`, `esme`, …) or an EUI-64, resolved; null when neither. */
+export function deviceOf(device: unknown, ctx: ScenarioContext): Eui64 | null {
+  if (typeof device !== 'string') return null;
+  const named = ctx.premises[device.toLowerCase() as keyof PremisesIds];
+  if (named) return named;
+  return DEVICE_NAMES.includes(device as keyof PremisesIds) ? null : eui(device);
+}
+
+/**
+ * One step of a scenario document (`where` names it in errors), resolved: `repeat: N` gives N
+ * copies. @throws GbcsError BAD_SCENARIO
+ */
+export function resolveStep(raw: unknown, ctx: ScenarioContext, where: string): BridgeStep[] {
+  if (typeof raw !== 'object' || raw === null) throw bad(where, 'a mapping');
+  const s = raw as Record<string, unknown>;
+  const repeat = s.repeat ?? 1;
+  if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < 1 || repeat > 100_000)
+    throw bad(where, 'repeat: an integer 1..100000');
+  let step: BridgeStep;
+  if (s.wait !== undefined) {
+    if (typeof s.wait !== 'number' || !(s.wait >= 0)) throw bad(where, 'wait: milliseconds ≥ 0');
+    step = { kind: 'wait', label: String(s.label ?? `wait ${s.wait} ms`), ms: s.wait };
+  } else if (s.control !== undefined) {
+    const c = s.control as Record<string, unknown>;
+    if (typeof c !== 'object' || c === null || typeof c.op !== 'string')
+      throw bad(where, 'control: a mapping with op');
+    const { op, ...params } = c;
+    step = { kind: 'control', label: String(s.label ?? `control ${op}`), op: op as string, params };
+  } else if (s.default !== undefined && s.device === undefined) {
+    step = fromDefault(defaultStep(s.default, where), ctx);
+    if (s.label !== undefined) step.label = String(s.label);
+  } else {
+    const device = typeof s.device === 'string' ? s.device : '';
+    const recipientId = deviceOf(device, ctx);
+    if (!recipientId) throw bad(where, 'device: chf | gpf | esme | gsme | an EUI-64');
+    const from = typeof s.from === 'string' ? s.from : '';
+    const originatorId = PARTY_NAMES.includes(from as PartyName) ? ctx.parties[from as PartyName] : eui(from);
+    if (!originatorId) throw bad(where, 'from: supplier | networkOperator | acb | an EUI-64');
+    const messageCode = messageCodeOf(s.messageCode, where);
+    let payload: Uint8Array | ((originatorCounter: bigint) => Uint8Array);
+    if (typeof s.payload === 'string') {
+      try {
+        payload = fromHex(s.payload);
+      } catch (e) {
+        throw bad(where, `payload: ${(e as Error).message}`);
+      }
+    } else if (typeof s.payload === 'object' && s.payload !== null && 'default' in s.payload) {
+      payload = defaultStep((s.payload as { default: unknown }).default, where).payload;
+    } else throw bad(where, 'payload: hex, or {default: step number or label}');
+    step = {
+      kind: 'command',
+      label: String(s.label ?? `${device} 0x${messageCode.toString(16).padStart(4, '0')}`),
+      deviceName: device,
+      recipientId,
+      originatorId,
+      messageCode,
+      payload,
+    };
+  }
+  return Array.from({ length: repeat }, () => step);
+}
+
+/** Resolves a parsed scenario document against the context. @throws GbcsError BAD_SCENARIO */
+export function resolveScenario(doc: unknown, base: ScenarioContext, source = 'scenario'): BridgeStep[] {
+  const ctx = resolveContext(doc, base, source);
+  const d = doc as Record<string, unknown>;
   if (!Array.isArray(d.steps) || d.steps.length === 0) throw bad(source, 'steps: a non-empty list');
-  const out: BridgeStep[] = [];
-  d.steps.forEach((raw: unknown, i: number) => {
-    const where = `${source}: step ${i + 1}`;
-    if (typeof raw !== 'object' || raw === null) throw bad(where, 'a mapping');
-    const s = raw as Record<string, unknown>;
-    const repeat = s.repeat ?? 1;
-    if (typeof repeat !== 'number' || !Number.isInteger(repeat) || repeat < 1 || repeat > 100_000)
-      throw bad(where, 'repeat: an integer 1..100000');
-    let step: BridgeStep;
-    if (s.wait !== undefined) {
-      if (typeof s.wait !== 'number' || !(s.wait >= 0)) throw bad(where, 'wait: milliseconds ≥ 0');
-      step = { kind: 'wait', label: String(s.label ?? `wait ${s.wait} ms`), ms: s.wait };
-    } else if (s.control !== undefined) {
-      const c = s.control as Record<string, unknown>;
-      if (typeof c !== 'object' || c === null || typeof c.op !== 'string')
-        throw bad(where, 'control: a mapping with op');
-      const { op, ...params } = c;
-      step = { kind: 'control', label: String(s.label ?? `control ${op}`), op: op as string, params };
-    } else if (s.default !== undefined && s.device === undefined) {
-      step = fromDefault(defaultStep(s.default, where), ctx);
-      if (s.label !== undefined) step.label = String(s.label);
-    } else {
-      const device = typeof s.device === 'string' ? s.device : '';
-      const recipientId =
-        ctx.premises[device.toLowerCase() as keyof PremisesIds] ??
-        (DEVICE_NAMES.includes(device as keyof PremisesIds) ? undefined : eui(device));
-      if (!recipientId) throw bad(where, 'device: chf | gpf | esme | gsme | an EUI-64');
-      const from = typeof s.from === 'string' ? s.from : '';
-      const originatorId = PARTY_NAMES.includes(from as PartyName)
-        ? ctx.parties[from as PartyName]
-        : eui(from);
-      if (!originatorId) throw bad(where, 'from: supplier | networkOperator | acb | an EUI-64');
-      const messageCode = messageCodeOf(s.messageCode, where);
-      let payload: Uint8Array | ((originatorCounter: bigint) => Uint8Array);
-      if (typeof s.payload === 'string') {
-        try {
-          payload = fromHex(s.payload);
-        } catch (e) {
-          throw bad(where, `payload: ${(e as Error).message}`);
-        }
-      } else if (typeof s.payload === 'object' && s.payload !== null && 'default' in s.payload) {
-        payload = defaultStep((s.payload as { default: unknown }).default, where).payload;
-      } else throw bad(where, 'payload: hex, or {default: step number or label}');
-      step = {
-        kind: 'command',
-        label: String(s.label ?? `${device} 0x${messageCode.toString(16).padStart(4, '0')}`),
-        deviceName: device,
-        recipientId,
-        originatorId,
-        messageCode,
-        payload,
-      };
-    }
-    for (let r = 0; r < repeat; r++) out.push(step);
-  });
-  return out;
+  return d.steps.flatMap((raw: unknown, i: number) => resolveStep(raw, ctx, `${source}: step ${i + 1}`));
 }
 
 /** Reads and resolves a scenario file (YAML, or JSON when the name ends in .json). @throws GbcsError BAD_SCENARIO */

@@ -1,11 +1,10 @@
-/** What `gbcs-sim serve` does with its parsed flags (bin/commands/serve.ts defines the flags; DESIGN §4). */
-
 import type { FramingName } from '../../hw/framing/index.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { defaultStateDir, memoryState, openStateDir } from '../../sim/store/state-dir.ts';
 import { EXIT_OK, loadFaultsFile, out, UsageError } from '../cli-io.ts';
+import { ConsoleHub, type RunningConsole, servedConsole, startConsoleServer } from '../console.ts';
 import { type ServeEndpoint, type ServeEvent, startServe } from '../serve.ts';
 
 export interface ServeFlags {
@@ -27,6 +26,7 @@ export interface ServeFlags {
   control?: boolean;
   maxConnections: string;
   rateLimit: string;
+  http?: string;
 }
 
 export const int = (flag: string, v: string, min: number, max: number): number => {
@@ -82,6 +82,9 @@ export const serveAction = async (o: ServeFlags) => {
   const blockLimit = int('--block-limit', o.blockLimit, 128, 65_535);
   const maxPayload = o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
   const json = o.json ?? false;
+  const httpPort = o.http === undefined ? undefined : int('--http', o.http, 0, 65_535);
+  // The web console (`--http`): fed serve's events, its commands through a link of serve.
+  let consoleBackend: ReturnType<typeof servedConsole> | null = null;
   // Durable device state (issue 8 finding 3): the folder is locked while serve runs.
   const state = o.ephemeral
     ? memoryState()
@@ -104,13 +107,35 @@ export const serveAction = async (o: ServeFlags) => {
     gsmePollMs,
     blockLimit,
     ...(maxPayload !== undefined ? { maxPayload } : {}),
-    onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
+    onEvent: (e) => {
+      if (json) out(JSON.stringify(e));
+      else out(describe(e));
+      consoleBackend?.onServeEvent(e);
+    },
     onOpenError: (_d, e, attempt, retryInMs) => openError(e, attempt, retryInMs),
     ...(faults ? { faults } : {}),
   }).catch((e) => {
     state.close();
     throw e;
   });
+  let web: RunningConsole | null = null;
+  if (httpPort !== undefined) {
+    const hub = new ConsoleHub();
+    consoleBackend = servedConsole({
+      served: running.served,
+      seed: o.seed,
+      crypto: createCrypto(o.crypto),
+      hub,
+    });
+    web = await startConsoleServer({ backend: consoleBackend, hub, port: httpPort }).catch(async (e) => {
+      await running.stop();
+      state.close();
+      throw new UsageError(
+        `--http: cannot listen on 127.0.0.1:${httpPort}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      );
+    });
+    process.stderr.write(`gbcs-sim serve: web console on ${web.url}\n`);
+  }
   const ready = {
     event: 'listening',
     where: running.where,
@@ -119,6 +144,7 @@ export const serveAction = async (o: ServeFlags) => {
     seed: o.seed,
     state: state.dir,
     control: o.control ?? false,
+    ...(web ? { http: web.url } : {}),
   };
   if (json) out(JSON.stringify(ready));
   process.stderr.write(
@@ -129,6 +155,7 @@ export const serveAction = async (o: ServeFlags) => {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await web?.close();
   await running.stop();
   state.close();
   const summary = { ...running.served.counts };

@@ -1,7 +1,6 @@
-/** What `gbcs-sim simulate` does with its parsed flags (bin/commands/simulate.ts defines the flags; DESIGN §4). */
-
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { EXIT_FAILURE, EXIT_OK, out, UsageError } from '../cli-io.ts';
+import { startProgress } from '../progress.ts';
 import { simulate } from '../simulate.ts';
 
 export const simulateAction = (o: {
@@ -20,21 +19,31 @@ export const simulateAction = (o: {
     throw new UsageError('--top-up: an integer from 1 to 8191 (pounds)');
   const json = o.json ?? false;
   const wall0 = performance.now();
-  const { summary } = simulate({
-    days,
-    seed: o.seed,
-    topUpPounds: pounds,
-    crypto: createCrypto(o.crypto),
-    onDay: (d) => {
-      if (json) out(JSON.stringify(d));
-      else
-        out(
-          `day ${String(d.day).padStart(3)}  ${d.date}  import ${d.importKWh.toFixed(3).padStart(7)} kWh  ` +
-            `balance ${(d.balancePence / 100).toFixed(2).padStart(8)} GBP  supply ${d.supply.padEnd(8)}  ` +
-            `alerts ${String(d.alerts).padStart(2)}${d.topUps > 0 ? `  top-up x${d.topUps}` : ''}`,
-        );
-    },
-  });
+  const progress = startProgress({ label: 'simulate', unit: 'days', total: days });
+  let run: ReturnType<typeof simulate>;
+  try {
+    run = simulate({
+      days,
+      seed: o.seed,
+      topUpPounds: pounds,
+      crypto: createCrypto(o.crypto),
+      onDay: (d) => {
+        progress.print(() => {
+          if (json) out(JSON.stringify(d));
+          else
+            out(
+              `day ${String(d.day).padStart(3)}  ${d.date}  import ${d.importKWh.toFixed(3).padStart(7)} kWh  ` +
+                `balance ${(d.balancePence / 100).toFixed(2).padStart(8)} GBP  supply ${d.supply.padEnd(8)}  ` +
+                `alerts ${String(d.alerts).padStart(2)}${d.topUps > 0 ? `  top-up x${d.topUps}` : ''}`,
+            );
+        });
+        progress.update(d.day);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  const { summary } = run;
   const wallMs = Math.round(performance.now() - wall0);
   if (json) out(JSON.stringify({ summary: { ...summary, wallMs } }));
   else {

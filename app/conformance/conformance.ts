@@ -231,6 +231,13 @@ export interface ConformanceOptions {
   keystore: Keystore;
   crypto: GbcsCrypto;
   acbId: Eui64;
+  /** Told how many scenarios the tree holds, before the first runs (a progress bar's total). */
+  onScenarios?: (count: number) => void;
+  /**
+   * Our own messages of a scenario, as they left the device: the response (null when the device
+   * sent none) and the alerts it raised (`conformance --out DIR`).
+   */
+  onMessages?: (scenario: RtdsScenario, response: Uint8Array | null, alerts: Uint8Array[]) => void;
 }
 
 const readHex = (p: string): Uint8Array => fromHex(readFileSync(p, 'latin1'));
@@ -300,6 +307,12 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     } catch (e) {
       return { ...info, status: 'mismatched', differences: [`device error: ${(e as Error).message}`] };
     }
+    if (typeof ours !== 'string')
+      opts.onMessages?.(
+        s,
+        null,
+        ours.map((a) => a.bytes),
+      );
     const differences = typeof ours === 'string' ? [ours] : compareAlerts(ours, rtdsAlerts, vctx);
     return { ...info, status: differences.length === 0 ? 'matched' : 'mismatched', differences };
   }
@@ -342,6 +355,7 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     return { ...info, fault, status: 'mismatched', differences: [`device error: ${(e as Error).message}`] };
   }
   if (!out.accepted) {
+    opts.onMessages?.(s, null, []);
     return {
       ...info,
       fault,
@@ -350,6 +364,11 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     };
   }
   if (!rtdsResponse) {
+    opts.onMessages?.(
+      s,
+      out.dropped ? null : out.response,
+      (out.alerts ?? []).map((a) => a.bytes),
+    );
     return { ...info, fault, status: 'mismatched', differences: ['RTDS has no response for this command'] };
   }
   const ours = decodeGbcsMessage(out.response) as MacMessage | SigningMessage;
@@ -357,16 +376,22 @@ export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions
     ...envelopeDiffs(ours, rtdsResponse),
     ...diffShapes(payloadShape(ours, vctx), payloadShape(rtdsResponse, vctx)),
   ];
+  let raised = out.alerts ?? [];
   if (rtdsAlerts.length > 0) {
     // The alerts the command causes: at once, or when its future-dated parts come due. (Where RTDS
     // shows no alert file for a scenario nothing is asserted: RTDS records only some of them.)
     try {
-      const alerts = [...(out.alerts ?? []), ...new Scheduler(dev.clock as VirtualClock, [dev]).runPending()];
-      differences.push(...compareAlerts(alerts, rtdsAlerts, vctx));
+      raised = [...raised, ...new Scheduler(dev.clock as VirtualClock, [dev]).runPending()];
+      differences.push(...compareAlerts(raised, rtdsAlerts, vctx));
     } catch (e) {
       differences.push(`device error raising alerts: ${(e as Error).message}`);
     }
   }
+  opts.onMessages?.(
+    s,
+    out.dropped ? null : out.response,
+    raised.map((a) => a.bytes),
+  );
   return { ...info, fault, status: differences.length === 0 ? 'matched' : 'mismatched', differences };
 }
 
@@ -376,6 +401,7 @@ export function runConformance(
   onResult: (r: ConformanceResult) => void,
 ): { scenarios: number; matched: number; mismatched: number } {
   const scenarios = groupRtdsScenarios(dir);
+  opts.onScenarios?.(scenarios.length);
   let matched = 0;
   for (const s of scenarios) {
     const r = runConformanceScenario(s, opts);

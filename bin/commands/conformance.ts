@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { conformanceAction } from '../../app/commands/conformance.ts';
+import { conformanceAction, DEFAULT_MIN_MATCH } from '../../app/commands/conformance.ts';
 import { collect, cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
@@ -10,7 +10,8 @@ export function register(program: Command): void {
     .requiredOption('--keystore <path>', 'keystore with the RTDS identities (repeatable)', collect)
     .option('--acb <eui>', 'EUI of the Access Control Broker')
     .option('--json', 'one JSON line per scenario, then {"summary": …}')
-    .option('--min-match <percent>', 'exit 1 when fewer scenarios match', '0')
+    .option('--min-match <percent>', 'exit 1 when fewer scenarios match', String(DEFAULT_MIN_MATCH))
+    .option('--out <dir>', 'write our responses and alerts as RTDS-named hex files under DIR/<folder>/')
     .addOption(cryptoOption())
     .action(conformanceAction);
 }

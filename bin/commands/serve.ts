@@ -29,6 +29,7 @@ export function register(program: Command): void {
       'GBCS frames per second per link (0 = no limit)',
       String(DEFAULT_SERVE_LIMITS.framesPerSecond),
     )
+    .option('--http <port>', 'also serve the web console for this premises on 127.0.0.1:PORT')
     .addOption(cryptoOption())
     .action(serveAction);
 }
