@@ -632,16 +632,7 @@ class SimulationRun {
       dailyReads: gas.logs.daily.filter((d) => d.time > start && d.time <= clock.now()).length,
       // Volume in 0.001 m³.
       volumeM3: Math.round(gas.metering.currentSummationDelivered - g.start) / 1000,
-      prepayment: {
-        startPence: Math.floor(g.startCredit / PENNY),
-        minPence: Math.floor(g.minCredit / PENNY),
-        endPence: Math.floor(gas.prepayment.creditRemaining / PENNY),
-        creditExhausted: g.minCredit <= 0,
-        disablements: g.disablements,
-        restorations: g.restorations,
-        topUps: g.topUps,
-        topUpPence: g.topUpPence,
-      },
+      prepayment: prepaymentSummary(g.startCredit, g.minCredit, gas.prepayment.creditRemaining, g),
     };
   }
 
@@ -665,19 +656,29 @@ class SimulationRun {
       peakHalfHour: stats.peakHalfHour,
       alerts: this.alertCounts(),
       commands: this.commands,
-      prepayment: {
-        startPence: Math.floor(p.startBalance / PENNY),
-        minPence: Math.floor(p.minBalance / PENNY),
-        endPence: Math.floor(model.prepayment.meterBalance / PENNY),
-        creditExhausted: p.minBalance <= 0,
-        disablements: p.disablements,
-        restorations: p.restorations,
-        topUps: p.topUps,
-        topUpPence: p.topUpPence,
-      },
+      prepayment: prepaymentSummary(p.startBalance, p.minBalance, model.prepayment.meterBalance, p),
     };
     return { days: this.days, summary, alerts: this.alerts };
   }
+}
+
+/** The prepayment part of the summary: credit (10^-5 GBP) at the start, lowest and end, in pence; the counts. */
+function prepaymentSummary(
+  start: number,
+  min: number,
+  end: number,
+  t: { disablements: number; restorations: number; topUps: number; topUpPence: number },
+) {
+  return {
+    startPence: Math.floor(start / PENNY),
+    minPence: Math.floor(min / PENNY),
+    endPence: Math.floor(end / PENNY),
+    creditExhausted: min <= 0,
+    disablements: t.disablements,
+    restorations: t.restorations,
+    topUps: t.topUps,
+    topUpPence: t.topUpPence,
+  };
 }
 
 /** A billing data log row of the ESME as the BillingDataLogUpdated alert reports it. */

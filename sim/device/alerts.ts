@@ -46,10 +46,9 @@ import type { DeviceCore as Device } from './core.ts';
 import { findTrustAnchor } from './credentials.ts';
 import { protect } from './pipeline/protect.ts';
 
-/** The alert machinery's part of the model state (sim/device/state.ts `ModelState`). */
+/** The alert machinery's part of the model state (sim/device/state.ts `ModelState`): `alerting`, outage bookkeeping of the event API. */
 declare module './state.ts' {
   interface ModelState {
-    /** Outage bookkeeping of the event API. */
     alerting?: AlertingState;
   }
 }

@@ -21,7 +21,8 @@ import { HANDLERS as ESME, DEFERRED as ESME_DEFERRED, provision as provisionEsme
 import { HANDLERS as GPF } from './gpf/gpf.ts';
 import { HANDLERS as GSME_CLOCK } from './gsme/clock.ts';
 import { HANDLERS as GSME, DEFERRED as GSME_DEFERRED, provision as provisionGsme } from './gsme/gsme.ts';
-import { buildModel, type HandlerRow, type ModelParts, type ProvisioningHints } from './model-table.ts';
+import type { HandlerRow, ModelParts, ProvisioningHints } from './model-table.ts';
+import { buildModel } from './model-table.ts';
 import { HANDLERS as FIRMWARE } from './security/firmware.ts';
 import { HANDLERS as JOINS } from './security/joins.ts';
 import { HANDLERS as KEY_LIFECYCLE } from './security/key-lifecycle.ts';

@@ -49,7 +49,8 @@ import {
   raiseAlert,
 } from '../../device/alerts.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 import { octets, raiseIfPossible, respondDlms, type SpecAnswer } from './dlms.ts';
 import { logChfEvent } from './events.ts';
 import {

@@ -9,7 +9,8 @@
 import { equalBytes, fromHex } from '../../../protocol/bytes.ts';
 import { DataAccessResult } from '../../../protocol/dlms/apdu.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 import { firmwareOf } from '../security/firmware.ts';
 import { octets, respondDlms } from './dlms.ts';
 import { chfModelOf } from './state.ts';

@@ -30,14 +30,6 @@ import { ZCL_EPOCH_MS } from '../../../protocol/gbz/zcl.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceCore as Device } from '../../device/core.ts';
 
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The CHF model (`CHF_STATE_KEY`). */
-    chf?: ChfModel;
-  }
-}
-
 export const CHF_STATE_KEY = 'chf';
 /** CHF Device Log capacity [A] (a public CH emulator holds 16; GBCS does not publish one). */
 export const DEVICE_LOG_CAPACITY = 16;
@@ -76,6 +68,13 @@ export interface ChfModel {
   identity: { chIdentity: string; chType: string };
   /** The CHF's own Event and Security Logs (chf-events.ts); absent in a state saved before them. */
   logs?: ChfLogs;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `chf`, the CHF model (`CHF_STATE_KEY`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    chf?: ChfModel;
+  }
 }
 
 /** One CHF log entry: ZigBee UTCTime seconds (since 2000-01-01), event code, details (hex). */

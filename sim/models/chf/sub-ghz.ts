@@ -25,7 +25,8 @@ import { ByteReader, concatBytes, equalBytes, fromHex, toHex, u16be } from '../.
 import { DataAccessResult } from '../../../protocol/dlms/apdu.ts';
 import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/axdr.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 import { raiseIfPossible, respondDlms, type SpecAnswer } from './dlms.ts';
 import {
   CHANNEL_LOG_CAPACITY,

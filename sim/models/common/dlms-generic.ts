@@ -17,10 +17,9 @@ import { type DlmsData, decodeData, encodeData } from '../../../protocol/dlms/ax
 import { ErrorCode, GbcsError } from '../../../protocol/errors.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `cosem`, the generic COSEM store: attribute key → A-XDR Data hex. */
 declare module '../../device/state.ts' {
   interface ModelState {
-    /** The generic COSEM store: attribute key → A-XDR Data hex. */
     cosem?: Record<string, string>;
   }
 }

@@ -46,15 +46,8 @@ import {
 } from '../../../protocol/utrn.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import type { ModelState } from '../../device/state.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The UTRN prepayment state (created on first use). */
-    prepayment?: Partial<PrepaymentModel>;
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export const CS01A = 0x0007;
 export const CS01B = 0x0097;
@@ -92,6 +85,13 @@ export interface PrepaymentModel {
   topUps: TopUpRecord[];
   /** The verdict on the last UTRN entered, or null. */
   lastVerdict: TopUpVerdict | null;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `prepayment`, the UTRN prepayment state (created on first use). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    prepayment?: Partial<PrepaymentModel>;
+  }
 }
 
 /** The prepayment state of a device model, created with zero credit on first use. */

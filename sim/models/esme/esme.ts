@@ -29,13 +29,8 @@ import { useCaseOf } from '../../../protocol/use-case-catalogue.ts';
 import type { ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import type { DeviceState } from '../../device/state.ts';
 import { sentinelOf } from '../common/dlms-generic.ts';
-import {
-  type DeferredRow,
-  deferredRow,
-  type HandlerRow,
-  handlerRow,
-  type ModelProvisioner,
-} from '../model-table.ts';
+import type { DeferredRow, HandlerRow, ModelProvisioner } from '../model-table.ts';
+import { deferredRow, handlerRow } from '../model-table.ts';
 import { activationTime, attrKey, isActivation } from './config.ts';
 import { activateNow, advanceEsme, createEsmeModel } from './consumption.ts';
 import { arr, en, obisHex, os, st } from './dlms.ts';

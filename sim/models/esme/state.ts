@@ -15,14 +15,6 @@
 import { MS_PER_DAY } from '../../../protocol/calendar.ts';
 import type { DeviceState } from '../../device/state.ts';
 
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The ESME model (`ESME_STATE_KEY`). */
-    esme?: EsmeModel;
-  }
-}
-
 /** ESME variants: single or twin element (a secondary measuring element), single or polyphase. */
 export interface EsmeVariant {
   elements: 1 | 2;
@@ -153,6 +145,13 @@ export interface EsmeModel {
   cleared: Partial<Record<keyof EsmeLogs, number>>;
   /** COSEM attributes written by Remote Parties: `class/obis/attr` → A-XDR hex. */
   attributes: Record<string, string>;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `esme`, the ESME model (`ESME_STATE_KEY`). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    esme?: EsmeModel;
+  }
 }
 
 /** Where the model lives in the device state. */

@@ -26,15 +26,8 @@ import { type GbzRequest, type GbzResult, ok, runGbzCommand, status } from '../g
 import { GSME_USE_CASE_RULES, GsmeMessageCode, gsmeModelOf } from '../gsme/gsme.ts';
 import { createGsmeModel } from '../gsme/history.ts';
 import type { GsmeModel } from '../gsme/state.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The GPF mirror and Device Log state. */
-    gpf?: GpfModel;
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export interface GpfModel {
   version: 1;
@@ -43,6 +36,13 @@ export interface GpfModel {
   mirrorUpdatedAt: number;
   /** GCS09: the Change of Tenancy date (ms), or null. */
   changeOfTenancy: number | null;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `gpf`, the GPF mirror and Device Log state. */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    gpf?: GpfModel;
+  }
 }
 
 export const GpfMessageCode = {

@@ -19,15 +19,8 @@ import {
 } from '../../../protocol/asn1/gcs28.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The GSME clock offset (GCS28). */
-    gsmeClock?: Partial<GsmeClockModel>;
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export const GCS28 = 0x007f;
 
@@ -35,6 +28,13 @@ export interface GsmeClockModel {
   offsetMs: number;
   timeStatus: number;
   lastSyncMs: number | null;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `gsmeClock`, the GSME clock offset (GCS28). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    gsmeClock?: Partial<GsmeClockModel>;
+  }
 }
 
 export function gsmeClockOf(dev: Device): GsmeClockModel {

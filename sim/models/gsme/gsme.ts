@@ -21,13 +21,8 @@ import { decodeZse, encodeZse, ZseCluster, ZsePrepayment } from '../../../protoc
 import { ALERT_ERROR, type AlertSpec, type RaisedAlert, raiseAlert } from '../../device/alerts.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { applyUtrn } from '../common/utrn-topup.ts';
-import {
-  type DeferredRow,
-  deferredRow,
-  type HandlerRow,
-  handlerRow,
-  type ModelProvisioner,
-} from '../model-table.ts';
+import type { DeferredRow, HandlerRow, ModelProvisioner } from '../model-table.ts';
+import { deferredRow, handlerRow } from '../model-table.ts';
 import {
   advanceTo,
   commitStaged,
@@ -50,10 +45,9 @@ import {
   SupplyStatus,
 } from './state.ts';
 
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `gsme`, the GSME model (gsme/state.ts). */
 declare module '../../device/state.ts' {
   interface ModelState {
-    /** The GSME model (gsme/state.ts). */
     gsme?: GsmeModel;
   }
 }

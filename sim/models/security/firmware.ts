@@ -34,15 +34,8 @@ import { CANCELLATION_DATE_TIME } from '../../../protocol/asn1/gbcs-types.ts';
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
 import { DecodeError } from '../../../protocol/errors.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** Running version and the image waiting for activation. */
-    firmware?: Partial<FirmwareModel>;
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export const CS06 = 0x0012;
 export const CS08 = 0x0129;
@@ -55,6 +48,13 @@ export interface FirmwareModel {
   image: { hash: string; version: string } | null;
   lastActivationCounter: string;
   activatedAtMs: number | null;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `firmware`, running version and the image waiting for activation. */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    firmware?: Partial<FirmwareModel>;
+  }
 }
 
 export function firmwareOf(dev: Device): FirmwareModel {

@@ -51,15 +51,8 @@ import type { Eui64 } from '../../../protocol/types.ts';
 import type { DeviceType } from '../../../protocol/use-case-catalogue.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import { certificateInfo } from '../../smki/certificate-info.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** The Device Log (devices joined). */
-    deviceLog?: DeviceLogRecord[];
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export const MessageCode = {
   CS03A1: 0x000d,
@@ -77,6 +70,13 @@ export interface DeviceLogRecord {
   /** DeviceType code (gbcs-types.ts `DeviceTypeCode`). */
   deviceType: number;
   joinedAtMs: number;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `deviceLog`, the Device Log (devices joined). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    deviceLog?: DeviceLogRecord[];
+  }
 }
 
 /** Entries a Device Log holds (GBCS: a handful of HAN partners per meter; the GPF logs its GSME and HAN devices) [A]. */

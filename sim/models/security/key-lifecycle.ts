@@ -42,15 +42,8 @@ import { keyUsageNames } from '../../smki/der-values.ts';
 import { parseCertificate } from '../../smki/parse.ts';
 import { readOneTlv, readTlvs } from '../../smki/tlv.ts';
 import { type Reason, validateCertificate } from '../../smki/validate.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
-
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
-declare module '../../device/state.ts' {
-  interface ModelState {
-    /** Pending and installed key pairs (CS02c/d/e). */
-    securityCredentials?: SecurityCredentialsState;
-  }
-}
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 
 export const MessageCode = { CS02C: 0x000a, CS02D: 0x000b, CS02E: 0x000c } as const;
 
@@ -108,6 +101,13 @@ export interface SecurityCredentialsState {
   >;
   /** Alerts CS02d could not raise (sim/device/alerts.ts has no Message Code or recipient for them), oldest first. */
   unsentAlerts: Array<{ alertCode: number; at: number; problem: string }>;
+}
+
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `securityCredentials`, pending and installed key pairs (CS02c/d/e). */
+declare module '../../device/state.ts' {
+  interface ModelState {
+    securityCredentials?: SecurityCredentialsState;
+  }
 }
 
 /** The model state of a device (created empty on first use). */

@@ -68,13 +68,13 @@ import type { DeviceType } from '../../../protocol/use-case-catalogue.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
 import type { TrustAnchorCell } from '../../device/credentials.ts';
 import { raiseUtrnCounterFloor, setUtrnCounterFloor } from '../common/utrn-topup.ts';
-import { type HandlerRow, handlerRow } from '../model-table.ts';
+import type { HandlerRow } from '../model-table.ts';
+import { handlerRow } from '../model-table.ts';
 import { type RootAnchor, subjectKeyIdentifierOf, validateReplacement } from './cpv.ts';
 
-/** This model's part of the device state (sim/device/state.ts `ModelState`). */
+/** This model's part of the device state (sim/device/state.ts `ModelState`): `cpvTimeChecks`, whether certification path validation applies time checks (RTDS devices do not). */
 declare module '../../device/state.ts' {
   interface ModelState {
-    /** Whether certification path validation applies time checks (RTDS devices do not). */
     cpvTimeChecks?: boolean;
   }
 }
