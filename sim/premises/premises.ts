@@ -14,6 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { DeviceCredentials, TrustAnchorCell } from '../device/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState, decodeStep, RejectReason } from '../device/device.ts';
 import type { FaultConfig } from '../device/faults.ts';
+import { recipientOf } from '../device/pipeline/route.ts';
 import { syncGpfMirror } from '../models/gpf/gpf.ts';
 import { modelFor } from '../models/index.ts';
 import type { TestKeys } from '../smki/test-pki.ts';
@@ -68,7 +69,7 @@ export class Premises {
       };
     }
     const m = d.value;
-    const recipient = m.form === 'gbt' ? m.block.routing.recipientId : m.apdu.header.recipientId;
+    const recipient = recipientOf(m); // step 2, route: by recipient id
     if (recipient === this.ids.gsme) {
       // The GPF checks what it can before holding the message (sim/premises/gpf-queue.ts).
       const refused = gsmeQueueCheck(m);
