@@ -158,7 +158,7 @@ function deviceViews(premises: Premises): DeviceView[] {
 }
 
 /**
- * A command request from the page, as a scenario step (sim/bridge-scenario.ts resolveStep): the
+ * A command request from the page, as a scenario step (app/bridge/scenario.ts resolveStep): the
  * same names and checks as scenario files. @throws GbcsError BAD_SCENARIO
  */
 export function commandStep(request: unknown, ctx: ScenarioContext) {
@@ -304,7 +304,7 @@ function wallThroughput(hub: ConsoleHub): () => void {
 
 /**
  * A console over a served premises (`serve --http PORT`): the page's commands go to it through an
- * in-process link attached like any other (sim/harness-serve.ts: the same queueing, GSME wake-ups,
+ * in-process link attached like any other (app/serve.ts: the same queueing, GSME wake-ups,
  * duplicate cache and durable state), built and checked by the bridge with the test keys of the
  * seed; what other links send shows as `serve` events (the bytes are not seen there).
  */

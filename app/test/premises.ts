@@ -1,7 +1,7 @@
 /**
  * A virtual premises as the target of test scenarios and of the web console: the premises of
- * `gbcs-sim run` (sim/premises.ts: CHF, GPF, ESME, GSME under the test key set of a seed) on a
- * virtual clock, driven by the head-end (sim/head-end.ts) one step at a time, with what each step
+ * `gbcs-sim run` (sim/premises/premises.ts: CHF, GPF, ESME, GSME under the test key set of a seed) on a
+ * virtual clock, driven by the head-end (sim/head-end/head-end.ts) one step at a time, with what each step
  * yields observed: acceptance or the refusal reason, the response's verification and result, the
  * alerts the command raised. Tamper operations (app/test/scenario.ts) alter a command on its way;
  * control requests are the serve control channel's, played in-process.
@@ -41,11 +41,11 @@ export interface CommandObservation {
   originatorId: Eui64;
   /** Null when it cannot be seen (through a port, an unanswered command may be refused or lost). */
   accepted: boolean | null;
-  /** The device's refusal reason (sim/device.ts RejectReason), null when accepted or unseen. */
+  /** The device's refusal reason (sim/device/device.ts RejectReason), null when accepted or unseen. */
   reason: string | null;
   detail: string | null;
   responseVerified: boolean;
-  /** `success`, `error: …` (sim/outcome.ts), `no response (…)`, or null before any response. */
+  /** `success`, `error: …` (sim/head-end/outcome.ts), `no response (…)`, or null before any response. */
   result: string | null;
   mac: string;
   signature: string;
@@ -62,7 +62,7 @@ export interface CommandObservation {
 }
 
 /**
- * A bridge command result (sim/bridge.ts) as an observation. Through a port a refused command is
+ * A bridge command result (app/bridge/bridge.ts) as an observation. Through a port a refused command is
  * only unanswered (`accepted: null`, reason unseen) unless `seen` says more; alerts are known by
  * Message Code.
  */

@@ -7,7 +7,7 @@
  * - `premises` (default): a fresh virtual premises per scenario (app/test/premises.ts), on a virtual
  *   clock; everything is observable: refusal reasons, alert codes, device state.
  * - `port`: a served premises or a hub on a serial port / pty / TCP (through the bridge,
- *   sim/bridge.ts), with the test keys of a seed. Through a port a refused command is only
+ *   app/bridge/bridge.ts), with the test keys of a seed. Through a port a refused command is only
  *   unanswered (its reason is not seen), alerts are known by Message Code, device state is not
  *   visible (state expectations are reported as not checked), and tamper steps cannot be sent.
  *

@@ -1,5 +1,5 @@
 /**
- * Test scenarios (`gbcs-sim test`): the bridge scenario format (sim/bridge-scenario.ts: `premises`,
+ * Test scenarios (`gbcs-sim test`): the bridge scenario format (app/bridge/scenario.ts: `premises`,
  * `parties`, steps `default`, `device`/`from`/`messageCode`/`payload`, `control`, `wait`, `repeat`)
  * with what each step must yield. One document per file (YAML, or JSON for `*.json`):
  *
@@ -112,7 +112,7 @@ export interface Expectations {
   reason?: string;
   /** `success`, `error` (any error result) or the exact result text. */
   result?: string;
-  /** The response verified (protection and correlation, sim/head-end.ts checkResponse). */
+  /** The response verified (protection and correlation, sim/head-end/head-end.ts checkResponse). */
   verified?: boolean;
   /** Alert codes, sorted; [] = none. */
   alerts?: number[];
