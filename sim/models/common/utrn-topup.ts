@@ -275,6 +275,9 @@ const RESULT_TYPE: Record<TopUpVerdict, number> = {
   'no-key': TopUpResultType.REJECTED_ERROR,
 };
 
+/** The Consumer Top Up Response result type of a UTRN verdict (CS01b, PCS01). */
+export const topUpResultOf = (v: TopUpVerdict): number => RESULT_TYPE[v];
+
 /** GSME amounts are in 10^-5 of the currency unit: 1 penny = 1000 (RTDS 2.2 CS01b: £12.50 → 1 250 000). */
 export const GSME_UNITS_PER_PENNY = 1000;
 

@@ -20,7 +20,7 @@ import { ZclStatus } from '../../../protocol/gbz/zcl.ts';
 import { decodeZse, encodeZse, ZseCluster, ZsePrepayment } from '../../../protocol/gbz/zcl-se.ts';
 import { ALERT_ERROR, type AlertSpec, type RaisedAlert, raiseAlert } from '../../device/alerts.ts';
 import type { DeviceCore as Device, ExecutionContext, ExecutionResult } from '../../device/core.ts';
-import { applyUtrn } from '../common/utrn-topup.ts';
+import { applyUtrn, TopUpResultType, topUpResultOf } from '../common/utrn-topup.ts';
 import type { DeferredRow, HandlerRow, ModelProvisioner } from '../model-table.ts';
 import { deferredRow, handlerRow } from '../model-table.ts';
 import {
@@ -214,26 +214,8 @@ function tryRaise(f: () => RaisedAlert): RaisedAlert | undefined {
 // ---------------------------------------------------------------------------------------------
 // Consumer Top Up (CS01b from the DCC, PCS01 from a PPMID)
 
-/** ZSE Consumer Top Up Response result types. */
-export const TopUpResult = {
-  ACCEPTED: 0x00,
-  REJECTED_INVALID: 0x01,
-  REJECTED_DUPLICATE: 0x02,
-  REJECTED_ERROR: 0x03,
-  REJECTED_MAX_CREDIT_REACHED: 0x04,
-} as const;
-
 /** Money units of the GSME (10^-5 GBP) per penny. */
 const UNITS_PER_PENNY = 1000;
-
-const VERDICT_RESULT: Record<string, number> = {
-  accepted: TopUpResult.ACCEPTED,
-  invalid: TopUpResult.REJECTED_INVALID,
-  'not-authentic': TopUpResult.REJECTED_INVALID,
-  'outside-window': TopUpResult.REJECTED_INVALID,
-  'already-used': TopUpResult.REJECTED_DUPLICATE,
-  'max-credit': TopUpResult.REJECTED_MAX_CREDIT_REACHED,
-};
 
 function consumerTopUp(s: GsmeSession, req: GbzRequest): GbzResult {
   let q: { originatingDevice: number; topUpCode: Uint8Array };
@@ -245,32 +227,32 @@ function consumerTopUp(s: GsmeSession, req: GbzRequest): GbzResult {
   }
   const utrn = new TextDecoder().decode(q.topUpCode);
   const p = s.m.prepayment;
-  let result: number = TopUpResult.REJECTED_INVALID;
+  let result: number = TopUpResultType.REJECTED_INVALID;
   let value = 0;
   if (/^[0-9]{20}$/.test(utrn)) {
     // GBCS §14 verification and the UTRN counter record (utrn-topup.ts); the credit is the meter's.
     const v = applyUtrn(s.ctx, utrn, q.originatingDevice);
-    result = VERDICT_RESULT[v.verdict] ?? TopUpResult.REJECTED_ERROR;
+    result = topUpResultOf(v.verdict);
     value = v.valuePence * UNITS_PER_PENNY;
     if (
-      result === TopUpResult.ACCEPTED &&
+      result === TopUpResultType.ACCEPTED &&
       (value > p.maxCreditPerTopUp || p.creditRemaining + value > p.maxCreditLimit)
     ) {
-      result = TopUpResult.REJECTED_MAX_CREDIT_REACHED;
+      result = TopUpResultType.REJECTED_MAX_CREDIT_REACHED;
     }
   }
-  if (result === TopUpResult.ACCEPTED) {
+  if (result === TopUpResultType.ACCEPTED) {
     applyTopUp(s.m, utrn, value, s.now);
     if (q.originatingDevice !== 0) logEvent(s.m, LogId.GENERAL, GsmeEvent.CREDIT_ADDED_LOCALLY, s.now);
   } else {
     logEvent(
       s.m,
       LogId.SECURITY,
-      result === TopUpResult.REJECTED_DUPLICATE ? GsmeEvent.DUPLICATE_UTRN : GsmeEvent.UTRN_NOT_AUTHENTIC,
+      result === TopUpResultType.REJECTED_DUPLICATE ? GsmeEvent.DUPLICATE_UTRN : GsmeEvent.UTRN_NOT_AUTHENTIC,
       s.now,
     );
   }
-  const accepted = result === TopUpResult.ACCEPTED;
+  const accepted = result === TopUpResultType.ACCEPTED;
   const payload = encodeZse(ZsePrepayment.ConsumerTopUpResponse, {
     resultType: result,
     // A refused top-up reports no value and no credit (RTDS 2.2 CS01b ERROR: 0xFFFFFFFF).
