@@ -8,7 +8,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
 import { acbOf, EXIT_FAILURE, EXIT_OK, out, UsageError, warnKeystore } from '../cli-io.ts';
-import { type RtdsScenario, runConformance } from '../conformance/conformance.ts';
+import { type RtdsScenario, runConformance, summaryLine } from '../conformance/conformance.ts';
 import { makeDirectories } from '../directories.ts';
 import { startProgress } from '../progress.ts';
 
@@ -93,7 +93,7 @@ export const conformanceAction = (o: {
           if (o.json) out(JSON.stringify(r));
           else
             out(
-              `${r.status === 'matched' ? 'ok  ' : 'DIFF'} ${r.scenario}${r.differences.length ? `: ${r.differences.join('; ')}` : ''}`,
+              `${r.status === 'matched' ? 'ok  ' : 'DIFF'} ${r.scenario} [${r.played}]${r.differences.length ? `: ${r.differences.join('; ')}` : ''}`,
             );
         });
         progress.increment(r.scenario);
@@ -102,11 +102,7 @@ export const conformanceAction = (o: {
   } finally {
     progress.stop();
   }
-  out(
-    o.json
-      ? JSON.stringify({ summary })
-      : `summary: ${summary.matched}/${summary.scenarios} scenarios matched, ${summary.mismatched} mismatched`,
-  );
+  out(o.json ? JSON.stringify({ summary }) : summaryLine(summary));
   // Nothing found or nothing matched is a failure whatever --min-match says: a wrong --rtds
   // folder or a keystore of other identities must not pass a CI gate (issue 15 item 2).
   const pct = summary.scenarios === 0 ? 0 : (100 * summary.matched) / summary.scenarios;

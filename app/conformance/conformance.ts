@@ -224,7 +224,31 @@ export interface ConformanceResult {
   deviceType: DeviceType | null;
   status: 'matched' | 'mismatched';
   fault: FaultRule | null;
+  /**
+   * How the scenario was played: `model-only` — the device model alone produced the answer;
+   * `fault-injected` — the RTDS response showed an error and the fault it shows
+   * (`faultFromResponse`) was injected first, so a match tests the fault injector, not the model.
+   */
+  played: Played;
   differences: string[];
+}
+
+/** How a scenario was played (ConformanceResult.played). */
+export type Played = 'model-only' | 'fault-injected';
+
+/** Scenarios and matches of one way of playing them. */
+export interface ConformanceTally {
+  scenarios: number;
+  matched: number;
+}
+
+/** The summary of a conformance run: overall, model-only and fault-injected. */
+export interface ConformanceSummary {
+  scenarios: number;
+  matched: number;
+  mismatched: number;
+  modelOnly: ConformanceTally;
+  faultInjected: ConformanceTally;
 }
 
 export interface ConformanceOptions {
@@ -250,6 +274,11 @@ function readMessage(path: string): MacMessage | SigningMessage {
 
 /** Plays one scenario. Never throws on RTDS content; a failure is a mismatch with a reason. */
 export function runConformanceScenario(s: RtdsScenario, opts: ConformanceOptions): ConformanceResult {
+  const r = playScenario(s, opts);
+  return { ...r, played: r.fault ? 'fault-injected' : 'model-only' };
+}
+
+function playScenario(s: RtdsScenario, opts: ConformanceOptions): Omit<ConformanceResult, 'played'> {
   const base = {
     scenario: s.id,
     useCase: null,
@@ -399,14 +428,38 @@ export function runConformance(
   dir: string,
   opts: ConformanceOptions,
   onResult: (r: ConformanceResult) => void,
-): { scenarios: number; matched: number; mismatched: number } {
+): ConformanceSummary {
   const scenarios = groupRtdsScenarios(dir);
   opts.onScenarios?.(scenarios.length);
-  let matched = 0;
+  const tally: Record<Played, ConformanceTally> = {
+    'model-only': { scenarios: 0, matched: 0 },
+    'fault-injected': { scenarios: 0, matched: 0 },
+  };
   for (const s of scenarios) {
     const r = runConformanceScenario(s, opts);
-    if (r.status === 'matched') matched++;
+    const t = tally[r.played];
+    t.scenarios++;
+    if (r.status === 'matched') t.matched++;
     onResult(r);
   }
-  return { scenarios: scenarios.length, matched, mismatched: scenarios.length - matched };
+  const matched = tally['model-only'].matched + tally['fault-injected'].matched;
+  return {
+    scenarios: scenarios.length,
+    matched,
+    mismatched: scenarios.length - matched,
+    modelOnly: tally['model-only'],
+    faultInjected: tally['fault-injected'],
+  };
+}
+
+/** `357/363` and the percentage to one decimal (`n/a` for no scenarios). */
+const rate = (t: ConformanceTally): string =>
+  `${t.matched}/${t.scenarios} (${t.scenarios === 0 ? 'n/a' : `${((100 * t.matched) / t.scenarios).toFixed(1)}%`})`;
+
+/** The text summary line: overall, then model-only and fault-injected rates. */
+export function summaryLine(s: ConformanceSummary): string {
+  return (
+    `summary: ${s.matched}/${s.scenarios} scenarios matched, ${s.mismatched} mismatched; ` +
+    `model only ${rate(s.modelOnly)}, fault injected ${rate(s.faultInjected)}`
+  );
 }

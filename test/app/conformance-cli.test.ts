@@ -30,7 +30,9 @@ describeShared('conformance: progress, exit rules and --out', () => {
     mkdirSync(join(dir, 'empty'), { recursive: true });
     const e = run(['--rtds', join(dir, 'empty'), '--keystore', RTDS_KEYSTORE_DIR]);
     expect(e.status).toBe(1);
-    expect(e.stdout.trim()).toBe('summary: 0/0 scenarios matched, 0 mismatched');
+    expect(e.stdout.trim()).toBe(
+      'summary: 0/0 scenarios matched, 0 mismatched; model only 0/0 (n/a), fault injected 0/0 (n/a)',
+    );
     expect(e.stderr).toMatch(/^gbcs-sim: conformance: no RTDS scenario under .*empty/m);
   });
 
@@ -44,7 +46,21 @@ describeShared('conformance: progress, exit rules and --out', () => {
 
   it('the default --min-match (90%) fails 1 of 2; --min-match 50 passes it', () => {
     const r = run(['--rtds', tree, '--keystore', RTDS_KEYSTORE_DIR]);
-    expect(r.stdout).toContain('summary: 1/2 scenarios matched');
+    // Both scenarios are SUCCESS ones, played on the model alone (no fault read from RTDS).
+    expect(r.stdout).toContain(
+      'summary: 1/2 scenarios matched, 1 mismatched; model only 1/2 (50.0%), fault injected 0/0 (n/a)',
+    );
+    expect(r.stdout).toMatch(/^ok {3}6\.2\.2_ECS26c\/\S+ \[model-only\]$/m);
+    const json = run(['--rtds', tree, '--keystore', RTDS_KEYSTORE_DIR, '--json']);
+    expect(JSON.parse(json.stdout.trim().split('\n').at(-1)!)).toEqual({
+      summary: {
+        scenarios: 2,
+        matched: 1,
+        mismatched: 1,
+        modelOnly: { scenarios: 2, matched: 1 },
+        faultInjected: { scenarios: 0, matched: 0 },
+      },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('1 of 2 scenarios matched (50.0%), below --min-match 90%');
     const ok = run(['--rtds', tree, '--keystore', RTDS_KEYSTORE_DIR, '--min-match', '50']);
