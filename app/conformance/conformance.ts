@@ -23,6 +23,7 @@ import { decryptParts, type VerifyContext } from '../../protocol/security/verify
 import type { Eui64 } from '../../protocol/types.ts';
 import { type DeviceType, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import { VirtualClock } from '../../sim/clock.ts';
+import type { MeterVariant } from '../../sim/device/core.ts';
 import type { Device } from '../../sim/device/device.ts';
 import type { FaultRule } from '../../sim/device/faults.ts';
 import { Scheduler } from '../../sim/device/scheduler.ts';
@@ -62,6 +63,24 @@ export const RTDS_DEVICE_TYPES: ReadonlyMap<Eui64, DeviceType> = new Map([
   ['00db1234567890a5', 'HCALCS'],
   ['00db1234567890a6', 'ESME'],
 ]);
+
+/** Use cases only a polyphase ESME supports (GBCS ECS23b, ECS26k, ECS29b/d/f: per-phase objects). */
+const POLYPHASE_USE_CASES = new Set(['ECS23b', 'ECS26k', 'ECS29b', 'ECS29d', 'ECS29f']);
+/** Use cases of the secondary element, which only a twin-element ESME has (ECS01c/d, ECS24b). */
+const SECONDARY_ELEMENT_USE_CASES = new Set(['ECS01c', 'ECS01d', 'ECS24b']);
+
+/**
+ * The build of the RTDS device of a scenario, from the scenario's metadata: twin element when its
+ * name carries a `TWIN` token or its use case concerns the secondary element (unless the name says
+ * `SINGLE`), polyphase for the per-phase use cases; single element, single phase otherwise. This is
+ * the harness's reading of the test data — the device models are only given the variant.
+ */
+export function rtdsMeterVariant(prefix: string, messageCode: number): MeterVariant {
+  const uc = useCaseOf(messageCode)?.useCase ?? '';
+  const tokens = prefix.split('_');
+  const twin = (tokens.includes('TWIN') || SECONDARY_ELEMENT_USE_CASES.has(uc)) && !tokens.includes('SINGLE');
+  return { elements: twin ? 2 : 1, phases: POLYPHASE_USE_CASES.has(uc) ? 3 : 1 };
+}
 
 /** Role and scenario prefix of an RTDS file name stem (`…_COMMAND`, `…_8F66_…_ALERT_…`). */
 export function parseRtdsStem(stem: string): { role: RtdsRole; prefix: string } | null {
@@ -322,9 +341,9 @@ function playScenario(s: RtdsScenario, opts: ConformanceOptions): Omit<Conforman
     const dev = provision(first.originatorId, deviceType);
     if (typeof dev === 'string') return { ...info, status: 'mismatched', differences: [dev] };
     provisionModel(deviceType, dev.state, {
-      scenario: s.prefix,
       messageCode: first.messageCode,
       nowMs: dev.clock.now(),
+      variant: rtdsMeterVariant(s.prefix, first.messageCode),
     });
     let ours: ReturnType<typeof stimulateAlerts>;
     try {
@@ -370,11 +389,11 @@ function playScenario(s: RtdsScenario, opts: ConformanceOptions): Omit<Conforman
   const dev = provision(h.recipientId, deviceType);
   if (typeof dev === 'string') return { ...info, fault, status: 'mismatched', differences: [dev] };
   // The RTDS device of this scenario, as far as its name and use case say (e.g. a twin-element or
-  // polyphase ESME): device models that know variants set up their state from these hints.
+  // polyphase ESME): the harness chooses the build, the model is configured with it.
   provisionModel(deviceType, dev.state, {
-    scenario: s.prefix,
     messageCode: h.messageCode,
     nowMs: dev.clock.now(),
+    variant: rtdsMeterVariant(s.prefix, h.messageCode),
   });
   if (fault) dev.injectFault(fault);
   let out: ReturnType<Device['handle']>;

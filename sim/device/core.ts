@@ -126,9 +126,22 @@ export type DeferredExecutor = (dev: DeviceCore, task: ScheduledTask) => Deferre
  * device-clock time of provisioning.
  */
 export interface ProvisioningHints {
-  scenario?: string;
+  /** The use case the device is provisioned for (a model may seed history it reads). */
   messageCode?: number;
+  /** Device-clock time of the provisioning, ms since the Unix epoch. */
   nowMs: number;
+  /**
+   * The meter's configuration, as a real one is built (ESME: measuring elements 1 = single, 2 =
+   * twin element; phases 1 or 3 = polyphase). Absent: the model's default (single element,
+   * single phase). Models read nothing else about the device's purpose: no file or scenario names.
+   */
+  variant?: MeterVariant;
+}
+
+/** A meter's build (GBCS ESME variants: single element, twin element, polyphase). */
+export interface MeterVariant {
+  elements: 1 | 2;
+  phases: 1 | 3;
 }
 
 /**

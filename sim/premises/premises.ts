@@ -11,12 +11,13 @@ import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../clock.ts';
+import type { MeterVariant } from '../device/core.ts';
 import type { DeviceCredentials, TrustAnchorCell } from '../device/credentials.ts';
 import { type CommandOutcome, Device, type DeviceState, decodeStep, RejectReason } from '../device/device.ts';
 import type { FaultConfig } from '../device/faults.ts';
 import { recipientOf } from '../device/pipeline/route.ts';
 import { syncGpfMirror } from '../models/gpf/gpf.ts';
-import { modelFor } from '../models/index.ts';
+import { modelFor, provisionModel } from '../models/index.ts';
 import type { TestKeys } from '../smki/test-pki.ts';
 import type { StateStore } from '../store/state-store.ts';
 import { gsmeQueueCheck } from './gpf-queue.ts';
@@ -131,6 +132,16 @@ export function provisionedCredentials(
  * device starts from its stored state when there is one (a restart) and persists to it; injected
  * faults are lab settings, not device state: stored ones are dropped and `faults` applied afresh.
  */
+/** How the premises' meters are built (a real installation's choice, not the traffic's). */
+export interface PremisesConfig {
+  /**
+   * The ESME's build: `{elements: 2}` twin element, `{phases: 3}` polyphase (GBCS ESME variants).
+   * Default: single element, single phase. Applied to a fresh ESME; a state restored from the
+   * store keeps the build it was created with.
+   */
+  esmeVariant?: MeterVariant;
+}
+
 export function createPremises(
   keys: TestKeys,
   clock: Clock,
@@ -138,6 +149,7 @@ export function createPremises(
   ids: PremisesIds = DEFAULT_PREMISES,
   faults: FaultConfig = {},
   store?: StateStore<DeviceState>,
+  config: PremisesConfig = {},
 ): Premises {
   const cache = new SharedSecretCache(crypto);
   const anchors = keys.trustAnchors();
@@ -162,6 +174,11 @@ export function createPremises(
         ...(store ? { store } : {}),
       }),
     );
+  }
+  const esme = devices.get(ids.esme)!;
+  if (config.esmeVariant && esme.state.model.esme === undefined) {
+    provisionModel('ESME', esme.state, { nowMs: clock.now(), variant: config.esmeVariant });
+    esme.persist();
   }
   for (const dev of devices.values()) {
     if (dev.state.faults === undefined) continue;

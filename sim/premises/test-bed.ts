@@ -14,7 +14,13 @@ import { HeadEnd } from '../head-end/head-end.ts';
 import { partyEui } from '../head-end/scenario.ts';
 import { createTestKeys, TEST_PARTIES, type TestKeys } from '../smki/test-pki.ts';
 import type { StateStore } from '../store/state-store.ts';
-import { createPremises, DEFAULT_PREMISES, type Premises, type PremisesIds } from './premises.ts';
+import {
+  createPremises,
+  DEFAULT_PREMISES,
+  type Premises,
+  type PremisesConfig,
+  type PremisesIds,
+} from './premises.ts';
 
 /**
  * Key lookups of the test head-end: every test party's public and private keys, and the public
@@ -53,6 +59,8 @@ export interface TestBedOptions {
   ids?: PremisesIds;
   faults?: FaultConfig;
   store?: StateStore<DeviceState>;
+  /** How the meters are built (sim/premises/premises.ts PremisesConfig). */
+  config?: PremisesConfig;
 }
 
 export interface TestBed {
@@ -66,7 +74,15 @@ export interface TestBed {
 export function createTestBed(o: TestBedOptions): TestBed {
   const clock = new VirtualClock(o.start);
   const keys = createTestKeys(o.seed);
-  const premises = createPremises(keys, clock, o.crypto, o.ids ?? DEFAULT_PREMISES, o.faults ?? {}, o.store);
+  const premises = createPremises(
+    keys,
+    clock,
+    o.crypto,
+    o.ids ?? DEFAULT_PREMISES,
+    o.faults ?? {},
+    o.store,
+    o.config,
+  );
   const headEnd = testHeadEnd({ keys, crypto: o.crypto, clock, devices: premises });
   return { keys, clock, premises, headEnd };
 }

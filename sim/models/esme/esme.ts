@@ -268,25 +268,14 @@ export const ESME_MESSAGE_CODES: readonly number[] = (() => {
   return codes;
 })();
 
-/** Use cases only a polyphase ESME supports, and those of the secondary element (twin ESME). */
-const POLYPHASE_USE_CASES = new Set(['ECS23b', 'ECS26k', 'ECS29b', 'ECS29d', 'ECS29f']);
-const SECONDARY_ELEMENT_USE_CASES = new Set(['ECS01c', 'ECS01d', 'ECS24b']);
-
 /**
- * Provisioning: an ESME like the one a scenario describes — twin element when its name says
- * TWIN or its use case concerns the secondary element, polyphase for the 3-phase use cases.
+ * Provisions an ESME model's state (`DeviceModel.provision`): a fresh model of the configured
+ * variant (`hints.variant`; default single element, single phase). The variant is the device's
+ * configuration — who provisions it (a premises configuration, the RTDS harness) chooses it.
  */
-/** Provisions a ESME model's state (`DeviceModel.provision`). */
 export const provision: ModelProvisioner = (state, hints) => {
-  const uc = hints.messageCode === undefined ? '' : (useCaseOf(hints.messageCode)?.useCase ?? '');
-  const tokens = (hints.scenario ?? '').split('_');
-  const twin = tokens.includes('TWIN') || SECONDARY_ELEMENT_USE_CASES.has(uc);
-  const variant: EsmeVariant = {
-    elements: twin && !tokens.includes('SINGLE') ? 2 : 1,
-    phases: POLYPHASE_USE_CASES.has(uc) ? 3 : 1,
-  };
   delete state.model[ESME_STATE_KEY];
-  ensureEsmeModel(state, hints.nowMs, variant);
+  ensureEsmeModel(state, hints.nowMs, hints.variant);
 };
 
 /** This file's use-case handlers: (device types, Message Codes, handler); sim/models/index.ts puts them in `MODELS`. */

@@ -13,13 +13,11 @@
  */
 
 import { MS_PER_DAY } from '../../../protocol/calendar.ts';
+import type { MeterVariant } from '../../device/core.ts';
 import type { DeviceState } from '../../device/state.ts';
 
 /** ESME variants: single or twin element (a secondary measuring element), single or polyphase. */
-export interface EsmeVariant {
-  elements: 1 | 2;
-  phases: 1 | 3;
-}
+export type EsmeVariant = MeterVariant;
 
 /** Cumulative registers (Wh, varh) and the tariff matrices. */
 export interface EsmeRegisters {

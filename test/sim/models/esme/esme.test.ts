@@ -150,16 +150,16 @@ describe('ESME provisioning and state', () => {
     expect(a.logs.event).toEqual([[T0, 0x8f69]]);
   });
 
-  it('the provisioner reads the variant from a scenario: TWIN, polyphase use cases', () => {
+  it('the provisioner builds the configured variant (default single element, single phase)', () => {
+    const s0 = device().state;
+    provisionModel('ESME', s0, { nowMs: T0 });
+    expect(esmeModelIn(s0)!.variant).toEqual({ elements: 1, phases: 1 });
     const s1 = device().state;
-    provisionModel('ESME', s1, { scenario: 'ECS17d_4.1.2_TWIN_SUCCESS', messageCode: 0x29, nowMs: T0 });
+    provisionModel('ESME', s1, { nowMs: T0, variant: { elements: 2, phases: 1 } });
     expect(esmeModelIn(s1)!.variant).toEqual({ elements: 2, phases: 1 });
     const s2 = device().state;
-    provisionModel('ESME', s2, { scenario: 'ECS23b_4.10_SUCCESS', messageCode: 0xbc, nowMs: T0 });
+    provisionModel('ESME', s2, { nowMs: T0, variant: { elements: 1, phases: 3 } });
     expect(esmeModelIn(s2)!.variant).toEqual({ elements: 1, phases: 3 });
-    const s3 = device().state;
-    provisionModel('ESME', s3, { scenario: 'ECS20c_4.4.3_SINGLE_SUCCESS', messageCode: 0x30, nowMs: T0 });
-    expect(esmeModelIn(s3)!.variant).toEqual({ elements: 1, phases: 1 });
   });
 });
 
@@ -537,7 +537,7 @@ describe('ESME profiles and protected reads', () => {
 
   it('reads the daily read log over a date range through IC 30 (ECS21a), twin layout on a twin meter', () => {
     const dev = device();
-    provisionModel('ESME', dev.state as DeviceState, { scenario: 'X_TWIN_SUCCESS', nowMs: T0 });
+    provisionModel('ESME', dev.state as DeviceState, { nowMs: T0, variant: { elements: 2, phases: 1 } });
     const params = v(`S{e:2,S{os:040000000000000001,os:${SUPPLIER},os:${EUI},os:,S{e:2,S{os:02,os:}}}}`);
     const r = run(
       dev,
