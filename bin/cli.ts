@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as bridge } from './commands/bridge.ts';
+import { register as catalogue } from './commands/catalogue.ts';
 import { register as ch } from './commands/ch.ts';
 import { register as conformance } from './commands/conformance.ts';
 import { register as consoleCommand } from './commands/console.ts';
@@ -43,6 +44,7 @@ for (const register of [
   ch,
   test,
   consoleCommand,
+  catalogue,
 ])
   register(program);
 

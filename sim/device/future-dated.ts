@@ -39,6 +39,7 @@ import { dlmsDateTimeInstant } from '../../protocol/dlms-date-time.ts';
 import { DecodeError } from '../../protocol/errors.ts';
 import { decodeGbz } from '../../protocol/gbz/gbz.ts';
 import { ZclCommand } from '../../protocol/gbz/zcl.ts';
+import { useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import { AlertMessageCode, ZIGBEE_EPOCH_MS } from './alerts.ts';
 import type { DeviceCore as Device, ExecutionContext } from './core.ts';
 import type { FutureDatedTarget, ScheduledTask } from './state.ts';
@@ -91,6 +92,23 @@ function asn1AlertCodeOf(messageCode: number): number | undefined {
   if (messageCode === 0x0125 || messageCode === 0x0126)
     return AlertMessageCode.FUTURE_DATED_LOAD_CONTROLLER_CREDENTIALS;
   return undefined;
+}
+
+/**
+ * The outcome alert Message Code (GBCS 7.2.9.3) a future-dated form of command `messageCode` is
+ * reported with when it comes due: the ASN.1 use cases' own (CS06 0x00CA, CS02b 0x00CB, CS02g
+ * 0x0124), else 0x00CC (DLMS) / 0x00CD (GBZ) for a model with a deferred execution of it
+ * (`hasDeferred`); undefined when the command has no future-dated form here.
+ */
+export function futureDatedOutcomeAlert(messageCode: number, hasDeferred: boolean): number | undefined {
+  const asn1 = asn1AlertCodeOf(messageCode);
+  if (asn1 !== undefined || !hasDeferred) return asn1;
+  const encoding = useCaseOf(messageCode)?.encoding;
+  return encoding === 'dlms'
+    ? AlertMessageCode.FUTURE_DATED_DLMS
+    : encoding === 'gbz'
+      ? AlertMessageCode.FUTURE_DATED_GBZ
+      : undefined;
 }
 
 /** The execution date-time of a DLMS activation attribute value: an instant, now, or cancel. */
