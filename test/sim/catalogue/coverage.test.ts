@@ -70,6 +70,9 @@ describe('catalogue coverage', () => {
       reason: 'carried by 0x1000 GCA',
     });
     expect(row('alert-code', '0x8f35', 'CHF')).toMatchObject({ status: 'refused' });
+    // HAN-only messages (PECS01, PPMID → ESME) and 0x00D5 (no use case, no device type) are refused.
+    expect(row('command', '0x0116', 'ESME')!.reason).toMatch(/^NOT_AUTHORISED: PECS01 is a HAN-only message/);
+    expect(row('command', '0x00d5', 'CHF')!.reason).toMatch(/^UNKNOWN_MESSAGE_CODE/);
     // The future-dated outcome alert of a DLMS command (0x00CC) is the ESME scheduler's.
     expect(row('alert', '0x00cc', 'ESME')).toMatchObject({ status: 'implemented' });
   });

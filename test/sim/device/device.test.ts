@@ -68,6 +68,10 @@ describe('device pipeline', () => {
     expect(r(build({ recipientId: DEFAULT_PREMISES.gsme }))).toBe('NOT_FOR_ME');
     expect(r(build({ messageCode: 0x0074 }))).toBe('WRONG_DEVICE_TYPE'); // GCS13a to an ESME
     expect(r(build({ messageCode: 0x1001 }))).toBe('UNKNOWN_MESSAGE_CODE'); // an alert code
+    // 0x00D5 (GBCS: the DCC's Failure to Deliver alert) names no use case and no device type.
+    expect(r(build({ messageCode: 0x00d5 }))).toBe('UNKNOWN_MESSAGE_CODE');
+    // PECS01 (0x0116): HAN-only, PPMID → ESME; the Supplier may not send it over the WAN.
+    expect(r(build({ messageCode: 0x0116 }))).toBe('NOT_AUTHORISED');
     expect(r(build({ messageCode: 0x0050, sign: false }))).toBe('SIGNATURE_MISSING'); // critical ECS43 unsigned
     expect(r(build({ mac: false }))).toBe('MAC_MISSING');
     // A party unknown to the device (no trust anchor) …
