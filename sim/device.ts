@@ -42,6 +42,7 @@ import { CraFlag, type Eui64, KdfPurpose } from '../protocol/types.ts';
 import { type DeviceType, type UseCase, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import { type AlertSpec, type RaisedAlert, raiseAlert } from './alerts.ts';
 import type { Clock } from './clock.ts';
+import { ANY_BY_CONTINGENCY_CODE, contingencyKeyFor } from './contingency-signature.ts';
 import {
   type CredentialsRecord,
   type CredentialsView,
@@ -430,7 +431,9 @@ export function authoriseStep(
   if (uc.devices.length > 0 && !uc.devices.includes(dev.deviceType)) {
     return reject(RejectReason.WRONG_DEVICE_TYPE, `${uc.useCase} is not for a ${dev.deviceType}`);
   }
-  const role = roleOfRemoteParty(dev.credentials, h.originatorId);
+  // anyByContingency is authorised by the Contingency Key as Root, whoever sends it (sim/contingency-signature.ts).
+  const role =
+    h.messageCode === ANY_BY_CONTINGENCY_CODE ? 0 : roleOfRemoteParty(dev.credentials, h.originatorId);
   if (role === undefined) {
     return reject(RejectReason.NO_TRUST_ANCHOR, `originator ${h.originatorId} is not a Known Remote Party`);
   }
@@ -492,6 +495,13 @@ export function verifySignatureStep(
     }
     if (m.form !== 'mac') return reject(RejectReason.MAC_MISSING, 'neither MAC nor signature');
     return { ok: true, value: false };
+  }
+  if (m.apdu.header.messageCode === ANY_BY_CONTINGENCY_CODE) {
+    const k = contingencyKeyFor(dev.credentials, m.apdu.payload);
+    if (!k.ok) return reject(RejectReason[k.reason], k.detail);
+    if (!dev.crypto.verify(k.publicKey, signedBytes(m), s.value))
+      return reject(RejectReason.SIGNATURE_INVALID, 'signature does not verify with the Contingency Key');
+    return { ok: true, value: true };
   }
   // The cell of the originator's role whose subject is the originator (a device holds one cell per
   // role; a replaying device provisioned from a keystore may hold several: two suppliers, or two

@@ -37,6 +37,9 @@ import { equalBytes } from '../../protocol/bytes.ts';
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { type CertificateInfo, certificateInfo } from '../certificate-info.ts';
+import { decodeApexContingencyKey } from '../smki/contingency.ts';
+import { OID_WRAPPED_APEX_CONTINGENCY_KEY } from '../smki/oids.ts';
+import { extensionOf, parseCertificate } from '../smki/parse.ts';
 
 const u8 = (b: ArrayBuffer | ArrayBufferView): Uint8Array =>
   b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -146,8 +149,25 @@ export interface CpvInput {
 }
 
 export type CpvResult =
-  | { status: 0; subjectUniqueId: Eui64; subjectKeyIdentifier: Uint8Array; publicKey: Uint8Array }
+  | {
+      status: 0;
+      subjectUniqueId: Eui64;
+      subjectKeyIdentifier: Uint8Array;
+      publicKey: Uint8Array;
+      /** A Root certificate's wrapped Contingency Public Key (RFC 5934 extension), when it has one. */
+      wrappedContingencyKey?: Uint8Array;
+    }
   | { status: number; reason: string };
+
+/** The wrapped Contingency Public Key a (Root OCA) certificate carries, or undefined. Never throws. */
+export function wrappedContingencyKeyOf(der: Uint8Array): Uint8Array | undefined {
+  try {
+    const ext = extensionOf(parseCertificate(der), OID_WRAPPED_APEX_CONTINGENCY_KEY);
+    return ext ? decodeApexContingencyKey(ext.value).wrapped : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const ZERO_EUI = '0000000000000000';
 const LOAD_CONTROLLER = 8;
@@ -206,10 +226,12 @@ export function validateReplacement(x: CpvInput): CpvResult {
     if (!issuer.signature || !x.crypto.verify(x.root.publicKey, issuer.tbs, issuer.signature))
       return noAnchor('the issuing CA signature does not verify with the Root key');
   }
+  const wrapped = isRoot ? wrappedContingencyKeyOf(x.replacement) : undefined;
   return {
     status: StatusCode.SUCCESS,
     subjectUniqueId: isRoot ? ZERO_EUI : info.eui!,
     subjectKeyIdentifier: cert.subjectKeyIdentifier,
     publicKey: info.publicKey,
+    ...(wrapped ? { wrappedContingencyKey: wrapped } : {}),
   };
 }

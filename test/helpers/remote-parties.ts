@@ -26,6 +26,7 @@ import {
   generateTestPki,
   issueOrganisationCertificate,
   type PkiAuthority,
+  type TestPki,
 } from '../../sim/smki/generator.ts';
 import { deriveTestPrivateKey, type TestKeys } from '../../sim/test-pki.ts';
 
@@ -51,12 +52,19 @@ export interface FloorSpec {
 const slot = (eui: Eui64, usage: KeyUsage, cell: CellUsage) => `${eui}/${usage}/${cell}`;
 const usageOf = (c: TrustAnchorCellIdentifier): KeyUsage => (c.keyUsage === 'ka' ? 'ka' : 'ds');
 
+/**
+ * The originator of the tests' CS02b anyByContingency: the DCC acting with the Contingency Key, no
+ * Known Remote Party of a device (sim/contingency-signature.ts). Its "DS key" is the current CA's
+ * Contingency Private Key.
+ */
+export const CONTINGENCY_EUI: Eui64 = 'ab000000000000ff';
+
 export class RemoteParties {
   readonly keys: TestKeys;
   readonly crypto: GbcsCrypto;
   readonly clock: Clock;
   /** The CA that issues Organisation Certificates, and its Root (replaced by a Root replacement). */
-  ca: { root: PkiAuthority; issuing: PkiAuthority };
+  ca: { root: PkiAuthority; issuing: PkiAuthority; contingency: TestPki['contingency'] };
   private readonly held = new Map<string, Uint8Array>();
   private fresh = 0;
 
@@ -65,11 +73,12 @@ export class RemoteParties {
     this.crypto = crypto;
     this.clock = clock;
     const pki = keys.pki();
-    this.ca = { root: pki.rootOca, issuing: pki.issuingOca };
+    this.ca = { root: pki.rootOca, issuing: pki.issuingOca, contingency: pki.contingency };
   }
 
   /** The private key a party holds now (the test key set's until replaced). */
   privateKey(eui: Eui64, usage: KeyUsage, cell: CellUsage = 'management'): Uint8Array {
+    if (eui === CONTINGENCY_EUI) return this.ca.contingency.privateKey;
     return this.held.get(slot(eui, usage, cell)) ?? this.keys.privateKey(eui, usage, cell);
   }
 
@@ -106,14 +115,14 @@ export class RemoteParties {
   }
 
   /** A new Root and Issuing OCA (what a Root replacement installs), not yet in use. */
-  newCa(): { root: PkiAuthority; issuing: PkiAuthority } {
+  newCa(): RemoteParties['ca'] {
     const pki = generateTestPki({
       seed: `${this.keys.seed}/ca${this.fresh++}`,
       parties: [],
       derive: deriveTestPrivateKey,
       notBefore: this.keys.pki().notBefore,
     });
-    return { root: pki.rootOca, issuing: pki.issuingOca };
+    return { root: pki.rootOca, issuing: pki.issuingOca, contingency: pki.contingency };
   }
 
   /** An Organisation Certificate from the current Issuing OCA for a key. */
@@ -168,7 +177,8 @@ export class RemoteParties {
     const payload = encodeUpdateSecurityCredentialsCommand({
       control: {
         mode,
-        plaintextSymmetricKey: null,
+        // anyByContingency carries the Contingency Symmetric Key of the Root the device holds now.
+        plaintextSymmetricKey: mode === 9 ? this.ca.contingency.symmetricKey : null,
         applyTimeBasedCpvChecks: null,
         authorisingCell,
         authorisingSeqNumber: counter,
