@@ -12,6 +12,7 @@ import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as keys } from './commands/keys.ts';
+import { register as recovery } from './commands/recovery.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
@@ -40,6 +41,7 @@ for (const register of [
   duis,
   inventory,
   ch,
+  recovery,
 ])
   register(program);
 

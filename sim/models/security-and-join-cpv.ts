@@ -33,7 +33,7 @@ import {
 } from '@peculiar/asn1-x509';
 import type { TrustAnchorCellIdentifier } from '../../protocol/asn1/gbcs-types.ts';
 import { decodeGbcsDer, rawTlv, StatusCode } from '../../protocol/asn1/gbcs-types.ts';
-import { equalBytes } from '../../protocol/bytes.ts';
+import { equalBytes, toHex } from '../../protocol/bytes.ts';
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { type CertificateInfo, certificateInfo } from '../certificate-info.ts';
@@ -131,6 +131,43 @@ export function parseCertificateForCpv(der: Uint8Array): ParsedCertificate | nul
   }
 }
 
+/**
+ * Certificates parsed recently, by their DER bytes (parsing is a pure function of them): during a
+ * recovery or a fleet-wide credential flow the same few Organisation and CA certificates reach
+ * every device, and parsing them with @peculiar/asn1-schema was most of a CS02b's cost. Bounded
+ * (FIFO); entries are never changed by their users.
+ */
+const PARSED = new Map<string, ParsedCertificate | null>();
+const PARSED_LIMIT = 4096;
+/** Issuer-signature verdicts per crypto back-end, by certificate and issuer key (verify is pure). */
+const VERIFIED = new WeakMap<GbcsCrypto, Map<string, boolean>>();
+
+function parsedOnce(der: Uint8Array): { key: string; cert: ParsedCertificate | null } {
+  const key = toHex(der);
+  let cert = PARSED.get(key);
+  if (cert === undefined) {
+    cert = parseCertificateForCpv(der);
+    if (PARSED.size >= PARSED_LIMIT) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(key, cert);
+  }
+  return { key, cert };
+}
+
+/** Whether `issuerKey` signed the parsed certificate (cached per back-end). */
+function signedBy(crypto: GbcsCrypto, certKey: string, cert: ParsedCertificate, issuerKey: Uint8Array): boolean {
+  if (!cert.signature) return false;
+  let m = VERIFIED.get(crypto);
+  if (!m) VERIFIED.set(crypto, (m = new Map()));
+  const k = `${certKey}|${toHex(issuerKey)}`;
+  let v = m.get(k);
+  if (v === undefined) {
+    v = crypto.verify(issuerKey, cert.tbs, cert.signature);
+    if (m.size >= PARSED_LIMIT) m.delete(m.keys().next().value!);
+    m.set(k, v);
+  }
+  return v;
+}
+
 /** The Root a device holds: its key and key identifier. */
 export interface RootAnchor {
   publicKey: Uint8Array;
@@ -176,7 +213,7 @@ const LOAD_CONTROLLER = 8;
 export function validateReplacement(x: CpvInput): CpvResult {
   const bad = (reason: string) => ({ status: StatusCode.BAD_CERTIFICATE, reason });
   const noAnchor = (reason: string) => ({ status: StatusCode.NO_TRUST_ANCHOR, reason });
-  const cert = parseCertificateForCpv(x.replacement);
+  const { key: certKey, cert } = parsedOnce(x.replacement);
   if (!cert) return bad('not an SMKI certificate with a P-256 key');
   const { info } = cert;
   const isRoot = x.target.role === 0;
@@ -198,10 +235,11 @@ export function validateReplacement(x: CpvInput): CpvResult {
 
   // The issuing CA: from the certification path (a Root certificate issues itself).
   let issuer: ParsedCertificate | null = null;
+  let issuerKey = certKey;
   if (isRoot) issuer = cert;
   else {
     for (const der of x.certificationPath) {
-      const ca = parseCertificateForCpv(der);
+      const { key: caKey, cert: ca } = parsedOnce(der);
       if (
         ca &&
         ca.info.kind === 'ca' &&
@@ -209,12 +247,13 @@ export function validateReplacement(x: CpvInput): CpvResult {
         equalBytes(ca.subjectKeyIdentifier, cert.authorityKeyIdentifier)
       ) {
         issuer = ca;
+        issuerKey = caKey;
         break;
       }
     }
   }
   if (!issuer) return noAnchor('the issuing CA is not in the certification path');
-  if (!cert.signature || !x.crypto.verify(issuer.info.publicKey, cert.tbs, cert.signature))
+  if (!signedBy(x.crypto, certKey, cert, issuer.info.publicKey))
     return bad('the issuer signature does not verify');
   if (x.applyTimeChecks && issuer.notAfter < x.now) return bad('the issuing CA certificate has expired');
   if (!isRoot && x.root) {
@@ -223,7 +262,7 @@ export function validateReplacement(x: CpvInput): CpvResult {
       !equalBytes(issuer.authorityKeyIdentifier, x.root.subjectKeyIdentifier)
     )
       return noAnchor('the issuing CA is not issued by the Root the device holds');
-    if (!issuer.signature || !x.crypto.verify(x.root.publicKey, issuer.tbs, issuer.signature))
+    if (!signedBy(x.crypto, issuerKey, issuer, x.root.publicKey))
       return noAnchor('the issuing CA signature does not verify with the Root key');
   }
   const wrapped = isRoot ? wrappedContingencyKeyOf(x.replacement) : undefined;

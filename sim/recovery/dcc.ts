@@ -21,6 +21,7 @@ import { toHex } from '../../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { DecodeError, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
+import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
 import type { KeyResolver } from '../../protocol/verify.ts';
 import type { CommandOutcome, Device } from '../device.ts';
 import { HeadEnd } from '../head-end.ts';
@@ -138,8 +139,9 @@ export const cellId = (c: Pick<CellRecord, 'role' | 'usage' | 'cell'>): TrustAnc
   cellUsage: c.cell,
 });
 
+/** A cell for people: `supplier/ka/prepayment`, `root/kcs`. */
 export const cellName = (c: TrustAnchorCellIdentifier): string =>
-  `${c.role}/${c.keyUsage}${c.cellUsage === 'prepayment' ? '/prepayment' : ''}`;
+  `${ROLE_NAMES[c.role] ?? `role${c.role}`}/${c.keyUsage}${c.cellUsage === 'prepayment' ? '/prepayment' : ''}`;
 
 /** The register record a cell identifier stands for. */
 const registerKey = (c: TrustAnchorCellIdentifier) =>
@@ -231,7 +233,6 @@ export class Dcc {
     }
     for (const p of step.placements) {
       const k = registerKey(p.cell);
-      if (!out.has(k)) continue;
       out.set(k, {
         role: p.cell.role,
         usage: p.cell.keyUsage === 'ka' ? 'ka' : 'ds',
@@ -249,7 +250,6 @@ export class Dcc {
     for (const o of outcomes) {
       if (o.statusCode !== 0) continue;
       const k = registerKey(o.cell);
-      if (!out.has(k)) continue;
       out.set(k, {
         role: o.cell.role,
         usage: o.cell.keyUsage === 'ka' ? 'ka' : 'ds',

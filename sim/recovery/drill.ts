@@ -15,7 +15,7 @@ import type { DeviceState } from '../device.ts';
 import { Refusal } from '../inventory/errors.ts';
 import { SmiEvent, type SmiStatus } from '../inventory/smi-status.ts';
 import { type Db, transaction } from '../inventory/store.ts';
-import { RegulatoryTimeline } from '../smki/timeline.ts';
+import { Provision, RegulatoryTimeline } from '../smki/timeline.ts';
 import type { StateStore } from '../state-store.ts';
 import { createTestKeys } from '../test-pki.ts';
 import {
@@ -31,6 +31,7 @@ import { IncidentState } from './machine.ts';
 import type { IncidentPlan } from './plan.ts';
 import { makeProbe, probeDescription } from './probe.ts';
 import { compromisedKeyOf, type IncidentChange, RecoveryProcedure } from './procedure.ts';
+import type { RecoveryStore } from './store.ts';
 
 /** What names a drill: the same parameters give the same estate, incident and summary (but time). */
 export interface DrillParams {
@@ -215,8 +216,19 @@ export class Drill {
     return { method: offered[0]!, availability };
   }
 
-  /** Refusals that need no estate: the key is held by no device type, the date is before the DCC systems. */
-  #precheck(): void {
+  /**
+   * What can be refused before anything is written: no method available at the date (or not the
+   * one asked), a key no device type holds, a date before the simulated DCC systems (SEC F6).
+   * @throws Refusal
+   */
+  precheck(): { method: Method; availability: MethodAvailability[] } {
+    const chosen = this.chooseMethod();
+    const f6 = this.procedure.timeline.check(Provision.SECTION_F6, this.params.asOf, 'building the estate');
+    if (!f6.ok)
+      throw new Refusal(
+        f6.code,
+        `${f6.message}: the simulated DCC systems start when SEC F6–F9 take effect [assumption] (${f6.citation})`,
+      );
     const key = compromisedKeyOf(this.params.compromise);
     if (key.kind === 'organisation') {
       const party = this.procedure.ring.eui(key.party);
@@ -231,22 +243,18 @@ export class Drill {
           `no device holds ${key.title} (${key.name})${key.party === 'wanProvider' && key.usage === 'ka' ? ': a CHF holds the WAN Provider’s digital-signing key only' : ''}`,
         );
     }
+    return chosen;
   }
 
-  /** Runs (or resumes) the drill to its end. @throws Refusal when the procedure refuses a step */
-  run(hooks: DrillHooks = {}): DrillSummary {
-    const now = hooks.now ?? (() => performance.now());
-    const t0 = now();
+  /**
+   * Phase 1 (resumable, idempotent): Key Custodians appointed; every device of the estate in the
+   * Smart Metering Inventory, Commissioned, and its manufactured cells in the DCC register.
+   */
+  buildEstate(): NonNullable<ReturnType<RecoveryStore['drill']>> {
     const store = this.procedure.store;
-    const phase = (o: Record<string, unknown>) => hooks.onPhase?.(o);
-    let d = store.drill();
-    if (d?.phase === 'done' && d.summary) return d.summary as DrillSummary;
-    const { method, availability } = this.chooseMethod();
-    this.#precheck();
-    const at = this.params.asOf;
     const inv = this.procedure.inventory;
-    // Phase 1: the estate in the inventory and the register, in chunks (resumable).
-    const tInv = now();
+    const at = this.params.asOf;
+    let d = store.drill();
     if (!d) {
       transaction(this.db, () => {
         for (let k = 1; k <= 5; k++) this.procedure.appointKeyCustodian(`Key Custodian ${k}`, at);
@@ -304,11 +312,24 @@ export class Drill {
       });
       d = store.drill()!;
     }
+    return d;
+  }
+
+  /** Runs (or resumes) the drill to its end. @throws Refusal when the procedure refuses a step */
+  run(hooks: DrillHooks = {}): DrillSummary {
+    const now = hooks.now ?? (() => performance.now());
+    const t0 = now();
+    const store = this.procedure.store;
+    const phase = (o: Record<string, unknown>) => hooks.onPhase?.(o);
+    let d = store.drill();
+    if (d?.phase === 'done' && d.summary) return d.summary as DrillSummary;
+    const { method, availability } = this.precheck();
+    const at = this.params.asOf;
+    const inv = this.procedure.inventory;
+    // Phase 1: the estate in the inventory and the register, in chunks (resumable).
+    const tInv = now();
+    d = this.buildEstate();
     const inventorySeconds = (now() - tInv) / 1000;
-    if (d.nextPremises === this.params.premises && d.phase === 'building') {
-      store.setDrill({ phase: 'incident', nextPremises: this.params.premises, incidentId: null });
-      d = store.drill()!;
-    }
     phase({
       phase: 'estate',
       premises: this.params.premises,
