@@ -255,17 +255,17 @@ export class Drill {
     const inv = this.procedure.inventory;
     const at = this.params.asOf;
     let d = store.drill();
-    if (!d) {
-      transaction(this.db, () => {
-        for (let k = 1; k <= 5; k++) this.procedure.appointKeyCustodian(`Key Custodian ${k}`, at);
-        store.setDrill({ params: this.params, phase: 'building', nextPremises: 0, incidentId: null });
-      });
-      d = store.drill()!;
-    }
     const chunk = 250;
-    for (let i = d.nextPremises; d.phase === 'building' && i < this.params.premises; i += chunk) {
+    for (
+      let i = d?.nextPremises ?? 0;
+      (d === null || d.phase === 'building') && i < this.params.premises;
+      i += chunk
+    ) {
       const end = Math.min(this.params.premises, i + chunk);
       transaction(this.db, () => {
+        // The first chunk also records the drill and appoints the Key Custodians: all or nothing.
+        if (i === 0)
+          for (let k = 1; k <= 5; k++) this.procedure.appointKeyCustodian(`Key Custodian ${k}`, at);
         for (let p = i; p < end; p++) {
           const ids = estateIds(p);
           for (const type of ['CHF', 'GPF'] as const) {
@@ -305,6 +305,7 @@ export class Drill {
             store.setCells(id, provisionedCells(this.estate.keys, type, keyIdOf));
         }
         store.setDrill({
+          params: this.params,
           phase: end === this.params.premises ? 'incident' : 'building',
           nextPremises: end,
           incidentId: null,
@@ -312,7 +313,7 @@ export class Drill {
       });
       d = store.drill()!;
     }
-    return d;
+    return d!;
   }
 
   /** Runs (or resumes) the drill to its end. @throws Refusal when the procedure refuses a step */
