@@ -154,10 +154,18 @@ function parsedOnce(der: Uint8Array): { key: string; cert: ParsedCertificate | n
 }
 
 /** Whether `issuerKey` signed the parsed certificate (cached per back-end). */
-function signedBy(crypto: GbcsCrypto, certKey: string, cert: ParsedCertificate, issuerKey: Uint8Array): boolean {
+function signedBy(
+  crypto: GbcsCrypto,
+  certKey: string,
+  cert: ParsedCertificate,
+  issuerKey: Uint8Array,
+): boolean {
   if (!cert.signature) return false;
   let m = VERIFIED.get(crypto);
-  if (!m) VERIFIED.set(crypto, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    VERIFIED.set(crypto, m);
+  }
   const k = `${certKey}|${toHex(issuerKey)}`;
   let v = m.get(k);
   if (v === undefined) {
