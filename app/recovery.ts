@@ -23,7 +23,7 @@ import {
   drillEstate,
   drillProblems,
 } from '../sim/recovery/drill.ts';
-import type { Method } from '../sim/recovery/keys.ts';
+import { KEY_NAMES, METHODS, type Method } from '../sim/recovery/keys.ts';
 import { type IncidentChange, RecoveryProcedure } from '../sim/recovery/procedure.ts';
 import { openStateDir, type ServedState } from '../sim/state-dir.ts';
 import { MemoryStateStore, type StateStore } from '../sim/state-store.ts';
@@ -31,6 +31,9 @@ import { createTestKeys } from '../sim/test-pki.ts';
 import { commandClock, DEFAULT_DB, type Io, isoTime, withDatabase } from './dcc-db.ts';
 
 export type CryptoName = 'noble' | 'node';
+
+/** The `--compromise` keys and the `--method` values (for the flags). */
+export { KEY_NAMES, METHODS, type Method };
 
 export interface DrillOptions {
   db?: string;

@@ -6,6 +6,9 @@ import type { Command } from 'commander';
 import { commandClock, DEFAULT_DB, processIo } from '../../app/dcc-db.ts';
 import {
   type CryptoName,
+  KEY_NAMES,
+  METHODS,
+  type Method,
   RECOVERY_STEPS,
   type RecoveryStep,
   recoveryDrill,
@@ -13,7 +16,6 @@ import {
   recoveryStatus,
   recoveryStep,
 } from '../../app/recovery.ts';
-import { KEY_NAMES, METHODS, type Method } from '../../sim/recovery/keys.ts';
 import { cryptoOption, UsageError } from '../common.ts';
 import { exit, number, oneOf, parseDate } from './dcc-options.ts';
 
