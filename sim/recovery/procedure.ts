@@ -24,6 +24,7 @@ import { Refusal } from '../inventory/errors.ts';
 import { SmartMeteringInventory } from '../inventory/inventory.ts';
 import { SmiStatus } from '../inventory/smi-status.ts';
 import { type Db, transaction } from '../inventory/store.ts';
+import { SmkiRepository } from '../smki/repository.ts';
 import { type AsOf, Provision, RegulatoryTimeline } from '../smki/timeline.ts';
 import type { TestKeys } from '../test-pki.ts';
 import { CONTINGENCY_ORIGINATOR, CounterSource, Dcc, type StepSpec } from './dcc.ts';
@@ -37,9 +38,10 @@ import {
   type Method,
   type MethodAvailability,
   methodAvailability,
+  ROLE_OF_PARTY,
 } from './keys.ts';
 import { IncidentEvent, IncidentState, incidentTransition } from './machine.ts';
-import { type IncidentPlan, planIncident, stepsFor } from './plan.ts';
+import { compromisedSlot, type IncidentPlan, planIncident, stepsFor } from './plan.ts';
 import { type DeviceProgress, type IncidentRecord, RecoveryStore } from './store.ts';
 
 /** Key Custodian approvals needed to use the recovery keys [A: the quorum is not public]. */
@@ -570,6 +572,44 @@ export class RecoveryProcedure {
 
   // ------------------------------------------------------------------------------------------
   // Reading
+
+  /**
+   * The SMKI Repository as the DCC's records make it (sim/smki/repository.ts): the Root and Issuing
+   * OCA certificates of every CA generation used and the estate parties' Organisation Certificates
+   * (In use), with the revocations of every incident applied (status R, reason, date).
+   */
+  repository(): SmkiRepository {
+    const repo = new SmkiRepository();
+    const issuedAt = this.ring.keys.pki().notBefore;
+    const add = (der: Uint8Array) => {
+      try {
+        repo.add(der, { issuedAt });
+      } catch (e) {
+        if (!(e instanceof GbcsError) || e.code !== 'SMKI_DUPLICATE_SERIAL') throw e;
+      }
+    };
+    for (let g = 0; g <= this.ring.state.caGeneration; g++) {
+      add(this.ring.ca(g).root.certificate);
+      add(this.ring.ca(g).issuing.certificate);
+    }
+    for (const o of this.ring.keys.pki().organisations) add(o.certificate);
+    // The certificates each incident issued for the renewed key.
+    for (const i of this.store.incidents()) {
+      const plan = i.plan as IncidentPlan | null;
+      const key = COMPROMISABLE_KEYS[i.compromisedKey];
+      const slot = plan && key ? compromisedSlot(key, this.ring) : null;
+      if (!plan || !key || !slot) continue;
+      const role = key.kind === 'organisation' ? ROLE_OF_PARTY[key.party] : 1;
+      const gen =
+        plan.after.slots[
+          `${this.ring.keySlot(slot).eui}/${this.ring.keySlot(slot).usage}/${this.ring.keySlot(slot).cell}`
+        ] ?? 0;
+      add(this.ring.certificate(role, slot, gen, plan.after.caGeneration));
+    }
+    for (const r of this.store.revocations())
+      if (repo.has(r.serial)) repo.setStatus(r.serial, 'R', r.at, r.reason);
+    return repo;
+  }
 
   /** An incident with its events, method availability, counts and revocations. */
   status(id: number, at?: number) {

@@ -79,9 +79,19 @@ describe('each method on an estate', () => {
         expect(alerts.find((a) => a.deviceId === w.estate.idsOf(0).esme)?.details).toEqual({
           cells: ['supplier/ds', 'supplier/ka', 'supplier/ka/prepayment'],
         });
-      // The compromised certificate is revoked; the files were issued.
+      // The compromised certificate is revoked in the SMKI Repository; the files were issued.
       const serial = w.procedure.store.revocations()[0]!.serial;
       expect(s.revoked).toEqual([serial]);
+      const repo = w.procedure.repository();
+      const supplier = w.dcc.ring.eui('supplier');
+      expect(
+        repo
+          .search({ subjectEui: supplier, usage: 'ds', status: 'R' })
+          .map((r) => [r.serial, r.status, r.revocationReason]),
+      ).toEqual([[serial, 'R', 'keyCompromise']]);
+      expect(repo.search({ subjectEui: supplier, usage: 'ka' }).every((r) => r.status === 'I')).toBe(true);
+      // …and the renewed key's certificate is in use.
+      expect(repo.search({ subjectEui: supplier, usage: 'ds', status: 'I' })).toHaveLength(1);
       expect(w.procedure.store.files(s.incident).map((f) => f.name)).toEqual([
         `OrganisationCompromiseNotification-${s.incident}.csv`,
         `OrganisationCompromiseRecoveryProgress-${s.incident}-00.csv`,
