@@ -3,7 +3,6 @@
  * hub, the SM WAN coverage table, a hub's timeline, and the estate simulation with its progress bar
  * (stderr, only on a terminal) and summary. Refusals (exit 1) and bad input (exit 2) are thrown.
  */
-import { SingleBar } from 'cli-progress';
 import type { ChConfig } from '../sim/ch/config.ts';
 import { CommsHubService } from '../sim/ch/hubs.ts';
 import type { ChEvent, ChParams, ChState, HanVariant, Region } from '../sim/ch/machine.ts';
@@ -19,6 +18,7 @@ import {
   printChanges,
   withDatabase,
 } from './dcc-db.ts';
+import { type ProgressStream, startProgress } from './progress.ts';
 
 interface ChOptions extends DbOptions {
   config?: ChConfig;
@@ -223,6 +223,8 @@ function summaryText(s: EstateSummary): string[] {
   ];
 }
 
+const NO_BAR = { print: (write: () => void) => write() };
+
 /**
  * `ch simulate`: runs (or resumes) the estate simulation in `--db`. With `json`, one JSON object
  * per change; always a last line `{"summary": …}`. Exit 1 if the summary does not balance.
@@ -231,24 +233,26 @@ export function chSimulate(o: { db?: string; json?: boolean; params: SimulationP
   return withDatabase(o.db ?? DEFAULT_DB, true, (db) => {
     const sim = new EstateSimulation(db, o.params);
     const resumed = sim.day;
+    // The shared progress bar (app/progress.ts): on a terminal only, never in CI.
     const bar =
       io.errIsTty && io.progressStream
-        ? new SingleBar({
-            stream: io.progressStream,
-            format:
-              'ch simulate |{bar}| day {value}/{total} | {duration_formatted} elapsed, ETA {eta_formatted}',
-            hideCursor: true,
-            clearOnComplete: true,
+        ? startProgress({
+            label: 'ch simulate',
+            unit: 'days',
+            total: o.params.days,
+            stream: io.progressStream as ProgressStream,
           })
         : null;
-    bar?.start(o.params.days, resumed);
+    bar?.update(resumed);
     if (resumed > 0 && !sim.finished)
       io.err(`gbcs-sim: resuming the simulation at day ${resumed} of ${o.params.days}`);
     let summary: EstateSummary;
     try {
       summary = sim.run({
         onDay: (done) => bar?.update(done),
-        ...(o.json ? { onChange: (c) => io.out(JSON.stringify(changeJson(c))) } : {}),
+        ...(o.json
+          ? { onChange: (c) => (bar ?? NO_BAR).print(() => io.out(JSON.stringify(changeJson(c)))) }
+          : {}),
       });
     } finally {
       bar?.stop();

@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { ChChange } from '../sim/ch/hubs.ts';
 import { type Clock, VirtualClock, WallClock } from '../sim/clock.ts';
-import { type Db, openDccDatabase } from '../sim/inventory/store.ts';
+import { type Db, openDccDatabase } from '../sim/store/dcc-database.ts';
 
 /** Where a command writes: data lines to stdout, diagnostics to stderr. */
 export interface Io {

@@ -10,12 +10,10 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { createCrypto } from '../protocol/crypto/index.ts';
 import { GbcsError } from '../protocol/errors.ts';
 import { VirtualClock } from '../sim/clock.ts';
-import type { DeviceState } from '../sim/device.ts';
-import type { Db } from '../sim/inventory/store.ts';
+import type { DeviceState } from '../sim/device/device.ts';
 import {
   Drill,
   type DrillParams,
@@ -23,17 +21,16 @@ import {
   drillEstate,
   drillProblems,
 } from '../sim/recovery/drill.ts';
-import { KEY_NAMES, METHODS, type Method } from '../sim/recovery/keys.ts';
+import type { Method } from '../sim/recovery/keys.ts';
 import { type IncidentChange, RecoveryProcedure } from '../sim/recovery/procedure.ts';
-import { openStateDir, type ServedState } from '../sim/state-dir.ts';
-import { MemoryStateStore, type StateStore } from '../sim/state-store.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { createTestKeys } from '../sim/smki/test-pki.ts';
+import type { Db } from '../sim/store/dcc-database.ts';
+import { openStateDir, type ServedState } from '../sim/store/state-dir.ts';
+import { MemoryStateStore, type StateStore } from '../sim/store/state-store.ts';
 import { commandClock, DEFAULT_DB, type Io, isoTime, withDatabase } from './dcc-db.ts';
+import { type Progress, type ProgressStream, startProgress } from './progress.ts';
 
 export type CryptoName = 'noble' | 'node';
-
-/** The `--compromise` keys and the `--method` values (for the flags). */
-export { KEY_NAMES, METHODS, type Method };
 
 export interface DrillOptions {
   db?: string;
@@ -116,30 +113,23 @@ export function recoveryDrill(o: DrillOptions, io: Io): number {
         ...(state ? { deviceStore: state.devices as StateStore<DeviceState> } : {}),
       });
       if (o.resume) io.err(`gbcs-sim: resuming the drill in ${dbPath}`);
-      const bar =
-        io.errIsTty && io.progressStream
-          ? new SingleBar({
-              stream: io.progressStream,
-              format:
-                'recovery drill |{bar}| {value}/{total} devices | {duration_formatted} elapsed, ETA {eta_formatted}',
-              hideCursor: true,
-              clearOnComplete: true,
-            })
-          : null;
-      let started = false;
+      // The shared progress bar (app/progress.ts), started when the devices to recover are known:
+      // on a terminal only, never in CI; phase lines are printed above it.
+      let bar = null as Progress | null;
+      const line = (l: string) => (bar ? bar.print(() => io.out(l)) : io.out(l));
       let summary: DrillSummary;
       try {
         summary = drill.run({
           onPhase: (ph) => {
-            if (o.json) io.out(JSON.stringify(ph));
+            if (o.json) line(JSON.stringify(ph));
             else if (ph.phase === 'incident')
-              io.out(
+              line(
                 `${ph.at}  incident ${ph.incidentId}  ${ph.from ?? '(new)'} → ${ph.to}  ${ph.event}${ph.details ? `  ${JSON.stringify(ph.details)}` : ''}`,
               );
             else if (ph.phase === 'estate') {
-              io.out(`estate: ${ph.premises} premises, ${ph.devices} devices Commissioned`);
+              line(`estate: ${ph.premises} premises, ${ph.devices} devices Commissioned`);
               for (const m of ph.methods as Array<Record<string, unknown>>)
-                io.out(
+                line(
                   m.available
                     ? `  method ${m.method}: offered (${m.case})`
                     : `  method ${m.method}: not available — ${m.reason}${m.citation ? ` (${m.citation})` : ''}`,
@@ -147,11 +137,14 @@ export function recoveryDrill(o: DrillOptions, io: Io): number {
             }
           },
           onProgress: (done, total) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(total, done);
-              started = true;
-            } else bar.update(done);
+            if (!bar && io.errIsTty && io.progressStream)
+              bar = startProgress({
+                label: 'recovery drill',
+                unit: 'devices',
+                total,
+                stream: io.progressStream as ProgressStream,
+              });
+            bar?.update(done);
           },
           ...(o.batchPremises ? { batchPremises: o.batchPremises } : {}),
         });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CH_CONFIG } from '../sim/ch/config.ts';
 import { EstateSimulation, SIMULATION_DEFAULTS } from '../sim/ch/simulate.ts';
-import { openDccDatabase } from '../sim/inventory/store.ts';
+import { openDccDatabase } from '../sim/store/dcc-database.ts';
 import type { BenchCase, BenchGroup } from './harness.ts';
 
 const HUBS = 10_000;

@@ -19,18 +19,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultBridgeSteps, defaultScenarioContext } from '../app/bridge/scenario.ts';
+import { ServedPremises } from '../app/serve.ts';
 import { createFraming, type Frame, type FramingName } from '../hw/framing/index.ts';
 import { SerialLink } from '../hw/links/serial.ts';
 import { type PtyPair, socatAvailable, startPtyPair } from '../hw/pty.ts';
 import { FramedTransport } from '../hw/transport.ts';
 import { createCrypto } from '../protocol/crypto/index.ts';
-import { testBridgeKeys } from '../sim/bridge.ts';
-import { defaultBridgeSteps, defaultScenarioContext } from '../sim/bridge-scenario.ts';
 import { WallClock } from '../sim/clock.ts';
-import { ServedPremises } from '../sim/harness-serve.ts';
-import { HeadEnd } from '../sim/head-end.ts';
-import { DEFAULT_PREMISES } from '../sim/premises.ts';
-import { createTestKeys } from '../sim/test-pki.ts';
+import { testHeadEnd } from '../sim/premises/test-bed.ts';
+import { createTestKeys } from '../sim/smki/test-pki.ts';
 import type { BenchCase, BenchGroup } from './harness.ts';
 
 const FRAMINGS: readonly FramingName[] = ['gfi', 'binary'];
@@ -131,12 +129,7 @@ async function gbcsCase(framing: FramingName): Promise<BenchCase> {
   served.attach(dev);
   cleanup.push(async () => served.stop());
   const ctx = defaultScenarioContext();
-  const headEnd = new HeadEnd({
-    crypto,
-    keys: testBridgeKeys(createTestKeys(seed), DEFAULT_PREMISES),
-    acbId: ctx.parties.acb,
-    clock: new WallClock(),
-  });
+  const headEnd = testHeadEnd({ keys: createTestKeys(seed), crypto, clock: new WallClock() });
   const step = defaultBridgeSteps(ctx).find((s) => s.kind === 'command' && s.messageCode === 0x0052)!;
   if (step.kind !== 'command') throw new Error('no ECS45 step');
   const samples: number[] = [];

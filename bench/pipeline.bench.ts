@@ -30,15 +30,15 @@
  * distinct device keys, more than noble's per-key tables (64 by default) cover.
  */
 import { type CryptoBackendName, createCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
+import type { KeyResolver } from '../protocol/security/verify.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { useCaseOf } from '../protocol/use-case-catalogue.ts';
-import type { KeyResolver } from '../protocol/verify.ts';
 import { VirtualClock } from '../sim/clock.ts';
-import { Device, type DeviceState, type Executor } from '../sim/device.ts';
-import { createExecutor } from '../sim/executors/index.ts';
-import { type BuiltCommand, HeadEnd } from '../sim/head-end.ts';
-import { DEFAULT_SCENARIO, type PartyName, partyEui } from '../sim/scenario.ts';
-import { createTestKeys, TEST_PARTIES, type TestKeys } from '../sim/test-pki.ts';
+import { Device, type DeviceState, type Executor } from '../sim/device/device.ts';
+import { type BuiltCommand, HeadEnd } from '../sim/head-end/head-end.ts';
+import { DEFAULT_SCENARIO, type PartyName, partyEui } from '../sim/head-end/scenario.ts';
+import { executorModel, modelFor } from '../sim/models/index.ts';
+import { createTestKeys, TEST_PARTIES, type TestKeys } from '../sim/smki/test-pki.ts';
 import type { BenchCase, BenchGroup, BenchRatio } from './harness.ts';
 
 /** Fleet sizes: devices with the ESME model, with the stub model, and head-end rows (stub fleets' responses). */
@@ -124,7 +124,7 @@ function makeFleet(
         crypto,
         clock,
         cache: caches.device,
-        executor,
+        model: executorModel('ESME', executor),
         ...(states ? { state: states[i]! } : {}),
       }),
   );
@@ -252,9 +252,10 @@ export const group: BenchGroup = {
         throw new Error(`stub model: no captured response for 0x${ctx.header.messageCode.toString(16)}`);
       return { payload };
     };
-    const esme = createExecutor('ESME');
+    const esme = modelFor('ESME');
+    const esmeRun: Executor = (ctx) => (esme.handlers.get(ctx.header.messageCode) ?? esme.generic)(ctx);
     const capturing: Executor = (ctx) => {
-      const r = esme(ctx);
+      const r = esmeRun(ctx);
       if (!captured.has(ctx.header.messageCode)) captured.set(ctx.header.messageCode, r.payload);
       return r;
     };

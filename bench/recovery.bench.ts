@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCrypto } from '../protocol/crypto/index.ts';
-import { openDccDatabase } from '../sim/inventory/store.ts';
 import { Drill, type DrillSummary } from '../sim/recovery/drill.ts';
+import { openDccDatabase } from '../sim/store/dcc-database.ts';
 import type { BenchCase, BenchGroup } from './harness.ts';
 
 const PREMISES = Number(process.env.GBCS_SIM_BENCH_RECOVERY_PREMISES ?? 10_000);

@@ -8,7 +8,7 @@
  * Rows: the adversarial 64 KiB body (`<a ` × 21,836 inside the root, refused by both), a 64 KiB
  * well-formed body with one long field (accepted by both), and a typical CertificateSearchRequest.
  */
-import { MAX_BODY_BYTES } from '../sim/smki/http.ts';
+import { MAX_BODY_BYTES } from '../app/smki/http.ts';
 import { parseXmlRequest } from '../sim/smki/xml-request.ts';
 import type { BenchCase, BenchGroup } from './harness.ts';
 

@@ -4,10 +4,10 @@
  * configuration error. Data goes to stdout, logs to stderr.
  */
 import { Command, CommanderError } from 'commander';
-import { GbcsError } from '../protocol/errors.ts';
 import { register as bridge } from './commands/bridge.ts';
 import { register as ch } from './commands/ch.ts';
 import { register as conformance } from './commands/conformance.ts';
+import { register as consoleCommand } from './commands/console.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
 import { register as inventory } from './commands/inventory.ts';
@@ -18,7 +18,8 @@ import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
 import { register as simulate } from './commands/simulate.ts';
 import { register as smki } from './commands/smki.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './common.ts';
+import { register as test } from './commands/test.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GbcsError, UsageError } from './common.ts';
 
 const program = new Command()
   .name('gbcs-sim')
@@ -42,6 +43,8 @@ for (const register of [
   inventory,
   ch,
   recovery,
+  test,
+  consoleCommand,
 ])
   register(program);
 

@@ -1,50 +1,13 @@
-/** Helpers shared by the CLI commands (bin/commands/*.ts). */
-import { readFileSync } from 'node:fs';
+/** Helpers shared by the flag definitions of bin/commands/*.ts (the jobs are in app/commands/). */
 import { Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { isEui64 } from '../protocol/types.ts';
-import { type FaultConfig, parseFaultConfig } from '../sim/faults.ts';
-import type { Keystore } from '../sim/keystore.ts';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** A usage or configuration problem: printed as one line on stderr, exit 2. */
-export class UsageError extends Error {}
-
-export const out = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, GbcsError, UsageError } from '../app/cli-io.ts';
 
 // A reader that closes the pipe early (`| head`) is not an error: stop quietly.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-
-/**
- * Reads a fault configuration (sim/faults.ts) from a JSON or YAML file.
- * @throws UsageError for an unreadable file or invalid rules (each problem named).
- */
-export function loadFaultsFile(path: string): FaultConfig {
-  let value: unknown;
-  try {
-    const text = readFileSync(path, 'utf8');
-    value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new UsageError(`--faults ${path}: ${(e as Error).message}`);
-  }
-  const r = parseFaultConfig(value);
-  if (!r.ok) throw new UsageError(`--faults ${path}: ${r.problems.join('; ')}`);
-  return r.config;
-}
-
-/** Keystore loading problems that did not stop the load (misfiled certificates, …) go to stderr. */
-export function warnKeystore(ks: Keystore): void {
-  for (const w of ks.warnings) process.stderr.write(`gbcs-sim: keystore warning: ${w}\n`);
-}
-export const readStdin = (): string => readFileSync(0, 'utf8');
 
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -53,15 +16,3 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 export const cryptoOption = (): Option =>
   new Option('--crypto <backend>', 'crypto back-end').choices(['noble', 'node']).default('noble');
-
-/** The ACB EUI: explicit, or the keystore's only role-4 (Access Control Broker) KA party. */
-export function acbOf(ks: Keystore | null, explicit: string | undefined): string | null {
-  if (explicit !== undefined) {
-    const e = explicit.toLowerCase();
-    if (!isEui64(e)) throw new UsageError(`--acb: not an EUI-64 (16 hex digits): ${explicit}`);
-    return e;
-  }
-  if (!ks) return null;
-  const acbs = [...new Set(ks.entries.filter((e) => e.role === 4 && e.usage === 'ka').map((e) => e.eui))];
-  return acbs.length === 1 ? acbs[0]! : null;
-}

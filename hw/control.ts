@@ -9,20 +9,20 @@
  * response  {v: 1, id: uint, ok: true,  result: any}
  *           {v: 1, id: uint, ok: false, error: {code: text, message: text}}
  * ```
- * Operations (answered by sim/harness-serve.ts):
+ * Operations (answered by app/serve.ts):
  * - `ping` → `{pong: true}`
  * - `status` → devices (EUI, type, anti-replay floors), GSME queue, clock, link and fault state
  * - `reset {mode: "reboot"|"factory"}` — reboot keeps durable device state (anti-replay floors,
  *   credentials, models) and drops volatile state (queues, partial GBT messages, faults); factory
  *   also returns each device's application state to manufacture but keeps its security state
- *   (floors, alert counter, trust-anchor cells, credentials, UTRN floor: sim/factory-reset.ts)
+ *   (floors, alert counter, trust-anchor cells, credentials, UTRN floor: sim/device/factory-reset.ts)
  * - `clock.set {ms}` or `{advanceMs}` — the premises clock, integer ms since the Unix epoch, within
  *   2000-01-01..2136-02-07 (sim/clock.ts DEVICE_CLOCK_MIN_MS..MAX_MS)
  * - `fault {fault, …}` — link faults the harness itself plays (`drop-responses {count}`,
  *   `corrupt-responses {count}`: the next `count` fresh responses, default 1 — a one-shot default,
  *   so a forgotten count cannot spoil every later command — and `delay-responses {ms}`); any
  *   other fault, with `device`, becomes the rule `{kind: fault, …parameters}` for that device's
- *   `injectFault(rule)` (sim/faults.ts: `dlms-results`, `drop`, `delay`, `corrupt-mac`,
+ *   `injectFault(rule)` (sim/device/faults.ts: `dlms-results`, `drop`, `delay`, `corrupt-mac`,
  *   `response-payload`, …) when the device has one, else `UNSUPPORTED`. `fault.clear {device?}` clears both.
  * - `firmware {device, offset, total, data, sha256?}` — an image pushed in chunks
  * - `gsme.wake` — wake the sleepy GSME now

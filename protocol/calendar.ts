@@ -7,6 +7,12 @@
 
 export const MS_PER_DAY = 86_400_000;
 
+/**
+ * 2000-01-01T00:00:00Z in ms since the Unix epoch: the epoch of ZigBee UTCTime (ZCL 2.6.2) and of
+ * the GBCS double-long-unsigned seconds in DLMS buffers and range selectors.
+ */
+export const EPOCH_2000_MS = 10_957 * MS_PER_DAY;
+
 export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** Days in `month` (1–12) of `year`; 0 for a month outside 1–12. */

@@ -3,7 +3,7 @@
  * second hundredths deviation(2) clock-status. GBCS carries it in the Grouping Header and payloads.
  * 0xFF (0xFFFF for year) = not specified; deviation 0x8000 = not specified.
  */
-import { daysInMonth, utcFieldsProblem, utcFieldsToMs } from './calendar.ts';
+import { daysInMonth, MS_PER_DAY, utcFieldsProblem, utcFieldsToMs } from './calendar.ts';
 import { DecodeError, ErrorCode, GbcsError } from './errors.ts';
 
 export const DLMS_DATE_TIME_LENGTH = 12;
@@ -95,7 +95,7 @@ export function decodeDlmsDateTime(b: Uint8Array, offset = 0): DlmsDateTime {
     dayOfWeek !== null
   ) {
     const dow =
-      ((((utcFieldsToMs({ year, month, day: dayOfMonth, hour: 0, minute: 0, second: 0 }) / 86_400_000 + 3) %
+      ((((utcFieldsToMs({ year, month, day: dayOfMonth, hour: 0, minute: 0, second: 0 }) / MS_PER_DAY + 3) %
         7) +
         7) %
         7) +
@@ -139,29 +139,37 @@ export function formatDlmsDateTime(b: Uint8Array): string {
 }
 
 /**
- * Encodes a UTC instant (milliseconds since the epoch) as a DLMS date-time with day-of-week
- * (1 = Monday … 7 = Sunday), deviation not specified (0x8000) and clock status 0x00.
+ * How the optional fields of an encoded DLMS date-time are filled: `full` (grouping headers,
+ * responses) gives day-of-week (1 = Monday … 7 = Sunday), hundredths and clock status 0x00; `gbcs`
+ * (values in GBCS payloads and model buffers, as RTDS shows them) leaves day-of-week and clock
+ * status not specified (0xFF) and hundredths 0. Deviation is not specified (0x8000) in both.
+ */
+export type DlmsDateTimeForm = 'full' | 'gbcs';
+
+/**
+ * Encodes a UTC instant (milliseconds since the epoch) as a 12-byte DLMS date-time (Blue Book
+ * 4.1.6.1) in the given form.
  * @throws GbcsError MISUSE when the instant is not in years 0–65534 (a DLMS year is 2 bytes, FFFF
  *   meaning not specified)
  */
-export function encodeDlmsDateTime(epochMs: number): Uint8Array {
+export function encodeDlmsDateTime(epochMs: number, form: DlmsDateTimeForm = 'full'): Uint8Array {
   const d = new Date(epochMs);
   const y = d.getUTCFullYear();
   if (!Number.isFinite(epochMs) || y < 0 || y > 0xfffe)
     throw new GbcsError(ErrorCode.MISUSE, `a DLMS date-time has years 0–65534, not ${epochMs} ms`);
-  const dow = ((d.getUTCDay() + 6) % 7) + 1;
+  const full = form === 'full';
   return Uint8Array.of(
     y >> 8,
     y & 0xff,
     d.getUTCMonth() + 1,
     d.getUTCDate(),
-    dow,
+    full ? ((d.getUTCDay() + 6) % 7) + 1 : 0xff,
     d.getUTCHours(),
     d.getUTCMinutes(),
     d.getUTCSeconds(),
-    Math.floor(d.getUTCMilliseconds() / 10),
+    full ? Math.floor(d.getUTCMilliseconds() / 10) : 0x00,
     0x80,
     0x00,
-    0x00,
+    full ? 0x00 : 0xff,
   );
 }

@@ -33,10 +33,14 @@ export const ErrorCode = {
   TOO_LARGE: 'TOO_LARGE',
   /** A key, certificate or keystore that cannot be used. */
   BAD_KEY: 'BAD_KEY',
+  /** A key needed to protect, encrypt or sign is not held. */
+  NO_KEY: 'NO_KEY',
   /** A keystore file or directory that cannot be read. */
   BAD_KEYSTORE: 'BAD_KEYSTORE',
   /** Wrong use of an API (programming error, not bad input). */
   MISUSE: 'MISUSE',
+  /** A command-line flag or configuration the user must fix (exit 2). */
+  USAGE: 'USAGE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

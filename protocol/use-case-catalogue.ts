@@ -6,18 +6,7 @@ import { USE_CASE_ROWS } from './use-case-catalogue.data.ts';
 
 export type DeviceType = 'ESME' | 'GSME' | 'CHF' | 'GPF' | 'PPMID' | 'HCALCS';
 
-export const ROLE_NAMES: Record<number, string> = {
-  0: 'root',
-  1: 'recovery',
-  2: 'supplier',
-  3: 'networkOperator',
-  4: 'accessControlBroker',
-  5: 'transitionalCoS',
-  6: 'wanProvider',
-  7: 'issuingAuthority',
-  8: 'loadController',
-  127: 'other',
-};
+export { ROLE_NAMES } from './types.ts';
 
 export interface UseCase {
   messageCode: number;

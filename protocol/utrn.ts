@@ -15,9 +15,11 @@
  * The Supplier's counter for top-ups has its 32 low bits zero: only bits 41..32 travel in the PTUT,
  * the device rebuilds the rest from its own record (`utrnCounterAbove`).
  */
+
 import { concatBytes, fromHex, u64be } from './bytes.ts';
-import { deriveKey, type GbcsCrypto, gcmIv, kdfOtherInfo } from './crypto/index.ts';
+import { type GbcsCrypto, gcmIv } from './crypto/index.ts';
 import { DecodeError, ErrorCode } from './errors.ts';
+import { messageKey } from './security/protect.ts';
 import { type Eui64, KdfPurpose } from './types.ts';
 
 /** PPTD = PPTD_BASE + PTUT. */
@@ -130,7 +132,12 @@ export interface UtrnParties {
 
 /** The PTUT low dword: the last 4 bytes of the 16-byte GMAC tag. */
 export function ptutLow(p: UtrnParties, counter: bigint, high: number): number {
-  const key = deriveKey(p.crypto, p.z, kdfOtherInfo(p.supplierId, KdfPurpose.COMMAND, counter, p.deviceId));
+  const key = messageKey(p.crypto, p.z, {
+    originator: p.supplierId,
+    purpose: KdfPurpose.COMMAND,
+    counter,
+    recipient: p.deviceId,
+  });
   const tag = p.crypto.gcmEncrypt(
     key,
     gcmIv(p.supplierId),

@@ -1,3 +1,4 @@
+import { EPOCH_2000_MS, MS_PER_DAY } from '../protocol/calendar.ts';
 /**
  * Time for devices and harnesses (DESIGN §3): a `Clock` is the only source of "now".
  * `VirtualClock` is deterministic and fast-forwardable (tests, fleet runs); `WallClock` follows the
@@ -14,7 +15,7 @@ export interface Clock {
  * ASN.1 GeneralizedTime (years 0000..9999) — so 2000-01-01T00:00:00Z to 2136-02-07T06:28:14Z. A
  * premises clock set outside it (`serve` control `clock.set`) is refused.
  */
-export const DEVICE_CLOCK_MIN_MS = Date.UTC(2000, 0, 1);
+export const DEVICE_CLOCK_MIN_MS = EPOCH_2000_MS;
 export const DEVICE_CLOCK_MAX_MS = DEVICE_CLOCK_MIN_MS + 0xfffffffe * 1000;
 
 /**
@@ -24,7 +25,7 @@ export const DEVICE_CLOCK_MAX_MS = DEVICE_CLOCK_MIN_MS + 0xfffffffe * 1000;
  * in it take effect, periods and collection times move past it), so a jump of a century costs
  * no more than one of three months.
  */
-export const MAX_CATCH_UP_MS = 92 * 86_400_000;
+export const MAX_CATCH_UP_MS = 92 * MS_PER_DAY;
 
 export class VirtualClock implements Clock {
   private t: number;

@@ -4,19 +4,20 @@
  */
 import type { Command } from 'commander';
 import { CH_VERBS, chCoverage, chEvent, chHistory, chList, chOrder, chSimulate } from '../../app/ch.ts';
-import { processIo } from '../../app/dcc-db.ts';
-import { DEFAULT_CH_CONFIG } from '../../sim/ch/config.ts';
 import {
   CH_STATES,
   type ChParams,
+  DEFAULT_CH_CONFIG,
   DIAGNOSIS_OUTCOMES,
   FAULT_REASONS,
   HAN_VARIANTS,
   NO_FAULT_RETURN_TYPES,
   REGIONS,
   REJECTION_REASONS,
-} from '../../sim/ch/machine.ts';
-import { SIMULATION_DEFAULTS, simulationProblems } from '../../sim/ch/simulate.ts';
+  SIMULATION_DEFAULTS,
+  simulationProblems,
+} from '../../app/commands/ch.ts';
+import { processIo } from '../../app/dcc-db.ts';
 import { UsageError } from '../common.ts';
 import {
   type CommonFlags,

@@ -1,19 +1,6 @@
-/** `gbcs-sim conformance --rtds DIR --keystore PATH… [--json]`: RTDS scenarios against our devices. */
-import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { runConformance } from '../../sim/conformance.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import {
-  acbOf,
-  collect,
-  cryptoOption,
-  EXIT_FAILURE,
-  EXIT_OK,
-  out,
-  UsageError,
-  warnKeystore,
-} from '../common.ts';
+import { conformanceAction, DEFAULT_MIN_MATCH } from '../../app/commands/conformance.ts';
+import { collect, cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -23,46 +10,8 @@ export function register(program: Command): void {
     .requiredOption('--keystore <path>', 'keystore with the RTDS identities (repeatable)', collect)
     .option('--acb <eui>', 'EUI of the Access Control Broker')
     .option('--json', 'one JSON line per scenario, then {"summary": …}')
-    .option('--min-match <percent>', 'exit 1 when fewer scenarios match', '0')
+    .option('--min-match <percent>', 'exit 1 when fewer scenarios match', String(DEFAULT_MIN_MATCH))
+    .option('--out <dir>', 'write our responses and alerts as RTDS-named hex files under DIR/<folder>/')
     .addOption(cryptoOption())
-    .action(
-      (o: {
-        rtds: string;
-        keystore: string[];
-        acb?: string;
-        json?: boolean;
-        minMatch: string;
-        crypto: CryptoBackendName;
-      }) => {
-        const minMatch = Number(o.minMatch);
-        if (!/^\d+(\.\d+)?$/.test(o.minMatch) || minMatch > 100) {
-          throw new UsageError(`--min-match: a percentage 0..100, got ${JSON.stringify(o.minMatch)}`);
-        }
-        if (!existsSync(o.rtds) || !statSync(o.rtds).isDirectory()) {
-          throw new UsageError(`--rtds: not a directory: ${o.rtds}`);
-        }
-        const ks = loadKeystores(o.keystore);
-        warnKeystore(ks);
-        const acbId = acbOf(ks, o.acb);
-        if (!acbId) throw new UsageError('no Access Control Broker in the keystore: give --acb');
-        const summary = runConformance(
-          o.rtds,
-          { keystore: ks, crypto: createCrypto(o.crypto), acbId },
-          (r) => {
-            if (o.json) out(JSON.stringify(r));
-            else
-              out(
-                `${r.status === 'matched' ? 'ok  ' : 'DIFF'} ${r.scenario}${r.differences.length ? `: ${r.differences.join('; ')}` : ''}`,
-              );
-          },
-        );
-        out(
-          o.json
-            ? JSON.stringify({ summary })
-            : `summary: ${summary.matched}/${summary.scenarios} scenarios matched, ${summary.mismatched} mismatched`,
-        );
-        const pct = summary.scenarios === 0 ? 0 : (100 * summary.matched) / summary.scenarios;
-        process.exitCode = pct >= minMatch ? EXIT_OK : EXIT_FAILURE;
-      },
-    );
+    .action(conformanceAction);
 }

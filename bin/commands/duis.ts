@@ -1,37 +1,10 @@
 /**
  * `gbcs-sim duis serve`: a DUIS service shaped like DCC Boxed's (POST /api/v1/serviceS, serviceD,
- * serviceT; signed XML in and out). Flags only: the job is app/duis.ts.
+ * serviceT; signed XML in and out). Flags only: the job is app/duis/duis.ts.
  */
 import type { Command } from 'commander';
-import { type DuisConfigError, parseUserRoles, startDuisServe } from '../../app/duis.ts';
-import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import { GbcsError } from '../../protocol/errors.ts';
-import { isEui64 } from '../../protocol/types.ts';
-import { WallClock } from '../../sim/clock.ts';
-import { euiOfDuis } from '../../sim/duis/request-id.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { collect, cryptoOption, out, UsageError, warnKeystore } from '../common.ts';
-
-interface ServeFlags {
-  port: string;
-  host: string;
-  keystore?: string[];
-  dspCert?: string;
-  dspKey?: string;
-  xsd?: string;
-  device?: string[];
-  user?: string[];
-  maxBody?: string;
-  json?: boolean;
-  crypto: CryptoBackendName;
-}
-
-const eui = (flag: string, v: string): string => {
-  const e = isEui64(v.toLowerCase()) ? v.toLowerCase() : euiOfDuis(v);
-  if (!e) throw new UsageError(`${flag} ${v}: not an EUI-64 (16 hex digits or 8 dash-separated octets)`);
-  return e;
-};
+import { duisServeAction } from '../../app/commands/duis.ts';
+import { collect, cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
   const duis = program
@@ -69,65 +42,5 @@ export function register(program: Command): void {
     .option('--max-body <bytes>', 'largest request body accepted (default 12 MiB)')
     .option('--json', 'one JSON line per answered request on stdout')
     .addOption(cryptoOption())
-    .action(async (o: ServeFlags) => {
-      const port = Number(o.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port: 0..65535');
-      const maxBody = o.maxBody === undefined ? undefined : Number(o.maxBody);
-      if (maxBody !== undefined && !(Number.isInteger(maxBody) && maxBody > 0))
-        throw new UsageError('--max-body: a positive number of bytes');
-      if (!o.keystore?.length) throw new UsageError('--keystore: give the XML-signing certificates to trust');
-      const keystore = loadKeystores(o.keystore);
-      warnKeystore(keystore);
-      const devices = o.device?.length
-        ? o.device.map((d) => eui('--device', d))
-        : Object.values(DEFAULT_PREMISES);
-      let started: Awaited<ReturnType<typeof startDuisServe>>;
-      try {
-        started = await startDuisServe({
-          keystore,
-          clock: new WallClock(),
-          crypto: createCrypto(o.crypto),
-          port,
-          host: o.host,
-          devices,
-          ...(o.xsd ? { xsdDir: o.xsd } : {}),
-          ...(o.dspCert || o.dspKey ? { dspFiles: { certificate: o.dspCert, privateKey: o.dspKey } } : {}),
-          ...(o.user?.length ? { users: parseUserRoles(o.user) } : {}),
-          ...(maxBody === undefined ? {} : { maxBodyBytes: maxBody }),
-          onAnswer: (path, a) => {
-            const line = {
-              path,
-              status: a.status,
-              requestId: a.requestId,
-              responseCode: a.responseCode,
-              refusal: a.refusal,
-              detail: a.detail,
-            };
-            if (o.json) out(JSON.stringify(line));
-            else
-              process.stderr.write(
-                `gbcs-sim: duis ${path} ${a.status} ${a.responseCode ?? a.refusal ?? ''} ${a.requestId ?? ''} ${a.detail}\n`,
-              );
-          },
-        });
-      } catch (e) {
-        if (e instanceof GbcsError && e.code === 'DUIS_CONFIG')
-          throw new UsageError((e as DuisConfigError).message);
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use on ${o.host}`);
-        if (err.code === 'EACCES') throw new UsageError(`port ${port}: permission denied`);
-        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EADDRNOTAVAIL')
-          throw new UsageError(`--host ${o.host}: not an address of this machine`);
-        throw e;
-      }
-      process.stderr.write(
-        `gbcs-sim: DUIS service on ${started.http.url} (${started.certificates} XML-signing certificates, DSP ${started.dsp.serial}, ${started.xsd ? 'XSD' : 'structure'} validation, ${devices.length} devices)\n`,
-      );
-      out(JSON.stringify({ url: started.http.url, certificates: started.certificates, xsd: started.xsd }));
-      const stop = () => {
-        void started.http.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    .action(duisServeAction);
 }

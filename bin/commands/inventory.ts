@@ -3,6 +3,7 @@
  * check, and the lifecycle verbs). Flags only; the commands are app/inventory.ts.
  */
 import type { Command } from 'commander';
+import { DEVICE_TYPES, SMI_STATUSES, TYPE_2_DEVICE_TYPES } from '../../app/commands/inventory.ts';
 import { processIo } from '../../app/dcc-db.ts';
 import {
   INVENTORY_VERBS,
@@ -17,7 +18,6 @@ import {
   inventorySet,
   inventoryStatus,
 } from '../../app/inventory.ts';
-import { DEVICE_TYPES, SMI_STATUSES, TYPE_2_DEVICE_TYPES } from '../../sim/inventory/smi-status.ts';
 import { UsageError } from '../common.ts';
 import { type CommonFlags, common, dbFlags, eui, exit, oneOf } from './dcc-options.ts';
 

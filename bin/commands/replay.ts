@@ -1,22 +1,7 @@
 /** `gbcs-sim replay` (DESIGN §4). */
 import type { Command } from 'commander';
-import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
-import { VirtualClock } from '../../sim/clock.ts';
-import { expandInputs } from '../../sim/inputs.ts';
-import { loadKeystores } from '../../sim/keystore.ts';
-import { Replayer } from '../../sim/replay.ts';
-import {
-  acbOf,
-  collect,
-  cryptoOption,
-  EXIT_FAILURE,
-  EXIT_OK,
-  out,
-  readStdin,
-  UsageError,
-  warnKeystore,
-} from '../common.ts';
+import { replayAction } from '../../app/commands/replay.ts';
+import { collect, cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -33,49 +18,5 @@ export function register(program: Command): void {
     )
     .option('--json', 'JSON Lines output')
     .addOption(cryptoOption())
-    .action(
-      (
-        inputs: string[],
-        o: {
-          keystore: string[];
-          acb?: string;
-          keepState?: boolean;
-          deviceType?: string[];
-          json?: boolean;
-          crypto: CryptoBackendName;
-        },
-      ) => {
-        const ks = loadKeystores(o.keystore);
-        warnKeystore(ks);
-        const types = new Map<string, DeviceType>();
-        for (const spec of o.deviceType ?? []) {
-          const m = /^([0-9a-fA-F]{16})=(ESME|GSME|CHF|GPF|PPMID|HCALCS)$/.exec(spec);
-          if (!m)
-            throw new UsageError(`--device-type: expected EUI=ESME|GSME|CHF|GPF|PPMID|HCALCS, got ${spec}`);
-          types.set(m[1]!.toLowerCase(), m[2] as DeviceType);
-        }
-        const replayer = new Replayer({
-          keystore: ks,
-          crypto: createCrypto(o.crypto),
-          clock: new VirtualClock(),
-          acbId: acbOf(ks, o.acb),
-          keepState: o.keepState ?? false,
-          deviceTypes: types,
-        });
-        let failed = false;
-        for (const item of expandInputs(inputs, readStdin)) {
-          const r = item.error
-            ? replayer.unreadable(item.input, item.error)
-            : replayer.replay(item.input, item.text);
-          // A verification failure: any input refused, except messages that are not commands.
-          if (!r.accepted && r.reason !== 'NOT_A_COMMAND') failed = true;
-          if (o.json) out(JSON.stringify(r));
-          else
-            out(
-              `${item.input}: ${r.accepted ? 'accepted' : `rejected ${r.reason}`}${r.detail ? ` (${r.detail})` : ''}`,
-            );
-        }
-        process.exitCode = failed ? EXIT_FAILURE : EXIT_OK;
-      },
-    );
+    .action(replayAction);
 }

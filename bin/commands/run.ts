@@ -1,24 +1,7 @@
 /** `gbcs-sim run` (DESIGN §4). */
 import type { Command } from 'commander';
-import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import type { FaultConfig } from '../../sim/faults.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { runMain } from '../../sim/run.ts';
-import { cryptoOption, EXIT_FAILURE, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
-
-/** A fault file for the default premises: every EUI it names must be one of its devices. */
-function premisesFaults(path: string): FaultConfig {
-  const config = loadFaultsFile(path);
-  const devices = Object.values(DEFAULT_PREMISES) as string[];
-  for (const eui of Object.keys(config)) {
-    if (!devices.includes(eui)) {
-      throw new UsageError(
-        `--faults ${path}: ${eui} is not a device of the premises (${devices.join(', ')})`,
-      );
-    }
-  }
-  return config;
-}
+import { runAction } from '../../app/commands/run.ts';
+import { cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -31,14 +14,5 @@ export function register(program: Command): void {
       'inject device faults: JSON/YAML { "<device EUI>": [rules…] } (README: Fault injection)',
     )
     .addOption(cryptoOption())
-    .action((o: { seed: string; json?: boolean; faults?: string; crypto: CryptoBackendName }) => {
-      const ok = runMain({
-        seed: o.seed,
-        json: o.json ?? false,
-        crypto: createCrypto(o.crypto),
-        write: out,
-        ...(o.faults ? { faults: premisesFaults(o.faults) } : {}),
-      });
-      process.exitCode = ok ? EXIT_OK : EXIT_FAILURE;
-    });
+    .action(runAction);
 }

@@ -1,69 +1,8 @@
 /** `gbcs-sim serve` (issue 5): a virtual premises answering on a pty, serial port or TCP port. */
 import { type Command, Option } from 'commander';
-import type { FramingName } from '../../hw/framing/index.ts';
-import { openErrorReporter } from '../../hw/reconnect.ts';
-import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
-import {
-  DEFAULT_SERVE_LIMITS,
-  type ServeEndpoint,
-  type ServeEvent,
-  startServe,
-} from '../../sim/harness-serve.ts';
-import { DEFAULT_PREMISES } from '../../sim/premises.ts';
-import { defaultStateDir, memoryState, openStateDir } from '../../sim/state-dir.ts';
-import { cryptoOption, EXIT_OK, loadFaultsFile, out, UsageError } from '../common.ts';
-
-interface ServeFlags {
-  pty?: string;
-  serial?: string;
-  tcp?: string;
-  host: string;
-  baud?: string;
-  framing: FramingName;
-  seed: string;
-  gsmePollMs: string;
-  blockLimit: string;
-  maxPayload?: string;
-  json?: boolean;
-  faults?: string;
-  crypto: CryptoBackendName;
-  state?: string;
-  ephemeral?: boolean;
-  control?: boolean;
-  maxConnections: string;
-  rateLimit: string;
-}
-
-const int = (flag: string, v: string, min: number, max: number): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: an integer ${min}..${max}`);
-  return n;
-};
-
-function describe(e: ServeEvent): string {
-  switch (e.event) {
-    case 'command':
-      return `command ${e.device ?? '?'} 0x${(e.messageCode ?? 0).toString(16).padStart(4, '0')} counter ${e.counter ?? '?'}: ${
-        e.accepted
-          ? e.duplicate
-            ? 'retransmission'
-            : e.queued
-              ? 'queued for the GSME'
-              : 'answered'
-          : `REJECTED ${e.reason}`
-      }${e.detail && !e.accepted ? ` (${e.detail})` : ''}`;
-    case 'control':
-      return `control ${e.op}: ${e.ok ? 'ok' : e.code}`;
-    case 'frame-error':
-      return `frame error ${e.code}: ${e.message}`;
-    case 'link':
-      return `link ${e.description}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
-    case 'limit':
-      return `limit ${e.limit} on ${e.link}: ${e.count} refused`;
-    case 'internal-error':
-      return `internal error: ${e.message}`;
-  }
-}
+import { serveAction } from '../../app/commands/serve.ts';
+import { DEFAULT_SERVE_LIMITS } from '../../app/serve.ts';
+import { cryptoOption } from '../common.ts';
 
 export function register(program: Command): void {
   program
@@ -90,83 +29,7 @@ export function register(program: Command): void {
       'GBCS frames per second per link (0 = no limit)',
       String(DEFAULT_SERVE_LIMITS.framesPerSecond),
     )
+    .option('--http <port>', 'also serve the web console for this premises on 127.0.0.1:PORT')
     .addOption(cryptoOption())
-    .action(async (o: ServeFlags) => {
-      const given = [o.pty, o.serial, o.tcp].filter((x) => x !== undefined).length;
-      if (given !== 1)
-        throw new UsageError('serve: give exactly one of --pty PATH, --serial PATH, --tcp PORT');
-      const endpoint: ServeEndpoint =
-        o.pty !== undefined
-          ? { kind: 'pty', path: o.pty }
-          : o.serial !== undefined
-            ? o.baud === undefined
-              ? { kind: 'serial', path: o.serial }
-              : { kind: 'serial', path: o.serial, baudRate: int('--baud', o.baud, 50, 4_000_000) }
-            : { kind: 'tcp', port: int('--tcp', o.tcp!, 0, 65535), host: o.host };
-      if (o.state !== undefined && o.ephemeral)
-        throw new UsageError('serve: --state and --ephemeral exclude each other');
-      const limits = {
-        maxConnections: int('--max-connections', o.maxConnections, 1, 65_535),
-        framesPerSecond: int('--rate-limit', o.rateLimit, 0, 1_000_000),
-      };
-      const faults = o.faults ? loadFaultsFile(o.faults) : undefined;
-      const gsmePollMs = int('--gsme-poll-ms', o.gsmePollMs, 0, 86_400_000);
-      const blockLimit = int('--block-limit', o.blockLimit, 128, 65_535);
-      const maxPayload =
-        o.maxPayload === undefined ? undefined : int('--max-payload', o.maxPayload, 1, 65_535);
-      const json = o.json ?? false;
-      // Durable device state (issue 8 finding 3): the folder is locked while serve runs.
-      const state = o.ephemeral
-        ? memoryState()
-        : openStateDir(o.state ?? defaultStateDir(o.seed), {
-            kind: 'serve',
-            seed: o.seed,
-            premises: DEFAULT_PREMISES,
-          });
-      const openError = openErrorReporter(`gbcs-sim serve: ${o.pty ?? o.serial}`, (l) =>
-        process.stderr.write(`${l}\n`),
-      );
-      const running = await startServe({
-        state,
-        control: o.control ?? false,
-        limits,
-        endpoint,
-        framing: o.framing,
-        seed: o.seed,
-        crypto: createCrypto(o.crypto),
-        gsmePollMs,
-        blockLimit,
-        ...(maxPayload !== undefined ? { maxPayload } : {}),
-        onEvent: (e) => (json ? out(JSON.stringify(e)) : out(describe(e))),
-        onOpenError: (_d, e, attempt, retryInMs) => openError(e, attempt, retryInMs),
-        ...(faults ? { faults } : {}),
-      }).catch((e) => {
-        state.close();
-        throw e;
-      });
-      const ready = {
-        event: 'listening',
-        where: running.where,
-        ...(running.ownEnd ? { ownEnd: running.ownEnd } : {}),
-        framing: o.framing,
-        seed: o.seed,
-        state: state.dir,
-        control: o.control ?? false,
-      };
-      if (json) out(JSON.stringify(ready));
-      process.stderr.write(
-        `gbcs-sim serve: virtual premises on ${running.where} (${o.framing}, seed ${JSON.stringify(o.seed)}; state ${state.dir ?? 'in memory'}${o.control ? '; control channel ON (lab only)' : ''}); Ctrl-C stops\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await running.stop();
-      state.close();
-      const summary = { ...running.served.counts };
-      if (json) out(JSON.stringify({ summary }));
-      else out(`summary: ${JSON.stringify(summary)}`);
-      process.exitCode = EXIT_OK;
-    });
+    .action(serveAction);
 }

@@ -32,7 +32,7 @@ export interface FrameDecoderStats {
   /**
    * Work spent checking candidates, in byte steps: bytes a check reads (header, digits, hex), CRC
    * register steps, and 2 per CRC range combine (binary). Bounded by a small constant times the
-   * bytes pushed, whatever they are (pinned by test/hw-framing.test.ts).
+   * bytes pushed, whatever they are (pinned by test/hw/framing.test.ts).
    */
   work: number;
 }

@@ -127,7 +127,12 @@ export class SerialLink implements ByteLink {
       now.rdev === this.identity.rdev &&
       now.ino === this.identity.ino &&
       now.dev === this.identity.dev;
-    if (!same) this.drop(new Error(now ? 'path now names another device' : 'path vanished'));
+    if (!same)
+      this.drop(
+        new TransportError('DISCONNECTED', now ? 'path now names another device' : 'path vanished', {
+          disconnected: true,
+        }),
+      );
   }
 
   /** The link is gone: close the port quietly and report once. */

@@ -179,19 +179,8 @@ export { derGeneralizedTime, derInteger };
 /** GBCS never-to-be-reached execution date-time: a future-dated command carrying it cancels a pending one. */
 export const CANCELLATION_DATE_TIME = Date.UTC(9999, 11, 31, 23, 59, 59);
 
-/** RemotePartyRole ::= INTEGER (gbcs-wire-and-security.md §3.8); 8 = Load Controller (CS02g). */
-export const Role = {
-  ROOT: 0,
-  RECOVERY: 1,
-  SUPPLIER: 2,
-  NETWORK_OPERATOR: 3,
-  ACCESS_CONTROL_BROKER: 4,
-  TRANSITIONAL_COS: 5,
-  WAN_PROVIDER: 6,
-  ISSUING_AUTHORITY: 7,
-  LOAD_CONTROLLER: 8,
-  OTHER: 127,
-} as const;
+/** RemotePartyRole ::= INTEGER: the one definition is protocol/types.ts `Role`. */
+export { Role } from '../types.ts';
 
 export function roleValue(n: DerNode, what = 'Remote Party Role'): number {
   return intValue(n, what, 0, 127);

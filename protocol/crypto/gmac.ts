@@ -24,7 +24,7 @@
  * (not constant-time; a simulator's MAC keys are single-use and not a side-channel target).
  *
  * Pinned by the GBCS §18.4 vector, every RTDS MAC, and a property test against @noble/ciphers
- * `gcm` and node:crypto on random keys, IVs and AAD of 0–2000 bytes (test/gmac.test.ts).
+ * `gcm` and node:crypto on random keys, IVs and AAD of 0–2000 bytes (test/protocol/crypto/gmac.test.ts).
  */
 import { unsafe } from '@noble/ciphers/aes.js';
 import { ErrorCode, GbcsError } from '../errors.ts';

@@ -11,7 +11,7 @@
  * on a private copy of `Point.BASE` so noble's shared W = 6 table is left alone). `npm run bench`
  * measures the gain against `p256.verify` and node:crypto.
  *
- * Verdicts follow SEC 1 v2 §4.1.4 exactly as OpenSSL does (test/crypto-noble-verifier.test.ts
+ * Verdicts follow SEC 1 v2 §4.1.4 exactly as OpenSSL does (test/protocol/crypto/noble-verifier.test.ts
  * checks them differentially against node:crypto): 64-byte r‖s with 1 ≤ r, s < n; high-S accepted
  * (GBCS signers other than ours may produce it); the public key an uncompressed point 04‖X‖Y on the
  * curve; valid iff `x(u1·G + u2·Q) mod n = r` and the sum is not the point at infinity. Anything

@@ -451,3 +451,37 @@ export function gbzEncryptedComponents(
   }
   return out;
 }
+
+/** One ZCL command of a GBZ command built by `encodeGbzCommands`. */
+export interface ZclCommandSpec {
+  clusterId: number;
+  frameControl: number;
+  commandId: number;
+  /** The ZCL payload after the command id. */
+  zcl: Uint8Array;
+  /** ZCL transaction sequence number; default the component's index. */
+  transactionSequenceNumber?: number;
+}
+
+/**
+ * A GBZ command payload of one unencrypted component per ZCL command, in order, without
+ * from-date-time or manufacturer code (as head-ends send GSME/GPF commands).
+ */
+export function encodeGbzCommands(cmds: readonly ZclCommandSpec[]): Uint8Array {
+  return encodeGbz({
+    type: 'components',
+    components: cmds.map((c, i) => ({
+      encrypted: false,
+      lastComponent: i === cmds.length - 1,
+      clusterId: c.clusterId,
+      fromDateTime: null,
+      zclHeader: {
+        frameControl: c.frameControl,
+        manufacturerCode: null,
+        transactionSequenceNumber: c.transactionSequenceNumber ?? i,
+        commandId: c.commandId,
+      },
+      zclPayload: c.zcl,
+    })),
+  });
+}

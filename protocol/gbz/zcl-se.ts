@@ -6,7 +6,7 @@
  * Each command is a field list (its ZSE payload layout); one table-driven codec decodes and encodes
  * every command, so both directions stay consistent and round-trip byte for byte. Field layouts
  * follow the ZSE specification as GBCS uses it and are pinned by RTDS 4.5.0 (every GSME/GPF
- * command and response payload decodes and re-encodes to itself: test/zcl-se.test.ts).
+ * command and response payload decodes and re-encodes to itself: test/protocol/gbz/zcl-se.test.ts).
  *
  * Values: integers, bitmaps and enumerations as numbers (uint48 fits a double exactly); UTCTime as
  * seconds since 2000-01-01 (zcl.ts toZclUtcTime/fromZclUtcTime); octet/character strings as their

@@ -6,6 +6,7 @@
  * zcl-se.ts.
  */
 import { ByteReader, concatBytes } from '../bytes.ts';
+import { EPOCH_2000_MS } from '../calendar.ts';
 import { DecodeError, ErrorCode } from '../errors.ts';
 
 export const ZclCommand = {
@@ -353,7 +354,7 @@ export function zclNumberOf(dataType: number, value: Uint8Array): number {
 // UTCTime
 
 /** ZigBee UTCTime epoch, 2000-01-01T00:00:00Z, in ms since the Unix epoch. */
-export const ZCL_EPOCH_MS = Date.UTC(2000, 0, 1);
+export const ZCL_EPOCH_MS = EPOCH_2000_MS;
 /** UTCTime 0xFFFFFFFF: "invalid"/"not specified" (GBCS: e.g. cancel, or no end). */
 export const ZCL_UTC_INVALID = 0xffffffff;
 

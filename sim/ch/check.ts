@@ -7,7 +7,7 @@
  * - an estate simulation's cursor is within its run.
  */
 import { type CheckResult, checkHistory, violations } from '../inventory/check.ts';
-import type { Db } from '../inventory/store.ts';
+import type { Db } from '../store/dcc-database.ts';
 
 export function checkCommsHubs(db: Db): CheckResult {
   const problems: string[] = [];

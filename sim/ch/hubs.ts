@@ -10,8 +10,8 @@ import { type Eui64, isEui64 } from '../../protocol/types.ts';
 import { Refusal } from '../inventory/errors.ts';
 import { type InventoryChange, SmartMeteringInventory } from '../inventory/inventory.ts';
 import { SmiEvent, SmiStatus } from '../inventory/smi-status.ts';
-import { type Db, transaction } from '../inventory/store.ts';
 import type { Provision, RegulatoryTimeline } from '../smki/timeline.ts';
+import { type Db, transaction } from '../store/dcc-database.ts';
 import { type ChConfig, DEFAULT_CH_CONFIG } from './config.ts';
 import {
   CH_TRANSITIONS,

@@ -19,8 +19,8 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
 import { GbcsError } from '../../protocol/errors.ts';
 import { Refusal } from '../inventory/errors.ts';
 import type { SmiStatus } from '../inventory/smi-status.ts';
-import { type Db, transaction } from '../inventory/store.ts';
 import { Provision, parseIsoDate, type RegulatoryTimeline } from '../smki/timeline.ts';
+import { type Db, transaction } from '../store/dcc-database.ts';
 import { DAY_MS } from './calendar.ts';
 import { type ChConfig, DEFAULT_CH_CONFIG } from './config.ts';
 import { type ChChange, CommsHubService } from './hubs.ts';

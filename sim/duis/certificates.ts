@@ -6,7 +6,7 @@
  * signing certificate, role 0x87 = 135) or 89 (the DSP's, 0x89 = 137; DCC Boxed before 1.4.1 wrote
  * the DSP's OU as the decimal "137") — smki-recovery-ch-domain.md §2.1–2.2; the ZAZ1 `xml-sign-*` and
  * `dsp-xml-sign-*` certificates. The subject x500UniqueIdentifier is the User ID (EUI-64) the
- * certificate signs for. They come from keystores (any format sim/keystore.ts loads) and/or the SMKI
+ * certificate signs for. They come from keystores (any format sim/smki/keystore.ts loads) and/or the SMKI
  * Repository (whose statuses then apply).
  *
  * DCC User Roles are the DCC's registration of a User ID, which no certificate carries. The default
@@ -15,7 +15,7 @@
  * (3) → ED, GT; Other (127) → OU. A table given explicitly replaces it.
  */
 import type { Eui64 } from '../../protocol/types.ts';
-import type { Keystore } from '../keystore.ts';
+import type { Keystore } from '../smki/keystore.ts';
 import { OID_CN, OID_OU, OID_X500_UNIQUE_IDENTIFIER } from '../smki/oids.ts';
 import { type ParsedAttribute, parseCertificate } from '../smki/parse.ts';
 import { type CertificateStatus, type SmkiRepository, statusAt } from '../smki/repository.ts';

@@ -11,6 +11,9 @@
  * - any `<!DOCTYPE` or `<!ENTITY` anywhere, even in a comment (`DTD_REFUSED`): no entity, internal or
  *   external, is ever resolved, so an XXE attempt (the signing tool's `duis-xxe.xml`) reads nothing;
  * - any processing instruction after the XML declaration (`PI_REFUSED`);
+ * - a character XML 1.0 does not allow anywhere (production 2 `Char`: C0 controls other than tab,
+ *   LF and CR, U+FFFE, U+FFFF), which @xmldom/xmldom would otherwise read as white space between
+ *   attributes (`NOT_WELL_FORMED`);
  * - text that is not well-formed XML with namespaces (`NOT_WELL_FORMED`, the parser's first complaint);
  * - elements nested deeper than `maxDepth` or more than `maxElements` of them (`TOO_DEEP`,
  *   `TOO_MANY_ELEMENTS`): canonicalisation walks the tree, so its size is bounded before it does.
@@ -44,6 +47,9 @@ export type XmlReadResult =
   | { ok: true; text: string; document: Document; root: Element }
   | { ok: false; code: XmlRefusalCode; detail: string };
 
+/** Characters outside XML 1.0 production 2 (`Char`); lone surrogates cannot survive the UTF-8 decoder. */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 const refuse = (code: XmlRefusalCode, detail: string): XmlReadResult => ({ ok: false, code, detail });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -71,6 +77,12 @@ export function readDuisXml(input: Uint8Array | string, limits: XmlLimits = {}):
   const enc = decl ? /encoding\s*=\s*["']([^"']*)["']/.exec(decl[1]!) : null;
   if (enc && !/^utf-?8$/i.test(enc[1]!))
     return refuse('NOT_UTF8', `declared encoding ${enc[1]} is not UTF-8`);
+  const bad = NOT_XML_CHAR.exec(text);
+  if (bad)
+    return refuse(
+      'NOT_WELL_FORMED',
+      `character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at offset ${bad.index} is not allowed in XML 1.0`,
+    );
   if (/<!DOCTYPE|<!ENTITY/i.test(text))
     return refuse('DTD_REFUSED', 'a document type declaration or entity declaration is not allowed in DUIS');
   if (text.indexOf('<?', decl ? decl[0].length : 0) >= 0)

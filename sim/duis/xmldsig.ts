@@ -21,6 +21,7 @@
 import { XMLSerializer } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import type { GbcsCrypto } from '../../protocol/crypto/gbcs-crypto.ts';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { DSIG_NS } from './request.ts';
 import { elementChildren, escapeXml, leafText, readDuisXml } from './xml.ts';
 
@@ -196,11 +197,11 @@ export interface XmlSigningKey {
  * Signs an unsigned DUIS message (its root gets the enveloped ds:Signature as last child) with the
  * DUIS profile, after removing whitespace between elements as the DCC signing tool does (so the tool
  * validates what we sign). The input must be well-formed XML without a ds:Signature.
- * @throws Error when the input is not well-formed (callers sign XML they built themselves)
+ * @throws GbcsError MISUSE when the input is not well-formed (callers sign XML they built themselves)
  */
 export function signDuisXml(xml: string, key: XmlSigningKey, crypto: GbcsCrypto): string {
   const compact = compactDuisXml(xml);
-  if (compact === null) throw new Error('signDuisXml: not well-formed DUIS XML');
+  if (compact === null) throw new GbcsError(ErrorCode.MISUSE, 'signDuisXml: not well-formed DUIS XML');
   const sx = new SignedXml({
     privateKey: 'unused',
     signatureAlgorithm: ECDSA_SHA256,

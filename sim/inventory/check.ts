@@ -9,7 +9,7 @@
  *   the status the previous one reached, times never go backwards, and the last entry reaches the
  *   current status at `status_since`.
  */
-import type { Db } from './store.ts';
+import type { Db } from '../store/dcc-database.ts';
 
 export interface CheckResult {
   problems: string[];

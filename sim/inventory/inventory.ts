@@ -14,6 +14,7 @@
 import { GbcsError } from '../../protocol/errors.ts';
 import { type Eui64, isEui64 } from '../../protocol/types.ts';
 import { Provision, RegulatoryTimeline } from '../smki/timeline.ts';
+import { type Db, transaction } from '../store/dcc-database.ts';
 import { Refusal } from './errors.ts';
 import {
   type DccAlert,
@@ -28,7 +29,6 @@ import {
   smiTransition,
   TYPE_2_DEVICE_TYPES,
 } from './smi-status.ts';
-import { type Db, transaction } from './store.ts';
 
 /** One change an operation made, in order: JSON Lines of the CLI. */
 export type InventoryChange =

@@ -20,17 +20,17 @@ import type { TrustAnchorCellIdentifier } from '../../protocol/asn1/gbcs-types.t
 import { toHex } from '../../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { DecodeError, GbcsError } from '../../protocol/errors.ts';
+import type { KeyResolver } from '../../protocol/security/verify.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
-import type { KeyResolver } from '../../protocol/verify.ts';
-import type { CommandOutcome, Device } from '../device.ts';
-import { HeadEnd } from '../head-end.ts';
+import type { CommandOutcome, Device } from '../device/device.ts';
+import { HeadEnd } from '../head-end/head-end.ts';
 import { Refusal } from '../inventory/errors.ts';
 import { RecoveryKeyCustody } from '../smki/key-custody.ts';
 import type { AsOf, RegulatoryTimeline } from '../smki/timeline.ts';
+import type { RecoveryStore } from '../store/recovery-store.ts';
 import type { CellRecord, EstatePremises } from './estate.ts';
 import { type DccKeyRing, keyIdOf, type Slot } from './key-ring.ts';
-import type { RecoveryStore } from './store.ts';
 
 /** The DCC's contingency identity: the originator of anyByContingency (no Known Remote Party). */
 export const CONTINGENCY_ORIGINATOR: Eui64 = 'ab000000000000ff';

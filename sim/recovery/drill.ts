@@ -11,13 +11,14 @@
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import { VirtualClock } from '../clock.ts';
-import type { DeviceState } from '../device.ts';
+import type { DeviceState } from '../device/device.ts';
 import { Refusal } from '../inventory/errors.ts';
 import { SmiEvent, type SmiStatus } from '../inventory/smi-status.ts';
-import { type Db, transaction } from '../inventory/store.ts';
+import { createTestKeys } from '../smki/test-pki.ts';
 import { Provision, RegulatoryTimeline } from '../smki/timeline.ts';
-import type { StateStore } from '../state-store.ts';
-import { createTestKeys } from '../test-pki.ts';
+import { type Db, transaction } from '../store/dcc-database.ts';
+import { RecoveryStore } from '../store/recovery-store.ts';
+import type { StateStore } from '../store/state-store.ts';
 import {
   createPremisesEstate,
   type Estate,
@@ -31,7 +32,6 @@ import { IncidentState } from './machine.ts';
 import type { IncidentPlan } from './plan.ts';
 import { makeProbe, probeDescription } from './probe.ts';
 import { compromisedKeyOf, type IncidentChange, RecoveryProcedure } from './procedure.ts';
-import type { RecoveryStore } from './store.ts';
 
 /** What names a drill: the same parameters give the same estate, incident and summary (but time). */
 export interface DrillParams {
@@ -174,16 +174,12 @@ export class Drill {
   /** The drill recorded in a database, or null. */
   static recorded(db: Db): { params: DrillParams; phase: string; summary: DrillSummary | null } | null {
     try {
-      const d = db
-        .prepare<[], { params: string; phase: string; summary: string | null }>(
-          'SELECT params, phase, summary FROM recovery_estate WHERE id = 1',
-        )
-        .get();
+      const d = new RecoveryStore(db).drill();
       return d
         ? {
-            params: JSON.parse(d.params) as DrillParams,
+            params: d.params as DrillParams,
             phase: d.phase,
-            summary: d.summary ? JSON.parse(d.summary) : null,
+            summary: (d.summary as DrillSummary | null) ?? null,
           }
         : null;
     } catch {

@@ -13,11 +13,11 @@
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { Clock } from '../clock.ts';
-import type { CommandOutcome, Device, DeviceState } from '../device.ts';
-import { hasCell, TRUST_ANCHOR_CELLS } from '../models/security-and-join-credentials.ts';
-import { createPremises, type PremisesIds, type SubmitResult } from '../premises.ts';
-import { MemoryStateStore, type StateStore } from '../state-store.ts';
-import { TEST_PARTIES, type TestKeys } from '../test-pki.ts';
+import type { CommandOutcome, Device, DeviceState } from '../device/device.ts';
+import { hasCell, TRUST_ANCHOR_CELLS } from '../models/security/trust-anchor-cells.ts';
+import { createPremises, type PremisesIds, type SubmitResult } from '../premises/premises.ts';
+import { TEST_PARTIES, type TestKeys } from '../smki/test-pki.ts';
+import { MemoryStateStore, type StateStore } from '../store/state-store.ts';
 
 export type EstateDeviceType = 'CHF' | 'GPF' | 'ESME' | 'GSME';
 export const ESTATE_DEVICE_TYPES: readonly EstateDeviceType[] = ['CHF', 'GPF', 'ESME', 'GSME'];

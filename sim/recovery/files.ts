@@ -27,7 +27,7 @@
  * e50000000000000003,ESME,0,recovered,2,1,
  * ```
  */
-import type { DeviceProgress, IncidentRecord } from './store.ts';
+import type { DeviceProgress, IncidentRecord } from '../store/recovery-store.ts';
 
 export type RecoveryFileKind = 'notification' | 'progress';
 

@@ -22,8 +22,8 @@
 import { ReplacementMode } from '../../protocol/asn1/cs02b.ts';
 import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import type { Eui64 } from '../../protocol/types.ts';
-import type { Device } from '../device.ts';
-import { transaction } from '../inventory/store.ts';
+import type { Device } from '../device/device.ts';
+import { transaction } from '../store/dcc-database.ts';
 import { cellId, cellName, type Dcc, type Placement, type StepSpec } from './dcc.ts';
 import type { CellRecord, EstateDeviceType, EstatePremises } from './estate.ts';
 import type { Slot } from './key-ring.ts';

@@ -18,8 +18,8 @@
 import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import { toHex } from '../../protocol/bytes.ts';
 import type { Eui64 } from '../../protocol/types.ts';
-import type { CellUsage, KeyUsage } from '../credentials.ts';
-import { subjectKeyIdentifierOf } from '../models/security-and-join-cpv.ts';
+import type { CellUsage, KeyUsage } from '../device/credentials.ts';
+import { subjectKeyIdentifierOf } from '../models/security/cpv.ts';
 import {
   deriveSerial,
   generateTestPki,
@@ -28,7 +28,7 @@ import {
   pkiCrypto,
   type TestPki,
 } from '../smki/generator.ts';
-import { deriveTestPrivateKey, TEST_PARTIES, type TestKeys } from '../test-pki.ts';
+import { deriveTestPrivateKey, TEST_PARTIES, type TestKeys } from '../smki/test-pki.ts';
 import { type PartyName, ROLE_OF_PARTY } from './keys.ts';
 
 /** One CA generation: the Root and Issuing OCA and the Contingency material of that Root. */

@@ -16,7 +16,7 @@
  * reference marks it so (see `METHODS_OF`).
  */
 import { Role } from '../../protocol/asn1/gbcs-types.ts';
-import type { CellUsage, KeyUsage } from '../credentials.ts';
+import type { CellUsage, KeyUsage } from '../device/credentials.ts';
 import { type AsOf, Provision, type RegulatoryTimeline } from '../smki/timeline.ts';
 
 /** A Remote Party of the estate, by what it is (its EUI comes from the estate's key set). */

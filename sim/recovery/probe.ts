@@ -16,13 +16,13 @@
 import { ReplacementMode } from '../../protocol/asn1/cs02b.ts';
 import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import { useCaseOf } from '../../protocol/use-case-catalogue.ts';
-import type { Device } from '../device.ts';
-import { HeadEnd } from '../head-end.ts';
-import { DEFAULT_SCENARIO } from '../scenario.ts';
+import type { Device } from '../device/device.ts';
+import { HeadEnd } from '../head-end/head-end.ts';
+import { DEFAULT_SCENARIO } from '../head-end/scenario.ts';
 import { buildCertificate, caExtensions, keyIdentifier, subjectPublicKeyInfo } from '../smki/certificate.ts';
 import { CA_SUBJECTS, deriveSerial, issueOrganisationCertificate, pkiCrypto } from '../smki/generator.ts';
 import { OID_CN, OID_OU } from '../smki/oids.ts';
-import { deriveTestPrivateKey } from '../test-pki.ts';
+import { deriveTestPrivateKey } from '../smki/test-pki.ts';
 import { CONTINGENCY_ORIGINATOR, type Dcc, type StepSpec } from './dcc.ts';
 import type { CellRecord, EstateDeviceType, EstatePremises } from './estate.ts';
 import type { KeyRingState, Slot } from './key-ring.ts';

@@ -19,14 +19,15 @@
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
-import type { Device } from '../device.ts';
+import type { Device } from '../device/device.ts';
 import { Refusal } from '../inventory/errors.ts';
 import { SmartMeteringInventory } from '../inventory/inventory.ts';
 import { SmiStatus } from '../inventory/smi-status.ts';
-import { type Db, transaction } from '../inventory/store.ts';
 import { SmkiRepository } from '../smki/repository.ts';
+import type { TestKeys } from '../smki/test-pki.ts';
 import { type AsOf, Provision, RegulatoryTimeline } from '../smki/timeline.ts';
-import type { TestKeys } from '../test-pki.ts';
+import { type Db, transaction } from '../store/dcc-database.ts';
+import { type DeviceProgress, type IncidentRecord, RecoveryStore } from '../store/recovery-store.ts';
 import { CONTINGENCY_ORIGINATOR, CounterSource, Dcc, type StepSpec } from './dcc.ts';
 import type { CellRecord, Estate, EstateDeviceType, EstatePremises } from './estate.ts';
 import { notificationFile, progressFile, recoveryFileName } from './files.ts';
@@ -42,7 +43,6 @@ import {
 } from './keys.ts';
 import { IncidentEvent, IncidentState, incidentTransition } from './machine.ts';
 import { compromisedSlot, type IncidentPlan, planIncident, stepsFor } from './plan.ts';
-import { type DeviceProgress, type IncidentRecord, RecoveryStore } from './store.ts';
 
 /** Key Custodian approvals needed to use the recovery keys [A: the quorum is not public]. */
 export const DEFAULT_QUORUM = 3;

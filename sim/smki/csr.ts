@@ -15,7 +15,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { derTlv } from '../../protocol/asn1/der.ts';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
-import { DecodeError } from '../../protocol/errors.ts';
+import { DecodeError, ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import {
   type DistinguishedName,
@@ -206,7 +206,8 @@ export function checkCsr(der: Uint8Array, crypto: GbcsCrypto): CsrCheck {
         add(CsrReason.CSR_COMPRESSED_POINT, 'the key is a compressed point; GBCS requires uncompressed');
       else {
         try {
-          if (bits.value[0] !== 0 || p.length !== 65 || p[0] !== 4) throw new Error('not uncompressed');
+          if (bits.value[0] !== 0 || p.length !== 65 || p[0] !== 4)
+            throw new GbcsError(ErrorCode.BAD_KEY, 'not uncompressed');
           p256.Point.fromBytes(p).assertValidity();
           publicKey = p.slice();
         } catch {

@@ -12,7 +12,7 @@
  *   99991231235959Z) for the devices asked for, and on demand for any other device.
  *
  * The CA names are marked TEST (`CA_SUBJECTS`), so every certificate carries the marker in its
- * issuer name. Every private key derives from (seed, identity) as sim/test-pki.ts always did, so the keys of `run`
+ * issuer name. Every private key derives from (seed, identity) as sim/smki/test-pki.ts always did, so the keys of `run`
  * are unchanged; certificates are signed deterministically (RFC 6979), so the same seed gives the same
  * bytes. Validity periods follow ZAZ1 (organisation 10 years, issuing CA 25 years) from a fixed
  * `notBefore` (default 2025-01-01T00:00:00Z), not from the clock.
@@ -22,7 +22,7 @@ import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { createNobleCrypto, type GbcsCrypto } from '../../protocol/crypto/index.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
-import type { CellUsage, KeyUsage } from '../credentials.ts';
+import type { CellUsage, KeyUsage } from '../device/credentials.ts';
 import {
   buildCertificate,
   type CertificateSpec,
@@ -39,10 +39,10 @@ import { wrapContingencyPublicKey, wrappedApexContingencyKeyExtension } from './
 import { OID_CN, OID_OU, POLICY_DEVICE_TEST, POLICY_ORGANISATION_TEST } from './oids.ts';
 import { testCaCommonName } from './test-marker.ts';
 
-/** Private key derivation shared with sim/test-pki.ts (`deriveTestPrivateKey`). */
+/** Private key derivation shared with sim/smki/test-pki.ts (`deriveTestPrivateKey`). */
 export type KeyDeriver = (seed: string, identity: string, usage: KeyUsage, cell?: CellUsage) => Uint8Array;
 
-/** An organisation of the test PKI (same shape as sim/test-pki.ts TEST_PARTIES). */
+/** An organisation of the test PKI (same shape as sim/smki/test-pki.ts TEST_PARTIES). */
 export interface PkiParty {
   eui: Eui64;
   role: number;

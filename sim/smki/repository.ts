@@ -12,7 +12,7 @@
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
-import { pemBlocks, toPem } from '../certificate-info.ts';
+import { pemBlocks, toPem } from './certificate-info.ts';
 import { parseCertificate } from './parse.ts';
 import { validateCertificate } from './validate.ts';
 

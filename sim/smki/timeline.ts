@@ -1,3 +1,4 @@
+import { MS_PER_DAY as DAY_MS } from '../../protocol/calendar.ts';
 /**
  * The regulatory timeline of SMKI and the Communications Hub provisions, as data: which provisions
  * were in force on a date, per the DECC direction of 8 February 2016
@@ -193,8 +194,6 @@ export const DIRECTION_DATES: ReadonlySet<keyof TimelineDates> = new Set(['rapp'
 
 /** A point of view: every provision in force, or the state on a date. */
 export type AsOf = 'enduring' | number;
-
-const DAY_MS = 86_400_000;
 
 /** ms since epoch of an ISO date (YYYY-MM-DD, UTC midnight). @throws RangeError */
 export function parseIsoDate(date: string): number {

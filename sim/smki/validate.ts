@@ -421,15 +421,29 @@ interface IssuerEntry {
   x: Extracted;
 }
 
+/** What the profile checks of one certificate look at, and where they report. */
+interface ProfileContext {
+  c: ParsedCertificate;
+  x: Extracted;
+  kind: CertificateKind;
+  opts: ValidationOptions;
+  add: (code: Reason, message: string) => void;
+  warn: (code: Reason, message: string) => void;
+}
+
 /** Profile checks of one parsed certificate. */
-function checkProfile(
-  c: ParsedCertificate,
-  x: Extracted,
-  kind: CertificateKind,
-  opts: ValidationOptions,
-  add: (code: Reason, message: string) => void,
-  warn: (code: Reason, message: string) => void,
-): void {
+function checkProfile(ctx: ProfileContext): void {
+  checkEncoding(ctx);
+  checkPublicKey(ctx);
+  checkValidity(ctx);
+  checkNames(ctx);
+  checkExtensions(ctx);
+  checkKindRules(ctx);
+}
+
+/** Encoding, version, serial number and signature algorithm and value. */
+function checkEncoding(ctx: ProfileContext): void {
+  const { c, add, warn } = ctx;
   if (!reencodesIdentically(c.der))
     add(Reason.NOT_DER, 'the certificate is not in DER (it does not re-encode identically)');
   if (c.version !== 2) add(Reason.NOT_V3, `version is v${c.version + 1}, GBCS requires X.509 v3`);
@@ -457,7 +471,11 @@ function checkProfile(
       Reason.SIGNATURE_INTEGER_NOT_MINIMAL,
       'signatureValue has an INTEGER with a superfluous leading zero octet',
     );
-  // Public key: only NIST P-256, uncompressed points (GBCS 4.3.2).
+}
+
+/** The subject public key: NIST P-256, an uncompressed point on the curve (GBCS 4.3.2). */
+function checkPublicKey(ctx: ProfileContext): void {
+  const { c, add } = ctx;
   if (c.spki.algorithm !== OID_EC_PUBLIC_KEY) {
     add(Reason.KEY_NOT_EC, `subject public key algorithm is ${c.spki.algorithm ?? '?'}, not id-ecPublicKey`);
   } else if (!c.spki.parametersDer || toHex(c.spki.parametersDer) !== P256_PARAMETERS) {
@@ -487,7 +505,11 @@ function checkProfile(
       }
     }
   }
-  // Validity.
+}
+
+/** The validity period: its encoding (RFC 5280 §4.1.2.5), its order and, with `opts.at`, the date. */
+function checkValidity(ctx: ProfileContext): void {
+  const { c, opts, add } = ctx;
   for (const [name, t] of [
     ['notBefore', c.notBefore],
     ['notAfter', c.notAfter],
@@ -507,11 +529,20 @@ function checkProfile(
     if (c.notAfter.ms !== null && opts.at > c.notAfter.ms)
       add(Reason.EXPIRED, `expired at ${isoOf(c.notAfter.ms)} (checked at ${isoOf(opts.at)})`);
   }
+}
+
+/** Issuer and subject names, unique ids. */
+function checkNames(ctx: ProfileContext): void {
+  const { c, add } = ctx;
   if (c.issuer.length === 0) add(Reason.ISSUER_EMPTY, 'issuer name is empty');
   if (c.multiValuedRdn) add(Reason.MULTI_VALUED_RDN, 'a name has a multi-valued RDN');
   if (c.uniqueIds)
     add(Reason.UNIQUE_IDS_PRESENT, 'issuerUniqueID/subjectUniqueID must not be present (RFC 5280 §4.1.2.8)');
-  // Extensions.
+}
+
+/** The extensions every certificate carries: no duplicates, keyUsage, subject and authority key identifiers, certificate policies (GBCS 4.3.2). */
+function checkExtensions(ctx: ProfileContext): void {
+  const { c, x, kind, opts, add, warn } = ctx;
   if (c.extensions.length === 0) add(Reason.EXTENSIONS_MISSING, 'no extensions');
   const seen = new Set<string>();
   for (const e of c.extensions) {
@@ -570,7 +601,11 @@ function checkProfile(
           `policy ${p} is not a ${kind} policy of this environment (${allowed.join(', ')})`,
         );
   }
-  // Kind-specific rules.
+}
+
+/** Rules of the certificate's kind: device (empty subject, HardwareModuleName, notAfter 9999), organisation (Remote Party Role, Entity Identifier), CA (basicConstraints, keyUsage). */
+function checkKindRules(ctx: ProfileContext): void {
+  const { c, x, kind, opts, add } = ctx;
   const usages = x.keyUsage ?? [];
   if (kind !== 'ca') {
     // basicConstraints cA FALSE is tolerated (DCC Boxed "otherUser" certificates carry it, critical).
@@ -719,7 +754,7 @@ export function validateCertificate(der: Uint8Array, opts: ValidationOptions = {
   }
   const x = extract(c, add);
   const kind = kindOf(c, x);
-  checkProfile(c, x, kind, opts, add, warn);
+  checkProfile({ c, x, kind, opts, add, warn });
 
   const crypto = opts.crypto ?? createCrypto('noble');
   const index = opts.issuers instanceof IssuerIndex ? opts.issuers : new IssuerIndex(opts.issuers ?? []);

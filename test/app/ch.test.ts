@@ -15,8 +15,8 @@ import { checkCommsHubs } from '../../sim/ch/check.ts';
 import { DEFAULT_CH_CONFIG } from '../../sim/ch/config.ts';
 import { EstateSimulation } from '../../sim/ch/simulate.ts';
 import { checkInventory, checkSqlite } from '../../sim/inventory/check.ts';
-import { openDccDatabase } from '../../sim/inventory/store.ts';
-import { tmpDir } from '../helpers/sqlite.ts';
+import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { tmpDir } from '../fixtures/sqlite.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/gbcs-sim');
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileBytes, tmpDir } from '../helpers/sqlite.ts';
+import { fileBytes, tmpDir } from '../fixtures/sqlite.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/gbcs-sim');
 

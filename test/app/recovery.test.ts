@@ -11,10 +11,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkInventory, checkSqlite } from '../../sim/inventory/check.ts';
-import { openDccDatabase } from '../../sim/inventory/store.ts';
-import { tmpDir } from '../helpers/sqlite.ts';
+import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { BIN } from '../fixtures/paths.ts';
+import { tmpDir } from '../fixtures/sqlite.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/gbcs-sim');
 const cli = (args: string[]) => {
   const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 300_000 });
   return {

@@ -11,10 +11,10 @@ import { DEFAULT_CH_CONFIG, parseChConfig } from '../../../sim/ch/config.ts';
 import { CommsHubService } from '../../../sim/ch/hubs.ts';
 import type { ChEvent, ChParams, HanVariant } from '../../../sim/ch/machine.ts';
 import { checkInventory } from '../../../sim/inventory/check.ts';
-import { openDccDatabase } from '../../../sim/inventory/store.ts';
 import { RegulatoryTimeline } from '../../../sim/smki/timeline.ts';
-import { codeOf } from '../../helpers/errors.ts';
-import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
+import { openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { codeOf } from '../../fixtures/errors.ts';
+import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const DAY = 86_400_000;
 const FRI = Date.UTC(2017, 2, 3); // Friday 3 March 2017

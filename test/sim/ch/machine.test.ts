@@ -7,8 +7,8 @@ import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommsHubService } from '../../../sim/ch/hubs.ts';
 import { CH_EVENTS, CH_STATES, type ChEvent, type ChParams, type ChState } from '../../../sim/ch/machine.ts';
-import { openDccDatabase } from '../../../sim/inventory/store.ts';
-import { dumpDb, fileBytes, tmpDir } from '../../helpers/sqlite.ts';
+import { openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { dumpDb, fileBytes, tmpDir } from '../../fixtures/sqlite.ts';
 
 const T0 = Date.UTC(2017, 0, 2); // a Monday
 const HOUR = 3_600_000;

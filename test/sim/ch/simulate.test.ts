@@ -8,9 +8,9 @@ import { DEFAULT_CH_CONFIG } from '../../../sim/ch/config.ts';
 import { CommsHubService } from '../../../sim/ch/hubs.ts';
 import { EstateSimulation, type SimulationParams, simulationProblems } from '../../../sim/ch/simulate.ts';
 import { checkInventory, checkSqlite } from '../../../sim/inventory/check.ts';
-import { openDccDatabase } from '../../../sim/inventory/store.ts';
-import { codeOf } from '../../helpers/errors.ts';
-import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
+import { openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { codeOf } from '../../fixtures/errors.ts';
+import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const PARAMS: SimulationParams = {
   hubs: 150,

@@ -9,7 +9,15 @@ import { signDuis, validateDuis } from '@smartdcc/duis-sign-wrap';
 import { describe, expect, it } from 'vitest';
 import { readDuisXml } from '../../../sim/duis/xml.ts';
 import { readSignatureProfile, verifyDuisSignature } from '../../../sim/duis/xmldsig.ts';
-import { bytes, certOf, crypto, HAVE_SHARED, sample, signedRequest, zaz1Service } from './fixtures.ts';
+import {
+  bytes,
+  certOf,
+  crypto,
+  HAVE_SHARED,
+  sample,
+  signedRequest,
+  zaz1Service,
+} from '../../fixtures/duis.ts';
 
 const HAVE_JAVA = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
 const run = HAVE_SHARED && HAVE_JAVA;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateXML } from 'xmllint-wasm';
 import { readDuisRequest } from '../../../sim/duis/request.ts';
 import { readDuisXml } from '../../../sim/duis/xml.ts';
-import { bytes, describeDuis, sample, template, templateNames, xsd, xsdText } from './fixtures.ts';
+import { bytes, describeDuis, sample, template, templateNames, xsd, xsdText } from '../../fixtures/duis.ts';
 
 const structure = (text: string) => {
   const x = readDuisXml(bytes(text));

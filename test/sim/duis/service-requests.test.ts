@@ -5,7 +5,7 @@ import {
   WEB_SERVICE_OF_CV,
 } from '../../../sim/duis/service-requests.ts';
 import { readDuisXml } from '../../../sim/duis/xml.ts';
-import { bytes, describeDuis, template, templateNames, vector } from './fixtures.ts';
+import { bytes, describeDuis, template, templateNames, vector } from '../../fixtures/duis.ts';
 
 describeDuis('the DUIS Service Request matrix (vs smartdcc-duis-parser.json)', () => {
   const rows = vector('smartdcc-duis-parser.json').duisRequestMatrix.rows as any[];

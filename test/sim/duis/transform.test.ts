@@ -7,7 +7,7 @@ import {
   gbcsCommandsFor,
   gbcsCommandsOf,
 } from '../../../sim/duis/transform.ts';
-import { describeDuis, templateNames, vector } from './fixtures.ts';
+import { describeDuis, templateNames, vector } from '../../fixtures/duis.ts';
 
 describeDuis('DUIS → GBCS transform table (vs gbcs-use-case-catalogue.json and the templates)', () => {
   const catalogue = vector('gbcs-use-case-catalogue.json').rows as any[];

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readDuisXml } from '../../../sim/duis/xml.ts';
-import { bytes, HAVE_SHARED, sample, template, templateNames } from './fixtures.ts';
+import { bytes, HAVE_SHARED, sample, template, templateNames } from '../../fixtures/duis.ts';
 
 const MIN = '<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:x"><b>1</b></a>';
 
@@ -25,6 +25,18 @@ describe('readDuisXml refuses what a DUIS service must not process', () => {
     ['a lower-case doctype', '<!doctype a><a/>'],
   ])('refuses %s (DTD_REFUSED)', (_what, text) => {
     expect(readDuisXml(text)).toMatchObject({ ok: false, code: 'DTD_REFUSED' });
+  });
+
+  it('refuses characters outside XML 1.0 Char (a control byte between attributes was read as white space)', () => {
+    for (const c of [0x00, 0x01, 0x08, 0x0b, 0x0c, 0x1e, 0x1f, 0xfffe, 0xffff]) {
+      const text = `<a xmlns="urn:x"${String.fromCharCode(c)}b="1"/>`;
+      expect(readDuisXml(text), c.toString(16)).toMatchObject({ ok: false, code: 'NOT_WELL_FORMED' });
+    }
+    expect(readDuisXml('<a xmlns="urn:x">\u001e</a>')).toMatchObject({
+      ok: false,
+      detail: 'character U+001E at offset 17 is not allowed in XML 1.0',
+    });
+    for (const c of ['\t', '\n', '\r', ' ']) expect(readDuisXml(`<a xmlns="urn:x"${c}b="1"/>`).ok).toBe(true);
   });
 
   it('refuses processing instructions after the declaration (PI_REFUSED)', () => {

@@ -8,7 +8,17 @@ import {
   signDuisXml,
   verifyDuisSignature,
 } from '../../../sim/duis/xmldsig.ts';
-import { bytes, certOf, describeDuis, dspKey, keyFile, NOW, SUPPLIER, sample, userKey } from './fixtures.ts';
+import {
+  bytes,
+  certOf,
+  describeDuis,
+  dspKey,
+  keyFile,
+  NOW,
+  SUPPLIER,
+  sample,
+  userKey,
+} from '../../fixtures/duis.ts';
 
 const backends = [createCrypto('noble'), createCrypto('node')];
 

@@ -7,10 +7,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkInventory, checkSqlite } from '../../../sim/inventory/check.ts';
 import { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
 import { SMI_STATUSES, serviceEligibility } from '../../../sim/inventory/smi-status.ts';
-import { type Db, openDccDatabase } from '../../../sim/inventory/store.ts';
 import { RegulatoryTimeline } from '../../../sim/smki/timeline.ts';
-import { codeOf } from '../../helpers/errors.ts';
-import { dumpDb, tmpDir } from '../../helpers/sqlite.ts';
+import { type Db, openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { codeOf } from '../../fixtures/errors.ts';
+import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const DAY = 86_400_000;
 const AT = Date.UTC(2017, 2, 1);

@@ -13,8 +13,8 @@ import {
   type SmiEvent,
   type SmiStatus,
 } from '../../../sim/inventory/smi-status.ts';
-import { openDccDatabase } from '../../../sim/inventory/store.ts';
-import { dumpDb, fileBytes, tmpDir } from '../../helpers/sqlite.ts';
+import { openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { dumpDb, fileBytes, tmpDir } from '../../fixtures/sqlite.ts';
 
 const T0 = Date.UTC(2017, 0, 2);
 const AT = Date.UTC(2017, 5, 1);

@@ -1,5 +1,5 @@
 /**
- * CS02b anyByContingency on the devices (sim/contingency-signature.ts): authorised by the
+ * CS02b anyByContingency on the devices (sim/device/pipeline/contingency-signature.ts): authorised by the
  * Contingency Public Key unwrapped from the Root cell with the command's plaintextSymmetricKey —
  * whoever originates it — and by nothing else: not the Root OCA key, not a wrong Symmetric Key, not
  * the Contingency Key of a Root the device no longer holds. Each refusal leaves the device
@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { ReplacementMode } from '../../../protocol/asn1/cs02b.ts';
 import { Role } from '../../../protocol/asn1/gbcs-types.ts';
-import { transaction } from '../../../sim/inventory/store.ts';
 import { CONTINGENCY_ORIGINATOR, type StepSpec } from '../../../sim/recovery/dcc.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
+import { transaction } from '../../../sim/store/dcc-database.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
 
 describe('anyByContingency: the Contingency Key unwrapped with the Symmetric Key', () => {
   const w = recoveryWorld({ premises: 1, compromise: 'root', crypto: 'noble' });

@@ -18,11 +18,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReplacementMode } from '../../../protocol/asn1/cs02b.ts';
 import { Role, StatusCode } from '../../../protocol/asn1/gbcs-types.ts';
-import { transaction } from '../../../sim/inventory/store.ts';
 import { CONTINGENCY_ORIGINATOR, type Placement, type StepSpec } from '../../../sim/recovery/dcc.ts';
 import type { EstateDeviceType } from '../../../sim/recovery/estate.ts';
-import { deriveTestPrivateKey } from '../../../sim/test-pki.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
+import { deriveTestPrivateKey } from '../../../sim/smki/test-pki.ts';
+import { transaction } from '../../../sim/store/dcc-database.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
 
 const w = recoveryWorld({ premises: 1, compromise: 'supplier-ds', crypto: 'noble' });
 const ring = w.dcc.ring;

@@ -9,12 +9,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkInventory, checkSqlite } from '../../../sim/inventory/check.ts';
-import { transaction } from '../../../sim/inventory/store.ts';
 import { CONTINGENCY_ORIGINATOR } from '../../../sim/recovery/dcc.ts';
 import type { Estate, EstateDeviceType, EstatePremises } from '../../../sim/recovery/estate.ts';
 import { COMPROMISABLE_KEYS, KEY_NAMES } from '../../../sim/recovery/keys.ts';
 import { makeProbe } from '../../../sim/recovery/probe.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
+import { transaction } from '../../../sim/store/dcc-database.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
 
 const originators = (w: ReturnType<typeof recoveryWorld>) => [
   ...(['supplier', 'networkOperator', 'acb', 'transCoS', 'wanProvider', 'recovery'] as const).map((p) =>

@@ -9,12 +9,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReplacementMode } from '../../../protocol/asn1/cs02b.ts';
 import { Role } from '../../../protocol/asn1/gbcs-types.ts';
-import { credentialsToRecord } from '../../../sim/credentials.ts';
-import { transaction } from '../../../sim/inventory/store.ts';
+import { credentialsToRecord } from '../../../sim/device/credentials.ts';
 import { cellId, type StepSpec } from '../../../sim/recovery/dcc.ts';
 import type { EstateDeviceType } from '../../../sim/recovery/estate.ts';
 import { CredentialFlows, type FlowTarget } from '../../../sim/recovery/flows.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
+import { transaction } from '../../../sim/store/dcc-database.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
 
 const w = recoveryWorld({ premises: 1, compromise: 'supplier-ds' });
 const ring = w.dcc.ring;

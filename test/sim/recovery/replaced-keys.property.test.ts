@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { ReplacementMode } from '../../../protocol/asn1/cs02b.ts';
 import { Role } from '../../../protocol/asn1/gbcs-types.ts';
 import { toHex } from '../../../protocol/bytes.ts';
-import { transaction } from '../../../sim/inventory/store.ts';
 import { CONTINGENCY_ORIGINATOR, cellId, type StepSpec } from '../../../sim/recovery/dcc.ts';
 import type { EstateDeviceType } from '../../../sim/recovery/estate.ts';
 import type { PartyName } from '../../../sim/recovery/keys.ts';
 import { unwrapContingencyPublicKey } from '../../../sim/smki/contingency.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
+import { transaction } from '../../../sim/store/dcc-database.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
 
 const RUNS = Number(process.env.GBCS_SIM_PROPERTY_RUNS ?? 20);
 const TYPES: EstateDeviceType[] = ['CHF', 'GPF', 'ESME', 'GSME'];

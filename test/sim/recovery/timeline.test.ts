@@ -12,9 +12,9 @@
 import { describe, expect, it } from 'vitest';
 import { COMPROMISABLE_KEYS, methodAvailability } from '../../../sim/recovery/keys.ts';
 import { RegulatoryTimeline } from '../../../sim/smki/timeline.ts';
-import { codeOf } from '../../helpers/errors.ts';
-import { recoveryWorld } from '../../helpers/recovery.ts';
-import { dumpDb } from '../../helpers/sqlite.ts';
+import { codeOf } from '../../fixtures/errors.ts';
+import { recoveryWorld } from '../../fixtures/recovery.ts';
+import { dumpDb } from '../../fixtures/sqlite.ts';
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
 

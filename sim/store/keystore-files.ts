@@ -1,0 +1,71 @@
+/**
+ * Keystores from the file system (DESIGN §4 `--keystore PATH`): a directory in the DCC tools'
+ * layout, one `<eui>-{ds,ka,pp-ka}.{pem,key}` file, or a JSON keystore file — read here, parsed by
+ * sim/smki/keystore.ts.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  at,
+  badKeystore,
+  type CellUsage,
+  Keystore,
+  KeystoreLoader,
+  type KeyUsage,
+  type LoadKeystoreOptions,
+  parseKeystoreJson,
+} from '../smki/keystore.ts';
+
+/** `<eui>-ds.pem`, `<eui>-ka.key`, `<eui>-pp-ka.pem`… (DCC tools' layout). */
+const DCC_FILE = /^([0-9a-fA-F]{16})-(ds|ka|pp-ka)\.(pem|key)$/;
+
+function loadDccFile(path: string, name: string, loader: KeystoreLoader): boolean {
+  const m = DCC_FILE.exec(name);
+  if (!m) return false;
+  const eui = m[1]!.toLowerCase();
+  const usage: KeyUsage = m[2] === 'ds' ? 'ds' : 'ka';
+  const cell: CellUsage = m[2] === 'pp-ka' ? 'prepayment' : 'management';
+  const text = at(path, () => readFileSync(path, 'utf8'));
+  loader.entries.push(...at(path, () => loader.pem(text, eui, usage, cell, path)));
+  return true;
+}
+
+function loadDccDirectory(dir: string, loader: KeystoreLoader): Keystore {
+  const names = at(dir, () => readdirSync(dir)).sort();
+  let files = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!DCC_FILE.test(name) || !statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
+    loadDccFile(path, name, loader);
+    files++;
+  }
+  if (files === 0) throw badKeystore(dir, 'directory holds no <eui>-{ds,ka,pp-ka}.{pem,key} files');
+  return loader.finish();
+}
+
+/**
+ * Loads a keystore, detecting its format: a directory (DCC tools' layout; files not named
+ * `<eui>-{ds,ka,pp-ka}.{pem,key}` are ignored), one such file, or a JSON file (`parseKeystoreJson`).
+ * In the directory layout the EUI, key usage and cell come from the file name; a certificate that
+ * names another EUI or usage is misfiled (see `LoadKeystoreOptions`).
+ * @throws GbcsError BAD_KEYSTORE, the message naming the file (and entry) and the problem, the
+ *   cause chained: the path does not exist or cannot be read, a directory has no key files, a
+ *   matching file or JSON entry does not parse, a JSON file is none of the formats, a misfiled
+ *   certificate when `strict`
+ */
+export function loadKeystore(path: string, options?: LoadKeystoreOptions): Keystore {
+  const st = at(path, () => statSync(path, { throwIfNoEntry: false }));
+  if (!st) throw badKeystore(path, 'no such file or directory');
+  const loader = new KeystoreLoader(options);
+  if (st.isDirectory()) return loadDccDirectory(path, loader);
+  if (loadDccFile(path, basename(path), loader)) return loader.finish();
+  const text = at(path, () => readFileSync(path, 'utf8'));
+  return parseKeystoreJson(text, path, options);
+}
+
+/** `loadKeystore` of each path, merged in order (earlier paths rank first in `find`). */
+export function loadKeystores(paths: readonly string[], options?: LoadKeystoreOptions): Keystore {
+  const ks = new Keystore();
+  for (const p of paths) ks.merge(loadKeystore(p, options));
+  return ks;
+}
