@@ -15,6 +15,7 @@
  * R6 the Recovery key; R7 the Issuing OCA key. Which methods each case offers is [A] where the
  * reference marks it so (see `METHODS_OF`).
  */
+import { ReplacementMode } from '../../protocol/asn1/cs02b.ts';
 import { Role } from '../../protocol/asn1/gbcs-types.ts';
 import type { CellUsage, KeyUsage } from '../device/credentials.ts';
 import { type AsOf, Provision, type RegulatoryTimeline } from '../smki/timeline.ts';
@@ -30,6 +31,16 @@ export const ROLE_OF_PARTY: Readonly<Record<PartyName, number>> = {
   transCoS: Role.TRANSITIONAL_COS,
   wanProvider: Role.WAN_PROVIDER,
   recovery: Role.RECOVERY,
+};
+
+/** The CS02b replacement mode in which each party replaces its own cells (GBCS; reference §2.5). */
+export const OWN_MODE: Readonly<Record<PartyName, number>> = {
+  supplier: ReplacementMode.SUPPLIER_BY_SUPPLIER,
+  networkOperator: ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
+  acb: ReplacementMode.ACB_BY_ACB,
+  wanProvider: ReplacementMode.WAN_PROVIDER_BY_WAN_PROVIDER,
+  transCoS: ReplacementMode.TRANSCOS_BY_TRANSCOS,
+  recovery: ReplacementMode.ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY,
 };
 
 /** An Organisation key slot: a party's key for one usage and cell. */

@@ -22,7 +22,7 @@ import { parseCertificate } from '../smki/parse.ts';
 import { cellId, cellName, type Placement, type StepSpec } from './dcc.ts';
 import type { CellRecord, EstateDeviceType } from './estate.ts';
 import { type DccKeyRing, type KeyRingState, keyIdOf, type Slot } from './key-ring.ts';
-import { type CompromisedKey, type Method, type PartyName, ROLE_OF_PARTY } from './keys.ts';
+import { type CompromisedKey, type Method, OWN_MODE, ROLE_OF_PARTY } from './keys.ts';
 
 /** The execution plan of an incident (stored with it as JSON). */
 export interface IncidentPlan {
@@ -38,15 +38,6 @@ export interface IncidentPlan {
   /** Certificates revoked at post-recovery: serial (hex) and what they certified. */
   revoke: Array<{ serial: string; subject: string }>;
 }
-
-const OWN_MODE: Readonly<Record<PartyName, number>> = {
-  supplier: ReplacementMode.SUPPLIER_BY_SUPPLIER,
-  networkOperator: ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
-  acb: ReplacementMode.ACB_BY_ACB,
-  wanProvider: ReplacementMode.WAN_PROVIDER_BY_WAN_PROVIDER,
-  transCoS: ReplacementMode.TRANSCOS_BY_TRANSCOS,
-  recovery: ReplacementMode.ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY,
-};
 
 /** The compromised slot of an Organisation key, or of the Recovery key. */
 export function compromisedSlot(key: CompromisedKey, ring: DccKeyRing): Slot | null {

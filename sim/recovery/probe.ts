@@ -27,17 +27,8 @@ import { CONTINGENCY_ORIGINATOR, type Dcc, type StepSpec } from './dcc.ts';
 import type { CellRecord, EstateDeviceType, EstatePremises } from './estate.ts';
 import type { KeyRingState, Slot } from './key-ring.ts';
 import { slotKey } from './key-ring.ts';
-import { type CompromisedKey, type PartyName, ROLE_OF_PARTY } from './keys.ts';
+import { type CompromisedKey, OWN_MODE, type PartyName, ROLE_OF_PARTY } from './keys.ts';
 import type { ProbeVerdict } from './procedure.ts';
-
-const OWN_MODE: Readonly<Record<PartyName, number>> = {
-  supplier: ReplacementMode.SUPPLIER_BY_SUPPLIER,
-  networkOperator: ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
-  acb: ReplacementMode.ACB_BY_ACB,
-  wanProvider: ReplacementMode.WAN_PROVIDER_BY_WAN_PROVIDER,
-  transCoS: ReplacementMode.TRANSCOS_BY_TRANSCOS,
-  recovery: ReplacementMode.ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY,
-};
 
 /** What the probe of a key sends, in words (for the summary). */
 export function probeDescription(key: CompromisedKey): string {

@@ -7,7 +7,8 @@
  * - 2016-02-10 (¶6, F6–F9): the simulated DCC systems, hence the drill's estate in the SMI [A];
  * - SEC L3, default 2016-03-09 (variation (b)(i); configuration): reporting an incident, Method 1;
  * - Service Release 1.3, default 2016-11-07 (variation (b)(ii)): Methods 2, 3 and the contingency
- *   method (Recovery / Contingency / Symmetric key steps, SMI Statuses recovery / recovered).
+ *   method (Recovery / Contingency / Symmetric key steps, SMI Statuses recovery / recovered) — in a
+ *   drill and at the SMKI PMA's decision of an incident run step by step.
  */
 import { describe, expect, it } from 'vitest';
 import { COMPROMISABLE_KEYS, methodAvailability } from '../../../sim/recovery/keys.ts';
@@ -100,6 +101,45 @@ describe('recovery on the regulatory timeline (day before / day of)', () => {
       expect(ok).toMatchObject({ method, recovered: 3, failed: 0, acceptedCompromisedKeyAfterRecovery: 0 });
       expect(ok.smiStatusCounts.Recovered).toBe(3);
     }
+  });
+
+  it('step by step: the day before SR 1.3 the PMA decision refuses Methods 2, 3 and contingency citing variation (b)(ii), nothing written; Method 1 only; the day of, Method 2', () => {
+    const w = recoveryWorld({ premises: 1, compromise: 'supplier-ds', asOf: day('2016-11-06') });
+    w.drill.buildEstate();
+    const [reported] = w.procedure.report('supplier-ds', day('2016-11-06'));
+    const id = reported!.incidentId;
+    w.procedure.confirm(id, day('2016-11-06'));
+    const before = dumpDb(w.db);
+    const refusal = (method: '2' | '3' | 'contingency') => {
+      try {
+        w.procedure.decide(id, method, day('2016-11-06'));
+      } catch (e) {
+        return e as Error & { code: string };
+      }
+      throw new Error(`decide ${method} was accepted before SR 1.3`);
+    };
+    for (const method of ['2', '3', 'contingency'] as const) {
+      const e = refusal(method);
+      expect(e.code).toBe(
+        method === 'contingency'
+          ? 'NOT_IN_FORCE:CONTINGENCY_PRIVATE_KEY_STEPS'
+          : 'NOT_IN_FORCE:RECOVERY_PRIVATE_KEY_STEPS',
+      );
+      expect(e.message).toMatch(/only from 2016-11-07/);
+      expect(e.message).toMatch(/DECC direction 8 Feb 2016, variation \(b\)\(ii\)/);
+      expect(dumpDb(w.db)).toBe(before);
+    }
+    expect(w.procedure.incident(id).state).toBe('Confirmed');
+    const offered = (at: number) =>
+      w.procedure
+        .status(id, at)
+        .availability.filter((x) => x.available)
+        .map((x) => x.method);
+    expect(offered(day('2016-11-06'))).toEqual(['1']);
+    expect(offered(day('2016-11-07'))).toEqual(['1', '2', '3', 'contingency']);
+    // The day of, the PMA may decide Method 2 for the same incident.
+    const [decided] = w.procedure.decide(id, '2', day('2016-11-07'));
+    expect(decided).toMatchObject({ event: 'decide', to: 'Decided', details: { method: '2', case: 'R2' } });
   });
 
   it('a drill dated before SR 1.3 without --method runs Method 1 and says why the others are not offered', () => {
