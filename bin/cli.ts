@@ -13,6 +13,7 @@ import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as keys } from './commands/keys.ts';
+import { register as recovery } from './commands/recovery.ts';
 import { register as replay } from './commands/replay.ts';
 import { register as run } from './commands/run.ts';
 import { register as serve } from './commands/serve.ts';
@@ -42,6 +43,7 @@ for (const register of [
   duis,
   inventory,
   ch,
+  recovery,
   test,
   consoleCommand,
   catalogue,

@@ -34,6 +34,20 @@ for (const r of duis) {
   rolesBySr.set(r['Service Reference'], s);
 }
 const dev = (d: string) => (d.startsWith('ESME') ? 'ESME' : d);
+// CS02b modes run on every device type that holds the cells they replace (reference
+// smki-recovery-ch-domain.md §2.5 cell matrix, §2.6 mode table), not only on the device RTDS
+// happens to show: the SMKI Recovery Procedure and the DCC's credential flows reach GSMEs, GPFs and
+// CHFs too.
+const CS02B_DEVICES: Record<number, string[]> = {
+  258: ['ESME', 'GSME', 'GPF'],
+  259: ['ESME', 'GPF'],
+  260: ['ESME', 'GSME', 'GPF', 'CHF'],
+  261: ['CHF'],
+  262: ['ESME', 'GSME', 'GPF'],
+  263: ['ESME', 'GSME', 'GPF'],
+  264: ['ESME', 'GSME', 'GPF', 'CHF'],
+  265: ['ESME', 'GSME', 'GPF', 'CHF'],
+};
 const lines: string[] = [];
 for (const r of cat) {
   const o = r.rtdsObserved ?? {};
@@ -104,7 +118,7 @@ for (const r of cat) {
         : enc.startsWith('GBZ') || enc.startsWith('ZigBee')
           ? 'gbz'
           : 'asn1';
-  const devices = [...new Set<string>((o.device ?? []).map(dev))];
+  const devices = CS02B_DEVICES[code] ?? [...new Set<string>((o.device ?? []).map(dev))];
   lines.push(
     `  [0x${code.toString(16).padStart(4, '0')}, ${JSON.stringify(useCaseId)}, ${JSON.stringify(title)}, ${JSON.stringify(alert ? (critical ? 'alert-critical' : 'alert') : critical ? 'critical' : 'non-critical')}, ${JSON.stringify(commandSignature)}, ${JSON.stringify(commandMac)}, ${JSON.stringify(responseSigned)}, ${JSON.stringify(devices)}, ${JSON.stringify([...roles].sort())}, ${JSON.stringify(encoding)}, ${responseDateTime.get(code) ?? false}, ${han}],`,
   );

@@ -23,6 +23,13 @@ export interface TrustAnchorCell {
   subjectUniqueId: Eui64;
   /** 65-byte uncompressed point. */
   publicKey: Uint8Array;
+  /**
+   * Root cell only: the wrapped Contingency Public Key of the Root OCA certificate the cell was
+   * filled from (its `id-pe-wrappedApexContinKey` extension, sim/smki/contingency.ts). CS02b
+   * anyByContingency is verified with the key it unwraps under the command's plaintextSymmetricKey
+   * (sim/device/pipeline/contingency-signature.ts). Absent: the device cannot take a contingency command.
+   */
+  wrappedContingencyKey?: Uint8Array;
 }
 
 export interface KeyPair {
@@ -67,6 +74,8 @@ export interface TrustAnchorCellRecord {
   cell: CellUsage;
   subjectUniqueId: Eui64;
   publicKey: string;
+  /** Hex; Root cell only, when known (see `TrustAnchorCell`). */
+  wrappedContingencyKey?: string;
 }
 
 /** Credentials as plain, serialisable data (the form they take in `DeviceState.credentials`). */
@@ -88,6 +97,7 @@ export const cellRecord = (t: Readonly<TrustAnchorCell>): TrustAnchorCellRecord 
   cell: t.cell,
   subjectUniqueId: t.subjectUniqueId,
   publicKey: toHex(t.publicKey),
+  ...(t.wrappedContingencyKey ? { wrappedContingencyKey: toHex(t.wrappedContingencyKey) } : {}),
 });
 
 /** The plain-data form of credentials. */
@@ -136,6 +146,9 @@ export function cellFromRecord(r: unknown, what = 'trust-anchor cell'): TrustAnc
     cell: o.cell,
     subjectUniqueId: o.subjectUniqueId,
     publicKey: hexField(o.publicKey, `${what}.publicKey`, false),
+    ...(o.wrappedContingencyKey === undefined
+      ? {}
+      : { wrappedContingencyKey: hexField(o.wrappedContingencyKey, `${what}.wrappedContingencyKey`, false) }),
   };
 }
 

@@ -40,6 +40,11 @@ export interface CommandSpec {
   sign?: boolean;
   /** Default true; false builds a signed-only (`DF`) command such as CS02b by Recovery. */
   mac?: boolean;
+  /**
+   * Signs the signed bytes (64-byte r‖s); default: the originator's DS private key from the
+   * resolver. For keys held in custody (the Recovery and Contingency Private Keys).
+   */
+  signer?: (signedBytes: Uint8Array) => Uint8Array;
   supplementaryRemotePartyId?: Eui64 | null;
   supplementaryRemotePartyCounter?: bigint | null;
 }
@@ -116,13 +121,15 @@ export class HeadEnd {
     const sign = spec.sign ?? uc?.commandSignature === 'required';
     let apdu: Uint8Array;
     if (sign) {
-      const ds = this.keys.privateKey(spec.originatorId, 'ds');
-      if (!ds)
-        throw new GbcsError(ErrorCode.BAD_KEY, `no DS private key for originator ${spec.originatorId}`);
-      apdu = concatBytes(
-        body,
-        encodeSignatureField({ kind: 'present', value: this.crypto.sign(ds, body.subarray(1)) }),
-      );
+      let signature: Uint8Array;
+      if (spec.signer) signature = spec.signer(body.subarray(1));
+      else {
+        const ds = this.keys.privateKey(spec.originatorId, 'ds');
+        if (!ds)
+          throw new GbcsError(ErrorCode.BAD_KEY, `no DS private key for originator ${spec.originatorId}`);
+        signature = this.crypto.sign(ds, body.subarray(1));
+      }
+      apdu = concatBytes(body, encodeSignatureField({ kind: 'present', value: signature }));
     } else {
       apdu = concatBytes(body, encodeSignatureField({ kind: 'null' }));
     }

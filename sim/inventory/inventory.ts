@@ -372,9 +372,12 @@ export class SmartMeteringInventory {
   completeRecovery(
     deviceId: Eui64,
     at: number,
-    options: { acbCredentials?: boolean } = {},
+    options: { acbCredentials?: boolean; acbCells?: string[] } = {},
   ): InventoryChange[] {
-    return this.apply(deviceId, SmiEvent.RECOVERED, at, { acbCredentials: options.acbCredentials === true });
+    return this.apply(deviceId, SmiEvent.RECOVERED, at, {
+      acbCredentials: options.acbCredentials === true,
+      ...(options.acbCredentials && options.acbCells ? { acbCells: options.acbCells } : {}),
+    });
   }
 
   /** Checks the regulatory timeline for `event` at `at`. @throws Refusal NOT_IN_FORCE:<provision> */

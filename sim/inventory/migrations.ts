@@ -16,6 +16,7 @@ export interface Migration {
 }
 
 const SMI_STATUSES_SQL = `('Pending','Whitelisted','InstalledNotCommissioned','Commissioned','Decommissioned','Withdrawn','Suspended','Recovery','Recovered')`;
+const INCIDENT_STATES_SQL = `('Reported','Confirmed','Decided','Executing','PostRecovery','Closed')`;
 const CH_STATES_SQL = `('Ordered','InTransit','Delivered','Rejected','InSupplierStock','InstalledNoWAN','Commissioned','Faulty','MustReturn','Removed','InReturn','FaultDiagnosis','Refurbished','Scrapped','Lost')`;
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -123,6 +124,99 @@ CREATE TABLE ch_sim_plan (
   next_params TEXT
 ) STRICT;
 CREATE INDEX ch_sim_plan_due ON ch_sim_plan(next_day, idx);
+`,
+  },
+  {
+    version: 3,
+    name: 'SMKI Recovery: incidents and their events, Key Custodians, per-device progress, the DCC register of device cells, key generations, counters, revocations, recovery files, drills',
+    sql: `
+CREATE TABLE recovery_incidents (
+  incident_id INTEGER PRIMARY KEY,
+  compromised_key TEXT NOT NULL,
+  evidence TEXT,
+  state TEXT NOT NULL CHECK (state IN ${INCIDENT_STATES_SQL}),
+  outcome TEXT CHECK (outcome IS NULL OR outcome IN ('NoCompromise','Recovered')),
+  method TEXT CHECK (method IS NULL OR method IN ('1','2','3','contingency')),
+  recovery_case TEXT CHECK (recovery_case IS NULL OR recovery_case IN ('R1','R2','R3','R4','R5','R6','R7')),
+  reported_at INTEGER NOT NULL,
+  state_since INTEGER NOT NULL,
+  plan TEXT
+) STRICT;
+CREATE TABLE recovery_events (
+  seq INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES recovery_incidents(incident_id),
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  from_state TEXT CHECK (from_state IS NULL OR from_state IN ${INCIDENT_STATES_SQL}),
+  to_state TEXT NOT NULL CHECK (to_state IN ${INCIDENT_STATES_SQL}),
+  details TEXT
+) STRICT;
+CREATE INDEX recovery_events_incident ON recovery_events(incident_id, seq);
+CREATE TABLE recovery_key_custodians (
+  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+  appointed_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE recovery_approvals (
+  incident_id INTEGER NOT NULL REFERENCES recovery_incidents(incident_id),
+  custodian TEXT NOT NULL REFERENCES recovery_key_custodians(name),
+  at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, custodian)
+) STRICT;
+CREATE TABLE recovery_devices (
+  incident_id INTEGER NOT NULL REFERENCES recovery_incidents(incident_id),
+  device_id TEXT NOT NULL,
+  device_type TEXT NOT NULL,
+  premises INTEGER,
+  step INTEGER NOT NULL DEFAULT 0 CHECK (step >= 0),
+  status TEXT NOT NULL CHECK (status IN ('pending','inFlight','recovered','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  last_reason TEXT,
+  probe TEXT,
+  half_replaced INTEGER CHECK (half_replaced IS NULL OR half_replaced IN (0, 1)),
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, device_id)
+) STRICT;
+CREATE INDEX recovery_devices_status ON recovery_devices(incident_id, status, premises);
+CREATE TABLE dcc_device_cells (
+  device_id TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+  role INTEGER NOT NULL CHECK (role BETWEEN 0 AND 127),
+  usage TEXT NOT NULL CHECK (usage IN ('ds','ka')),
+  cell TEXT NOT NULL CHECK (cell IN ('management','prepayment')),
+  subject_eui TEXT NOT NULL CHECK (length(subject_eui) = 16),
+  key_id TEXT NOT NULL CHECK (length(key_id) = 16),
+  PRIMARY KEY (device_id, role, usage, cell)
+) STRICT;
+CREATE INDEX dcc_device_cells_key ON dcc_device_cells(key_id, role);
+CREATE TABLE dcc_key_ring (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state TEXT NOT NULL
+) STRICT;
+CREATE TABLE dcc_counters (
+  originator TEXT PRIMARY KEY CHECK (length(originator) = 16),
+  reserved TEXT NOT NULL
+) STRICT;
+CREATE TABLE smki_revocations (
+  serial TEXT PRIMARY KEY,
+  incident_id INTEGER REFERENCES recovery_incidents(incident_id),
+  at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  subject TEXT NOT NULL
+) STRICT;
+CREATE TABLE recovery_files (
+  incident_id INTEGER NOT NULL REFERENCES recovery_incidents(incident_id),
+  name TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  PRIMARY KEY (incident_id, name)
+) STRICT;
+CREATE TABLE recovery_estate (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  params TEXT NOT NULL,
+  phase TEXT NOT NULL CHECK (phase IN ('building','incident','done')),
+  next_premises INTEGER NOT NULL DEFAULT 0,
+  incident_id INTEGER REFERENCES recovery_incidents(incident_id),
+  summary TEXT
+) STRICT;
 `,
   },
 ];

@@ -123,6 +123,8 @@ export interface SmiParams {
   by?: Eui64;
   /** recovered: the recovery left DCC ACB credentials in Supplier/NO cells (Method 2). */
   acbCredentials?: boolean;
+  /** recovered with ACB credentials: which cells hold them (e.g. `supplier/ds`), for the alert. */
+  acbCells?: string[];
 }
 
 /** What a guard may look at, loaded by the caller. */
@@ -277,6 +279,7 @@ export const SMI_EFFECTS = {
         alert: c.params.acbCredentials
           ? DccAlert.RECOVERY_COMPLETE_ACB_CREDENTIALS
           : DccAlert.RECOVERY_COMPLETE,
+        ...(c.params.acbCredentials && c.params.acbCells ? { details: { cells: c.params.acbCells } } : {}),
       },
     ],
   }),

@@ -129,6 +129,8 @@ export function createTestKeys(seed = '1'): TestKeys {
             cell: 'management',
             subjectUniqueId: p.eui,
             publicKey: publicKey(p.eui, usage),
+            // The Root cell keeps the wrapped Contingency Public Key of the Root OCA certificate.
+            ...(p.role === Role.ROOT ? { wrappedContingencyKey: testPki(seed).contingency.wrapped } : {}),
           });
         }
         if (p.prepayment) {

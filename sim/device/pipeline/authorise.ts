@@ -11,6 +11,7 @@ import { type UseCase, useCaseOf } from '../../../protocol/use-case-catalogue.ts
 import { type DeviceCore, reject, type Step } from '../core.ts';
 import { roleOfRemoteParty } from '../credentials.ts';
 import { RejectReason } from '../state.ts';
+import { ANY_BY_CONTINGENCY_CODE } from './contingency-signature.ts';
 
 export function authoriseStep(
   dev: DeviceCore,
@@ -36,7 +37,9 @@ export function authoriseStep(
   if (uc.devices.length > 0 && !uc.devices.includes(dev.deviceType)) {
     return reject(RejectReason.WRONG_DEVICE_TYPE, `${uc.useCase} is not for a ${dev.deviceType}`);
   }
-  const role = roleOfRemoteParty(dev.credentials, h.originatorId);
+  // anyByContingency is authorised by the Contingency Key as Root, whoever sends it (contingency-signature.ts).
+  const role =
+    h.messageCode === ANY_BY_CONTINGENCY_CODE ? 0 : roleOfRemoteParty(dev.credentials, h.originatorId);
   if (role === undefined) {
     return reject(RejectReason.NO_TRUST_ANCHOR, `originator ${h.originatorId} is not a Known Remote Party`);
   }

@@ -33,10 +33,13 @@ import {
 } from '@peculiar/asn1-x509';
 import type { TrustAnchorCellIdentifier } from '../../../protocol/asn1/gbcs-types.ts';
 import { decodeGbcsDer, rawTlv, StatusCode } from '../../../protocol/asn1/gbcs-types.ts';
-import { equalBytes } from '../../../protocol/bytes.ts';
+import { equalBytes, toHex } from '../../../protocol/bytes.ts';
 import type { GbcsCrypto } from '../../../protocol/crypto/index.ts';
 import type { Eui64 } from '../../../protocol/types.ts';
 import { type CertificateInfo, certificateInfo } from '../../smki/certificate-info.ts';
+import { decodeApexContingencyKey } from '../../smki/contingency.ts';
+import { OID_WRAPPED_APEX_CONTINGENCY_KEY } from '../../smki/oids.ts';
+import { extensionOf, parseCertificate } from '../../smki/parse.ts';
 
 const u8 = (b: ArrayBuffer | ArrayBufferView): Uint8Array =>
   b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -128,6 +131,51 @@ export function parseCertificateForCpv(der: Uint8Array): ParsedCertificate | nul
   }
 }
 
+/**
+ * Certificates parsed recently, by their DER bytes (parsing is a pure function of them): during a
+ * recovery or a fleet-wide credential flow the same few Organisation and CA certificates reach
+ * every device, and parsing them with @peculiar/asn1-schema was most of a CS02b's cost. Bounded
+ * (FIFO); entries are never changed by their users.
+ */
+const PARSED = new Map<string, ParsedCertificate | null>();
+const PARSED_LIMIT = 4096;
+/** Issuer-signature verdicts per crypto back-end, by certificate and issuer key (verify is pure). */
+const VERIFIED = new WeakMap<GbcsCrypto, Map<string, boolean>>();
+
+function parsedOnce(der: Uint8Array): { key: string; cert: ParsedCertificate | null } {
+  const key = toHex(der);
+  let cert = PARSED.get(key);
+  if (cert === undefined) {
+    cert = parseCertificateForCpv(der);
+    if (PARSED.size >= PARSED_LIMIT) PARSED.delete(PARSED.keys().next().value!);
+    PARSED.set(key, cert);
+  }
+  return { key, cert };
+}
+
+/** Whether `issuerKey` signed the parsed certificate (cached per back-end). */
+function signedBy(
+  crypto: GbcsCrypto,
+  certKey: string,
+  cert: ParsedCertificate,
+  issuerKey: Uint8Array,
+): boolean {
+  if (!cert.signature) return false;
+  let m = VERIFIED.get(crypto);
+  if (!m) {
+    m = new Map();
+    VERIFIED.set(crypto, m);
+  }
+  const k = `${certKey}|${toHex(issuerKey)}`;
+  let v = m.get(k);
+  if (v === undefined) {
+    v = crypto.verify(issuerKey, cert.tbs, cert.signature);
+    if (m.size >= PARSED_LIMIT) m.delete(m.keys().next().value!);
+    m.set(k, v);
+  }
+  return v;
+}
+
 /** The Root a device holds: its key and key identifier. */
 export interface RootAnchor {
   publicKey: Uint8Array;
@@ -146,8 +194,25 @@ export interface CpvInput {
 }
 
 export type CpvResult =
-  | { status: 0; subjectUniqueId: Eui64; subjectKeyIdentifier: Uint8Array; publicKey: Uint8Array }
+  | {
+      status: 0;
+      subjectUniqueId: Eui64;
+      subjectKeyIdentifier: Uint8Array;
+      publicKey: Uint8Array;
+      /** A Root certificate's wrapped Contingency Public Key (RFC 5934 extension), when it has one. */
+      wrappedContingencyKey?: Uint8Array;
+    }
   | { status: number; reason: string };
+
+/** The wrapped Contingency Public Key a (Root OCA) certificate carries, or undefined. Never throws. */
+export function wrappedContingencyKeyOf(der: Uint8Array): Uint8Array | undefined {
+  try {
+    const ext = extensionOf(parseCertificate(der), OID_WRAPPED_APEX_CONTINGENCY_KEY);
+    return ext ? decodeApexContingencyKey(ext.value).wrapped : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const ZERO_EUI = '0000000000000000';
 const LOAD_CONTROLLER = 8;
@@ -156,7 +221,7 @@ const LOAD_CONTROLLER = 8;
 export function validateReplacement(x: CpvInput): CpvResult {
   const bad = (reason: string) => ({ status: StatusCode.BAD_CERTIFICATE, reason });
   const noAnchor = (reason: string) => ({ status: StatusCode.NO_TRUST_ANCHOR, reason });
-  const cert = parseCertificateForCpv(x.replacement);
+  const { key: certKey, cert } = parsedOnce(x.replacement);
   if (!cert) return bad('not an SMKI certificate with a P-256 key');
   const { info } = cert;
   const isRoot = x.target.role === 0;
@@ -178,10 +243,11 @@ export function validateReplacement(x: CpvInput): CpvResult {
 
   // The issuing CA: from the certification path (a Root certificate issues itself).
   let issuer: ParsedCertificate | null = null;
+  let issuerKey = certKey;
   if (isRoot) issuer = cert;
   else {
     for (const der of x.certificationPath) {
-      const ca = parseCertificateForCpv(der);
+      const { key: caKey, cert: ca } = parsedOnce(der);
       if (
         ca &&
         ca.info.kind === 'ca' &&
@@ -189,12 +255,13 @@ export function validateReplacement(x: CpvInput): CpvResult {
         equalBytes(ca.subjectKeyIdentifier, cert.authorityKeyIdentifier)
       ) {
         issuer = ca;
+        issuerKey = caKey;
         break;
       }
     }
   }
   if (!issuer) return noAnchor('the issuing CA is not in the certification path');
-  if (!cert.signature || !x.crypto.verify(issuer.info.publicKey, cert.tbs, cert.signature))
+  if (!signedBy(x.crypto, certKey, cert, issuer.info.publicKey))
     return bad('the issuer signature does not verify');
   if (x.applyTimeChecks && issuer.notAfter < x.now) return bad('the issuing CA certificate has expired');
   if (!isRoot && x.root) {
@@ -203,13 +270,15 @@ export function validateReplacement(x: CpvInput): CpvResult {
       !equalBytes(issuer.authorityKeyIdentifier, x.root.subjectKeyIdentifier)
     )
       return noAnchor('the issuing CA is not issued by the Root the device holds');
-    if (!issuer.signature || !x.crypto.verify(x.root.publicKey, issuer.tbs, issuer.signature))
+    if (!signedBy(x.crypto, issuerKey, issuer, x.root.publicKey))
       return noAnchor('the issuing CA signature does not verify with the Root key');
   }
+  const wrapped = isRoot ? wrappedContingencyKeyOf(x.replacement) : undefined;
   return {
     status: StatusCode.SUCCESS,
     subjectUniqueId: isRoot ? ZERO_EUI : info.eui!,
     subjectKeyIdentifier: cert.subjectKeyIdentifier,
     publicKey: info.publicKey,
+    ...(wrapped ? { wrappedContingencyKey: wrapped } : {}),
   };
 }

@@ -248,6 +248,7 @@ function installCell(
   id: TrustAnchorCellIdentifier,
   subjectUniqueId: Eui64,
   publicKey: Uint8Array,
+  wrappedContingencyKey?: Uint8Array,
 ): void {
   const next: TrustAnchorCell = {
     role: id.role,
@@ -255,6 +256,7 @@ function installCell(
     cell: id.cellUsage,
     subjectUniqueId,
     publicKey,
+    ...(wrappedContingencyKey ? { wrappedContingencyKey } : {}),
   };
   const anchors = [...dev.credentials.trustAnchors];
   const i = anchors.findIndex((t) => matches(t, id));
@@ -400,7 +402,10 @@ export function executeUpdateSecurityCredentials(
   const dev = ctx.device;
   const expectedMode = modeOfMessageCode(ctx.header.messageCode);
   const mode = cmd.control.mode;
-  const root = rootAnchor(dev);
+  // Replacements run in order: once a command has replaced the Root cell, the cells after it are
+  // validated against the new Root (anyByContingency replaces the Root and what it certifies;
+  // smki-recovery-ch-domain.md §2.7 step 4).
+  let root = rootAnchor(dev);
   const before = dev.credentials.trustAnchors;
   const outcomes = cmd.replacements.map((r): ReplacementOutcome => {
     const existing = heldCell(dev, r.targetCell);
@@ -426,7 +431,8 @@ export function executeUpdateSecurityCredentials(
       applyTimeChecks: dev.state.model.cpvTimeChecks === true && cmd.control.applyTimeBasedCpvChecks !== 1,
     });
     if (!('subjectUniqueId' in v)) return refuse(v.status);
-    installCell(dev, r.targetCell, v.subjectUniqueId, v.publicKey);
+    installCell(dev, r.targetCell, v.subjectUniqueId, v.publicKey, v.wrappedContingencyKey);
+    if (r.targetCell.role === Role.ROOT) root = rootAnchor(dev);
     return {
       cell: r.targetCell,
       statusCode: StatusCode.SUCCESS,

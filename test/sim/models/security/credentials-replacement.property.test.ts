@@ -31,9 +31,15 @@ import { Device, type DeviceState, RejectReason } from '../../../../sim/device/d
 import { DEFAULT_SCENARIO, partyEui } from '../../../../sim/head-end/scenario.ts';
 import { modelFor } from '../../../../sim/models/index.ts';
 import { DEFAULT_PREMISES, provisionedCredentials } from '../../../../sim/premises/premises.ts';
+import { unwrapContingencyPublicKey } from '../../../../sim/smki/contingency.ts';
 import { FileStateStore } from '../../../../sim/store/state-store.ts';
 import { setupPremises } from '../../../fixtures/premises.ts';
-import { heldKeysOf, RemoteParties, type ReplacementSpec } from '../../../fixtures/remote-parties.ts';
+import {
+  CONTINGENCY_EUI,
+  heldKeysOf,
+  RemoteParties,
+  type ReplacementSpec,
+} from '../../../fixtures/remote-parties.ts';
 
 const crypto = createCrypto('noble');
 const RUNS = Number(process.env.GBCS_SIM_PROPERTY_RUNS ?? 20);
@@ -68,7 +74,12 @@ const MODES: Record<number, { from: Eui64 | null; cells: TrustAnchorCellIdentifi
   [ReplacementMode.TRANSCOS_BY_TRANSCOS]: { from: TRANSCOS, cells: [id(5, 'ds')], mac: true },
   [ReplacementMode.SUPPLIER_BY_TRANSCOS]: { from: TRANSCOS, cells: SUPPLIER_CELLS, mac: true },
   [ReplacementMode.ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY]: { from: RECOVERY, cells: ANY_BUT_ROOT, mac: false },
-  [ReplacementMode.ANY_BY_CONTINGENCY]: { from: ROOT, cells: [ROOT_CELL, ...ANY_BUT_ROOT], mac: false },
+  // Signed with the Contingency Key the Root cell's wrapped key unwraps to (sim/device/pipeline/contingency-signature.ts).
+  [ReplacementMode.ANY_BY_CONTINGENCY]: {
+    from: CONTINGENCY_EUI,
+    cells: [ROOT_CELL, ...ANY_BUT_ROOT],
+    mac: false,
+  },
   [ReplacementMode.LOAD_CONTROLLER_BY_LOAD_CONTROLLER]: { from: LOAD_CONTROLLER, cells: LC_CELLS, mac: true },
   [ReplacementMode.LOAD_CONTROLLER_BY_SUPPLIER]: { from: null, cells: LC_CELLS, mac: true },
 };
@@ -195,6 +206,10 @@ function runSequence(actions: Action[], dir: string): void {
   const deliver = (s: Sent) => {
     const cells = dev.credentials.trustAnchors;
     const ds = new Set(cells.filter((t) => t.usage === 'ds').map((t) => toHex(t.publicKey)));
+    // The Contingency Key is held wrapped in the Root cell: live while the current Symmetric Key unwraps it.
+    const wrapped = cells.find((t) => t.role === 0)?.wrappedContingencyKey;
+    const contingency = wrapped && unwrapContingencyPublicKey(wrapped, parties.ca.contingency.symmetricKey);
+    if (contingency) ds.add(toHex(contingency));
     const acb = new Set(cells.filter((t) => t.role === 4 && t.usage === 'ka').map((t) => toHex(t.publicKey)));
     const dead =
       (s.signedWith !== null && !ds.has(s.signedWith)) || (s.macWith !== null && !acb.has(s.macWith));

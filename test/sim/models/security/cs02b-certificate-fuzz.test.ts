@@ -39,7 +39,7 @@ import {
 import { ecdsaRawToDer } from '../../../../sim/smki/tlv.ts';
 import { FileStateStore, MemoryStateStore, type StateStore } from '../../../../sim/store/state-store.ts';
 import { setupPremises } from '../../../fixtures/premises.ts';
-import { RemoteParties, replacementStatuses } from '../../../fixtures/remote-parties.ts';
+import { CONTINGENCY_EUI, RemoteParties, replacementStatuses } from '../../../fixtures/remote-parties.ts';
 
 const crypto = createCrypto('noble');
 const LOAD_CONTROLLER: Eui64 = 'ab00000000080000';
@@ -97,7 +97,7 @@ const MODES: Array<{ mode: number; device: 'ESME' | 'CHF'; from: Eui64; target: 
       from: 'ab00000000000001',
       target: cell(2, 'ds'),
     },
-    { mode: ReplacementMode.ANY_BY_CONTINGENCY, device: 'ESME', from: 'ab00000000000000', target: ROOT_CELL },
+    { mode: ReplacementMode.ANY_BY_CONTINGENCY, device: 'ESME', from: CONTINGENCY_EUI, target: ROOT_CELL },
     {
       mode: ReplacementMode.LOAD_CONTROLLER_BY_LOAD_CONTROLLER,
       device: 'ESME',
