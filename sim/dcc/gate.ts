@@ -29,10 +29,22 @@
  *   commissioned" from the device: InstalledNotCommissioned → Commissioned — row 6 [I]; the
  *   command's originator is the Supplier the responsible-Supplier guard checks.
  * The caller gives the gate only responses and alerts it has verified (the head-end does).
+ *
+ * Device Log copies (device-log-copies.ts): every CS14 replaces the DCC's copy of that CHF's Device
+ * Log (entries with their link key hashes), every GCS62 the copy of that GPF's. On a hub
+ * replacement `restoreCommands` builds CCS03 (restore_PAN: the old network's Extended PAN ID and the
+ * copied entries but the old GPF — the new CHF logs its own) and GCS59 from them, and
+ * `deviceLogRestored` logs the DCC alert DeviceLogRestored (old and new CHF and GPF) [S39]. The old
+ * network's Extended PAN ID is the old CHF's EUI, as a hub forms its network (chf/state.ts) [A].
  */
 import { decodeJoinDeviceCommand } from '../../protocol/asn1/cs03.ts';
 import { decodeDer, derIntegerValue } from '../../protocol/asn1/der.ts';
-import { toHex } from '../../protocol/bytes.ts';
+import {
+  decodeGpfDeviceLogBackupAlert,
+  encodeGpfDeviceLogRestoreCommand,
+} from '../../protocol/asn1/gcs59.ts';
+import { fromHex, toHex } from '../../protocol/bytes.ts';
+import { encodeDlmsApdu } from '../../protocol/dlms/apdu.ts';
 import type { DlmsData } from '../../protocol/dlms/axdr.ts';
 import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import { GbcsError } from '../../protocol/errors.ts';
@@ -41,6 +53,8 @@ import { decodePayload } from '../../protocol/payload.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../clock.ts';
+import { liiap } from '../head-end/scenario.ts';
+import { type ChfLogCopyEntry, DeviceLogCopies } from '../inventory/device-log-copies.ts';
 import type { InventoryChange, SmartMeteringInventory } from '../inventory/inventory.ts';
 import { SmiStatus as S, type SmiStatus, serviceEligibility } from '../inventory/smi-status.ts';
 
@@ -88,6 +102,7 @@ export interface GateObservation {
 
 const CCS01 = 0x0001;
 const CS14 = 0x0018;
+const GCS62 = 0x00b2;
 const DEVICE_COMMISSIONED = 0x8f69;
 const JOINS = ['CS03A1', 'CS03A2', 'CS03B', 'CS03C'];
 const COMMISSIONING = ['ECS70', 'GCS28'];
@@ -156,14 +171,92 @@ function cs14Joined(rest: DlmsData[]): Eui64 | null {
   return key?.type === 'octet-string' && key.value.length > 0 ? id : null;
 }
 
+/** Every entry of a CS14's Device Log: device id and link key hash (null for an empty key). */
+function cs14Log(rest: DlmsData[]): ChfLogCopyEntry[] | null {
+  const s = rest[0];
+  const log = s?.type === 'structure' ? s.value[2] : undefined;
+  if (log?.type !== 'array') return null;
+  const out: ChfLogCopyEntry[] = [];
+  for (const e of log.value) {
+    const [id, key] = e.type === 'structure' ? e.value : [];
+    if (id?.type !== 'octet-string' || id.value.length !== 8 || key?.type !== 'octet-string') return null;
+    out.push({ deviceId: toHex(id.value), linkKeyHash: key.value.length > 0 ? toHex(key.value) : null });
+  }
+  return out;
+}
+
+/** CCS03: restore_PAN (IC 104 0-0:30.3.0.255 method 5) with { Extended PAN ID, [{ device id, key hash(16) }] }. */
+function restorePanPayload(pan: Eui64, entries: readonly ChfLogCopyEntry[], counter: bigint): Uint8Array {
+  const os = (value: Uint8Array): DlmsData => ({ type: 'octet-string', value });
+  return encodeDlmsApdu({
+    type: 'access-request',
+    longInvokeIdAndPriority: liiap(counter),
+    dateTime: null,
+    specifications: [
+      {
+        type: 'action',
+        method: { classId: ZIGBEE_NETWORK_CONTROL, instanceId: fromHex(DEVICE_LOG_OBIS), methodId: 5 },
+      },
+    ],
+    data: [
+      {
+        type: 'structure',
+        value: [
+          os(fromHex(pan)),
+          {
+            type: 'array',
+            value: entries.map((e) => ({
+              type: 'structure' as const,
+              value: [
+                os(fromHex(e.deviceId)),
+                os(e.linkKeyHash ? fromHex(e.linkKeyHash) : new Uint8Array(16)),
+              ],
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
+
 /** The DCC gate over one Smart Metering Inventory (see file doc). */
 export class DccGate {
   readonly inventory: SmartMeteringInventory;
   private readonly clock: Clock;
+  private logCopies: DeviceLogCopies | null = null;
 
   constructor(inventory: SmartMeteringInventory, clock: Clock) {
     this.inventory = inventory;
     this.clock = clock;
+  }
+
+  /** The DCC's copies of the CHF and GPF Device Logs (in the inventory's database). */
+  get copies(): DeviceLogCopies {
+    this.logCopies ??= new DeviceLogCopies(this.inventory.db);
+    return this.logCopies;
+  }
+
+  /**
+   * The commands that restore a replaced hub's Device Logs from the DCC's copies: the CCS03 payload
+   * for the new CHF (a function of the Originator Counter, as DLMS payloads are) and the GCS59
+   * payload for the new GPF; null where the DCC holds no copy.
+   */
+  restoreCommands(
+    oldChf: Eui64,
+    oldGpf: Eui64,
+  ): { ccs03: ((c: bigint) => Uint8Array) | null; gcs59: Uint8Array | null } {
+    const chf = this.copies.get(oldChf);
+    const gpf = this.copies.get(oldGpf);
+    const entries = chf?.kind === 'CHF' ? chf.entries.filter((e) => e.deviceId !== oldGpf) : null;
+    return {
+      ccs03: entries && ((c) => restorePanPayload(oldChf, entries, c)),
+      gcs59: gpf?.kind === 'GPF' ? encodeGpfDeviceLogRestoreCommand(gpf.entries) : null,
+    };
+  }
+
+  /** The replacement hub's Device Logs are restored: DCC alert DeviceLogRestored [S39]. */
+  deviceLogRestored(ids: { oldChf: Eui64; newChf: Eui64; oldGpf: Eui64; newGpf: Eui64 }): InventoryChange[] {
+    return this.inventory.raiseDccAlert('DeviceLogRestored', ids.newChf, this.clock.now(), { ...ids });
   }
 
   /** Whether a command with this recipient and Message Code may be sent (see file doc). */
@@ -263,8 +356,28 @@ export class DccGate {
       throw e;
     }
     if (m.header.messageCode === CS14) {
+      const log = cs14Log(body.rest);
+      if (log)
+        this.copies.save({
+          kind: 'CHF',
+          deviceId: m.header.originatorId,
+          at: this.clock.now(),
+          entries: log,
+        });
       const id = cs14Joined(body.rest);
       if (id) this.joined(out, id);
+    } else if (m.header.messageCode === GCS62) {
+      try {
+        const a = decodeGpfDeviceLogBackupAlert(m.payload);
+        this.copies.save({
+          kind: 'GPF',
+          deviceId: m.header.originatorId,
+          at: this.clock.now(),
+          entries: a.entries,
+        });
+      } catch (e) {
+        if (!(e instanceof GbcsError)) throw e;
+      }
     } else if (body.code === DEVICE_COMMISSIONED) {
       this.commissioned(out, m.header.originatorId, undefined);
     }

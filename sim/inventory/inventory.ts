@@ -521,6 +521,17 @@ export class SmartMeteringInventory {
     return changes;
   }
 
+  /** Logs a DCC alert that goes with no SMI Status change (e.g. DeviceLogRestored). */
+  raiseDccAlert(
+    alert: DccAlert,
+    deviceId: Eui64,
+    at: number,
+    details?: Record<string, unknown>,
+  ): InventoryChange[] {
+    this.st.alert.run(at, alert, deviceId, details ? JSON.stringify(details) : null);
+    return [{ change: 'dccAlert', alert, deviceId, at, ...(details ? { details } : {}) }];
+  }
+
   /** The device's history, oldest first. @throws Refusal UNKNOWN_DEVICE */
   history(deviceId: Eui64): SmiHistoryEntry[] {
     this.require(deviceId);

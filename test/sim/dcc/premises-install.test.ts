@@ -4,9 +4,13 @@
  * and the gate refuses what a device's status does not allow, changing nothing.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeviceTypeCode } from '../../../protocol/asn1/gbcs-types.ts';
+import { decodeGpfDeviceLogRestoreCommand } from '../../../protocol/asn1/gcs59.ts';
 import { toHex } from '../../../protocol/bytes.ts';
 import { createCrypto } from '../../../protocol/crypto/index.ts';
+import { decodeDlmsApdu } from '../../../protocol/dlms/apdu.ts';
 import { CommsHubService } from '../../../sim/ch/hubs.ts';
+import { VirtualClock } from '../../../sim/clock.ts';
 import { DccGate } from '../../../sim/dcc/gate.ts';
 import {
   type DccPath,
@@ -14,12 +18,15 @@ import {
   installAndCommission,
   sendThroughDcc,
 } from '../../../sim/dcc/premises-install.ts';
+import { gpfDeviceLogBackup } from '../../../sim/device/alerts.ts';
 import { setEsmeClockPayload } from '../../../sim/head-end/scenario.ts';
 import { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
 import { chfModelOf } from '../../../sim/models/chf/state.ts';
+import { deviceLogOf } from '../../../sim/models/security/joins.ts';
 import { DEFAULT_PREMISES as IDS } from '../../../sim/premises/premises.ts';
 import { createTestBed } from '../../../sim/premises/test-bed.ts';
 import { type Db, openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import { makeChfDevice, runChf } from '../../fixtures/chf.ts';
 import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const crypto = createCrypto('noble');
@@ -176,5 +183,76 @@ describe('install and commission a premises through the DCC gate', () => {
     expect(dumpDb(db2)).toBe(whitelisted);
     expect(before).not.toBe(whitelisted);
     db2.close();
+  });
+});
+
+describe('Device Log copies and restore on a hub replacement', () => {
+  const tmp = tmpDir();
+  afterAll(() => tmp.cleanup());
+
+  /** A premises installed and commissioned through the gate, on a new database `name`.db. */
+  function installed(name: string) {
+    const db = openDccDatabase(tmp.file(`${name}.db`));
+    const inv = new SmartMeteringInventory(db);
+    const bed = createTestBed({ seed: '1', crypto, start: START });
+    const path: DccPath = {
+      gate: new DccGate(inv, bed.clock),
+      headEnd: bed.headEnd,
+      premises: bed.premises,
+      clock: bed.clock,
+    };
+    installAndCommission({ path, hubs: new CommsHubService(db, { inventory: inv }) });
+    return { db, inv, bed, path };
+  }
+
+  it('CS14 keeps the CHF Device Log at the DCC; CCS03 built from it restores a new CHF; DeviceLogRestored', () => {
+    const { db, inv, bed, path } = installed('copies');
+    const log = chfModelOf(bed.premises.devices.get(IDS.chf)!).deviceLog;
+    const copy = path.gate.copies.get(IDS.chf);
+    expect(copy).toMatchObject({
+      kind: 'CHF',
+      entries: log.map((e) => ({ deviceId: e.deviceId, linkKeyHash: e.linkKeyHash })),
+    });
+    expect(copy!.entries.map((e) => 'linkKeyHash' in e && e.linkKeyHash === null)).toEqual([
+      true,
+      false,
+      false,
+    ]); // the GPF has no key
+
+    // A replacement hub (another CHF, its GPF = its EUI + 1) takes the old network and devices.
+    const fresh = makeChfDevice(new VirtualClock(START));
+    const { ccs03, gcs59 } = path.gate.restoreCommands(IDS.chf, IDS.gpf);
+    expect(gcs59).toBeNull(); // no GCS62 seen yet
+    const apdu = decodeDlmsApdu(ccs03!(1n));
+    if (apdu.type !== 'access-request') throw new Error('not a request');
+    expect(runChf(fresh, 0x0003, apdu.specifications, apdu.data).results).toEqual([0]);
+    const restored = chfModelOf(fresh);
+    expect(restored.extendedPanId).toBe(IDS.chf);
+    expect(restored.deviceLog.map((e) => [e.deviceId, e.linkKeyHash])).toEqual([
+      ['00db1234567890a3', null],
+      [IDS.esme, log[1]!.linkKeyHash],
+      [IDS.gsme, log[2]!.linkKeyHash],
+    ]);
+    const ids = { oldChf: IDS.chf, newChf: fresh.eui, oldGpf: IDS.gpf, newGpf: '00db1234567890a3' };
+    expect(path.gate.deviceLogRestored(ids)).toMatchObject([
+      { change: 'dccAlert', alert: 'DeviceLogRestored' },
+    ]);
+    expect(inv.alerts(fresh.eui)).toMatchObject([{ alert: 'DeviceLogRestored', details: ids }]);
+    db.close();
+  });
+
+  it('GCS62 keeps the GPF Device Log; GCS59 built from it is answered by a GPF with success per entry', () => {
+    const { db, bed, path } = installed('gpf');
+    const entries = [{ deviceId: IDS.gsme, deviceType: DeviceTypeCode.GSME }];
+    path.gate.alerted(gpfDeviceLogBackup(bed.premises.devices.get(IDS.gpf)!, entries).bytes);
+    expect(path.gate.copies.get(IDS.gpf)).toMatchObject({ kind: 'GPF', entries });
+    const { gcs59 } = path.gate.restoreCommands(IDS.chf, IDS.gpf);
+    expect(decodeGpfDeviceLogRestoreCommand(gcs59!)).toEqual(entries);
+    const r = sendThroughDcc(path, { device: 'gpf', from: 'acb', messageCode: 0x008c, payload: gcs59! });
+    expect(r.result).toBe('success');
+    expect(deviceLogOf(bed.premises.devices.get(IDS.gpf)!).map((e) => [e.deviceId, e.deviceType])).toEqual([
+      [IDS.gsme, DeviceTypeCode.GSME],
+    ]);
+    db.close();
   });
 });
