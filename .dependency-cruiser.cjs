@@ -80,6 +80,12 @@ module.exports = {
       { path: '^(protocol|sim|hw|app|bin|bench|test|scripts)/' },
     ),
     forbid(
+      'devices-do-not-see-the-dcc',
+      'The DCC gate (sim/dcc/) sits between Remote Parties and devices: devices, models and premises answer what reaches them and never import it.',
+      { path: '^sim/(device|models|premises)/' },
+      { path: '^sim/dcc/' },
+    ),
+    forbid(
       'no-test-code-in-the-product',
       'Product code never imports tests, fixtures or benchmarks.',
       { path: '^(protocol|sim|hw|app|bin|ui)/' },

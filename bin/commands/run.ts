@@ -13,6 +13,10 @@ export function register(program: Command): void {
       '--faults <file>',
       'inject device faults: JSON/YAML { "<device EUI>": [rules…] } (README: Fault injection)',
     )
+    .option(
+      '--db <file>',
+      'the DCC database (SQLite): the premises in the Smart Metering Inventory, commands through the DCC gate (installed and commissioned first when new)',
+    )
     .addOption(cryptoOption())
     .action(runAction);
 }

@@ -99,29 +99,67 @@ const SWITCH_SCRIPTS = '00000a006aff';
 const CLOSE_SUPPLY = 51;
 const OPEN_SUPPLY = 52;
 
+/**
+ * ECS70 Set Clock on ESME as the Supplier sends it: clock_time_shift_limit (IC 8 attribute 9) 5 s,
+ * preset_adjusting_time (method 5) to `at` within the validity window [at − 1 day, at + 1 day],
+ * adjust_to_preset_time (method 4), then read time (2) and status (4).
+ */
+export function setEsmeClockPayload(at: number): (c: bigint) => Uint8Array {
+  return dlmsRequest(
+    [set(8, CLOCK, 9), action(8, CLOCK, 5), action(8, CLOCK, 4), get(8, CLOCK, 2), get(8, CLOCK, 4)],
+    [
+      { type: 'enum', value: 5 },
+      {
+        type: 'structure',
+        value: [
+          { type: 'octet-string', value: encodeDlmsDateTime(at) },
+          { type: 'octet-string', value: encodeDlmsDateTime(at - DAY) },
+          { type: 'octet-string', value: encodeDlmsDateTime(at + DAY) },
+        ],
+      },
+      { type: 'integer', value: 0 },
+      NULL,
+      NULL,
+    ],
+  );
+}
+
+/**
+ * CCS01 Add Device to CHF device log: register_device (IC 104 0-0:30.3.0.255 method 1) with the
+ * device id, key type 1, the Install Code (6–16 octets) and category 0; join_timeout (attribute 3,
+ * seconds 1–3600); enable_disable_joining (attribute 2) true — the join window opens.
+ */
+export function addToChfDeviceLogPayload(
+  deviceId: Eui64,
+  installCode: Uint8Array,
+  joinTimeoutS: number,
+): (c: bigint) => Uint8Array {
+  const log = '00001e0300ff';
+  return dlmsRequest(
+    [action(104, log, 1), set(104, log, 3), set(104, log, 2)],
+    [
+      {
+        type: 'structure',
+        value: [
+          { type: 'octet-string', value: fromHex(deviceId) },
+          { type: 'enum', value: 1 },
+          { type: 'octet-string', value: installCode },
+          { type: 'enum', value: 0 },
+        ],
+      },
+      { type: 'long-unsigned', value: joinTimeoutS },
+      { type: 'boolean', value: true },
+    ],
+  );
+}
+
 export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
   {
     label: "set the ESME clock (adjust to the Supplier's time within a validity window)",
     device: 'esme',
     from: 'supplier',
     messageCode: 0x0062,
-    payload: dlmsRequest(
-      [set(8, CLOCK, 9), action(8, CLOCK, 5), action(8, CLOCK, 4), get(8, CLOCK, 2), get(8, CLOCK, 4)],
-      [
-        { type: 'enum', value: 5 },
-        {
-          type: 'structure',
-          value: [
-            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START) },
-            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START - DAY) },
-            { type: 'octet-string', value: encodeDlmsDateTime(SCENARIO_START + DAY) },
-          ],
-        },
-        { type: 'integer', value: 0 },
-        NULL,
-        NULL,
-      ],
-    ),
+    payload: setEsmeClockPayload(SCENARIO_START),
   },
   {
     label: 'send a message to the customer display',
@@ -166,22 +204,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'chf',
     from: 'supplier',
     messageCode: 0x0001,
-    payload: dlmsRequest(
-      [action(104, '00001e0300ff', 1), set(104, '00001e0300ff', 3), set(104, '00001e0300ff', 2)],
-      [
-        {
-          type: 'structure',
-          value: [
-            { type: 'octet-string', value: fromHex('d000000000000003') },
-            { type: 'enum', value: 1 },
-            { type: 'octet-string', value: new TextEncoder().encode('0123456789ABCDEF') },
-            { type: 'enum', value: 0 },
-          ],
-        },
-        { type: 'long-unsigned', value: 90 },
-        { type: 'boolean', value: true },
-      ],
-    ),
+    payload: addToChfDeviceLogPayload('d000000000000003', new TextEncoder().encode('0123456789ABCDEF'), 90),
   },
   {
     label: 'read the CHF Sub-GHz channel',

@@ -219,6 +219,20 @@ export class SmartMeteringInventory {
     return d;
   }
 
+  /**
+   * The GPF of a Communications Hub: the GPF its hub record names (sim/ch), else a GPF device whose
+   * associated CHF is `chf`; null when neither is on record.
+   */
+  gpfOfChf(chf: Eui64): Eui64 | null {
+    const r = this.db
+      .prepare<[{ id: string }], { gpf: string }>(
+        `SELECT gpf_id AS gpf FROM ch_hubs WHERE hub_id = @id
+         UNION ALL SELECT device_id AS gpf FROM devices WHERE device_type = 'GPF' AND chf_id = @id LIMIT 1`,
+      )
+      .get({ id: chf });
+    return r?.gpf ?? null;
+  }
+
   /** SRV 12.2 Device Pre-notification: a new device at Pending (§4.3 row 1). */
   preNotify(p: PreNotification, at: number): InventoryChange[] {
     const problems = preNotificationProblems(p);
@@ -508,6 +522,17 @@ export class SmartMeteringInventory {
       });
     }
     return changes;
+  }
+
+  /** Logs a DCC alert that goes with no SMI Status change (e.g. DeviceLogRestored). */
+  raiseDccAlert(
+    alert: DccAlert,
+    deviceId: Eui64,
+    at: number,
+    details?: Record<string, unknown>,
+  ): InventoryChange[] {
+    this.st.alert.run(at, alert, deviceId, details ? JSON.stringify(details) : null);
+    return [{ change: 'dccAlert', alert, deviceId, at, ...(details ? { details } : {}) }];
   }
 
   /** The device's history, oldest first. @throws Refusal UNKNOWN_DEVICE */

@@ -219,6 +219,18 @@ CREATE TABLE recovery_estate (
 ) STRICT;
 `,
   },
+  {
+    version: 4,
+    name: "The DCC's copies of the HAN Device Logs (CHF from CS14, GPF from GCS62), for CCS03 / GCS59 restore",
+    sql: `
+CREATE TABLE han_device_log_copies (
+  device_id TEXT PRIMARY KEY CHECK (length(device_id) = 16 AND device_id NOT GLOB '*[^0-9a-f]*'),
+  kind TEXT NOT NULL CHECK (kind IN ('CHF','GPF')),
+  at INTEGER NOT NULL,
+  entries TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];
 
 /** The schema version this code writes. */

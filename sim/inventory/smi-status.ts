@@ -109,6 +109,8 @@ export const DccAlert = {
   DEVICE_RESTORED: 'DeviceRestored',
   RECOVERY_COMPLETE: 'RecoveryComplete',
   RECOVERY_COMPLETE_ACB_CREDENTIALS: 'RecoveryCompleteACBCredentials',
+  /** A CHF (and GPF) Device Log restored on a replacement hub (SRV 8.12.1 / 8.12.2) [S39]. */
+  DEVICE_LOG_RESTORED: 'DeviceLogRestored',
 } as const;
 export type DccAlert = (typeof DccAlert)[keyof typeof DccAlert];
 

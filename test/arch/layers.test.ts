@@ -69,10 +69,13 @@ describe('layer check (.dependency-cruiser.cjs)', () => {
       'protocol/up.ts': "import { s } from '../sim/s.ts';\nexport const u = s;\n",
       'hw/up.ts': "import { s } from '../sim/s.ts';\nexport const u = s;\n",
       'app/down.ts': "import { b } from '../bin/b.ts';\nexport const d = b;\n",
+      'sim/dcc/gate.ts': "import { p } from '../../protocol/p.ts';\nexport const g = p;\n",
+      'sim/models/m.ts': "import { g } from '../dcc/gate.ts';\nexport const m = g;\n",
     });
     expect(await violations(dir, ROOTS)).toEqual([
       'app-below-bin app/down.ts',
       'bin-only-flags bin/deep.ts',
+      'devices-do-not-see-the-dcc sim/models/m.ts',
       'hw-below-app hw/up.ts',
       'no-cycles sim/cycle-a.ts',
       'protocol-is-the-bottom protocol/up.ts',
