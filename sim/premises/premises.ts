@@ -6,7 +6,6 @@
  */
 
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
-import { SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
@@ -139,7 +138,6 @@ export function createPremises(
   faults: FaultConfig = {},
   store?: StateStore<DeviceState>,
 ): Premises {
-  const cache = new SharedSecretCache(crypto);
   const anchors = keys.trustAnchors();
   const devices = new Map<Eui64, Device>();
   const types: Array<[Eui64, DeviceType]> = [
@@ -157,7 +155,6 @@ export function createPremises(
         credentials: provisionedCredentials(keys, eui, anchors),
         crypto,
         clock,
-        cache,
         model: modelFor(deviceType),
         ...(store ? { store } : {}),
       }),
