@@ -24,6 +24,8 @@ import {
   credentialsToRecord,
   findTrustAnchor,
   migrateLegacyCredentials,
+  type TrustAnchorCell,
+  type TrustAnchorCellRecord,
 } from './credentials.ts';
 import type { FaultRule } from './faults.ts';
 import { handleCommand } from './pipeline/pipeline.ts';
@@ -73,6 +75,12 @@ export interface DeviceConfig {
   state?: DeviceState;
 }
 
+/**
+ * Decoded trust-anchor cells by the record list they came from: frozen, so devices whose state
+ * records share one list (sim/fleet/) share one set of cells and their key bytes.
+ */
+const SHARED_CELLS = new WeakMap<readonly TrustAnchorCellRecord[], readonly Readonly<TrustAnchorCell>[]>();
+
 export class Device implements DeviceCore {
   readonly eui: Eui64;
   readonly deviceType: DeviceType;
@@ -109,11 +117,17 @@ export class Device implements DeviceCore {
     if (!rec) throw new GbcsError(ErrorCode.MISUSE, `device ${this.eui}: its state holds no credentials`);
     if (rec !== this.credentialsSource || !this.credentialsView) {
       const c = credentialsFromRecord(rec);
-      for (const t of c.trustAnchors) Object.freeze(t);
+      // Devices whose records share one list of cells (a fleet's) share the decoded cells too.
+      let cells = SHARED_CELLS.get(rec.trustAnchors);
+      if (!cells) {
+        for (const t of c.trustAnchors) Object.freeze(t);
+        cells = Object.freeze(c.trustAnchors);
+        SHARED_CELLS.set(rec.trustAnchors, cells);
+      }
       this.credentialsView = Object.freeze({
         ds: Object.freeze(c.ds),
         ka: Object.freeze(c.ka),
-        trustAnchors: Object.freeze(c.trustAnchors),
+        trustAnchors: cells,
       });
       this.credentialsSource = rec;
     }
