@@ -10,6 +10,7 @@ import { register as conformance } from './commands/conformance.ts';
 import { register as consoleCommand } from './commands/console.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
+import { register as fleet } from './commands/fleet.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as keys } from './commands/keys.ts';
 import { register as replay } from './commands/replay.ts';
@@ -38,6 +39,7 @@ for (const register of [
   keys,
   smki,
   simulate,
+  fleet,
   duis,
   inventory,
   ch,

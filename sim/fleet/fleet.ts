@@ -28,7 +28,7 @@ import {
 import { Device, type DeviceState, newDeviceState } from '../device/device.ts';
 import { modelFor } from '../models/index.ts';
 import { Premises, type PremisesIds } from '../premises/premises.ts';
-import { createTestKeys, type TestKeys } from '../smki/test-pki.ts';
+import { createTestKeys, deriveTestPrivateKey, type TestKeys } from '../smki/test-pki.ts';
 
 /** The most premises a fleet addresses: premises indices fit 12 hex digits of the EUI. */
 export const MAX_FLEET_PREMISES = 2 ** 40;
@@ -75,6 +75,11 @@ export interface FleetOptions {
   size: number;
   crypto: GbcsCrypto;
   clock: Clock;
+  /**
+   * Derives the devices' public keys from their private keys when premises are materialised
+   * (default `crypto`): set-up work, so a fleet whose devices run on noble may derive with node.
+   */
+  keyCrypto?: GbcsCrypto;
 }
 
 /** What is held of premises i when it is not resident: its devices' states and the GPF's queue. */
@@ -109,6 +114,7 @@ export class Fleet {
   readonly crypto: GbcsCrypto;
   readonly clock: Clock;
   readonly keys: TestKeys;
+  private readonly keyCrypto: GbcsCrypto;
   /** The test parties' trust-anchor cells, as records: one list for every device of the fleet. */
   private readonly anchorRecords: TrustAnchorCellRecord[];
   private readonly resident = new Map<number, Premises>();
@@ -127,6 +133,7 @@ export class Fleet {
     this.crypto = o.crypto;
     this.clock = o.clock;
     this.keys = createTestKeys(o.seed);
+    this.keyCrypto = o.keyCrypto ?? o.crypto;
     this.anchorRecords = this.keys.trustAnchors().map(cellRecord);
   }
 
@@ -198,6 +205,12 @@ export class Fleet {
     return this.keys.certificate(eui, usage);
   }
 
+  /** A device's or a test party's public key (derived, not memoised for devices). */
+  publicKey(eui: Eui64, usage: KeyUsage): Uint8Array {
+    if (premisesIndexOf(eui) === undefined) return this.keys.publicKey(eui, usage);
+    return this.keyCrypto.publicKeyOf(deriveTestPrivateKey(this.seed, eui, usage));
+  }
+
   stats(): FleetStats {
     return {
       size: this.size,
@@ -210,11 +223,14 @@ export class Fleet {
   }
 
   private credentialsOf(eui: Eui64): CredentialsRecord {
-    const pair = (usage: KeyUsage) => ({
-      publicKey: toHex(this.keys.publicKey(eui, usage)),
-      privateKey: toHex(this.keys.privateKey(eui, usage)),
-      certificate: null,
-    });
+    const pair = (usage: KeyUsage) => {
+      const priv = deriveTestPrivateKey(this.seed, eui, usage);
+      return {
+        publicKey: toHex(this.keyCrypto.publicKeyOf(priv)),
+        privateKey: toHex(priv),
+        certificate: null,
+      };
+    };
     return { ds: pair('ds'), ka: pair('ka'), trustAnchors: this.anchorRecords };
   }
 

@@ -80,7 +80,8 @@ export function fleetKeyResolver(fleet: Fleet): KeyResolver {
     return i !== undefined && i < fleet.size;
   };
   return {
-    publicKey: (eui, usage) => (known(eui) ? fleet.keys.publicKey(eui, usage) : undefined),
+    // Device keys are not memoised (a million of them): the head-end's Z cache holds what recurs.
+    publicKey: (eui, usage) => (known(eui) ? fleet.publicKey(eui, usage) : undefined),
     privateKey: (eui, usage) => (parties.has(eui) ? fleet.keys.privateKey(eui, usage) : undefined),
   };
 }
@@ -127,9 +128,21 @@ export class Shard {
   constructor(o: ShardOptions) {
     const problems = mixProblems(o.mix);
     if (problems.length) throw new RangeError(`bad mix: ${problems.join('; ')}`);
-    if (!Number.isInteger(o.shards) || o.shards < 1 || !Number.isInteger(o.shard) || o.shard < 0 || o.shard >= o.shards)
+    if (
+      !Number.isInteger(o.shards) ||
+      o.shards < 1 ||
+      !Number.isInteger(o.shard) ||
+      o.shard < 0 ||
+      o.shard >= o.shards
+    )
       throw new RangeError(`bad shard ${o.shard} of ${o.shards}`);
-    this.fleet = new Fleet({ seed: o.seed, size: o.premises, crypto: o.crypto, clock: o.clock });
+    this.fleet = new Fleet({
+      seed: o.seed,
+      size: o.premises,
+      crypto: o.crypto,
+      clock: o.clock,
+      keyCrypto: o.headEndCrypto,
+    });
     this.shard = o.shard;
     this.shards = o.shards;
     this.count = Math.max(0, Math.ceil((o.premises - o.shard) / o.shards));
@@ -179,7 +192,13 @@ export class Shard {
   handle(c: ShardCommand): ShardReply {
     const i = premisesIndexOf(c.recipient);
     if (i === undefined || i >= this.fleet.size || shardOf(i, this.shards) !== this.shard)
-      return { kind: 'reply', recipient: c.recipient, accepted: false, reason: 'NOT_IN_SHARD', responses: [] };
+      return {
+        kind: 'reply',
+        recipient: c.recipient,
+        accepted: false,
+        reason: 'NOT_IN_SHARD',
+        responses: [],
+      };
     const p = this.fleet.premises(i);
     const r = p.submit(c.bytes);
     if (r.status === 'undeliverable')

@@ -656,7 +656,13 @@ describe('SharedSecretCache (head-end, decode: one private key, many peers)', ()
   it('computes Z once per pair, = ECDH; bounded, least recently used dropped first', () => {
     const c = createCrypto('node');
     let calls = 0;
-    const counting = { ...c, ecdh: (a: Uint8Array, b: Uint8Array) => (calls++, c.ecdh(a, b)) };
+    const counting = {
+      ...c,
+      ecdh: (a: Uint8Array, b: Uint8Array) => {
+        calls++;
+        return c.ecdh(a, b);
+      },
+    };
     const cache = new SharedSecretCache(counting, 2);
     const priv = fromHex('01'.padStart(64, '0'));
     const pubs = [2, 3, 4].map((d) => c.publicKeyOf(fromHex(d.toString(16).padStart(64, '0'))));
@@ -671,5 +677,25 @@ describe('SharedSecretCache (head-end, decode: one private key, many peers)', ()
     cache.get('acb', priv, pubs[1]!);
     expect(calls).toBe(4);
     expect(cache.hits).toBe(2);
+  });
+});
+
+describe('noble ECDH with tables for recurring peers', () => {
+  it('= node:crypto ECDH for a peer met again and again (table from its 3rd use); bad private keys stay BAD_KEY', () => {
+    const noble = createCrypto('noble');
+    const node = createCrypto('node');
+    const peer = node.publicKeyOf(fromHex('7'.repeat(64)));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 255n) - 1n }), (d) => {
+        const priv = fromHex(d.toString(16).padStart(64, '0'));
+        expect(toHex(noble.ecdh(priv, peer))).toBe(toHex(node.ecdh(priv, peer)));
+      }),
+      { numRuns: 40 },
+    );
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    for (const bad of [0n, n, n + 1n])
+      expect(() => noble.ecdh(fromHex(bad.toString(16).padStart(64, '0')), peer)).toThrow(
+        expect.objectContaining({ code: 'BAD_KEY' }),
+      );
   });
 });

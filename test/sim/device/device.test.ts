@@ -149,7 +149,10 @@ describe('Z per trust-anchor cell', () => {
       crypto,
       clock: esme.clock,
       model: modelFor('ESME'),
-      ecdh: (a, b) => (ecdh++, crypto.ecdh(a, b)),
+      ecdh: (a, b) => {
+        ecdh++;
+        return crypto.ecdh(a, b);
+      },
     });
     const s = step('read the ESME firmware version');
     const send = () => {

@@ -7,10 +7,10 @@ import { toHex } from '../../../protocol/bytes.ts';
 import { createCrypto } from '../../../protocol/crypto/index.ts';
 import { VirtualClock } from '../../../sim/clock.ts';
 import { Fleet, fleetIds, premisesIndexOf } from '../../../sim/fleet/fleet.ts';
+import { fleetKeyResolver } from '../../../sim/fleet/shard.ts';
 import { HeadEnd } from '../../../sim/head-end/head-end.ts';
 import { DEFAULT_SCENARIO, partyEui } from '../../../sim/head-end/scenario.ts';
 import { deriveTestPrivateKey } from '../../../sim/smki/test-pki.ts';
-import { fleetKeyResolver } from '../../../sim/fleet/shard.ts';
 
 const crypto = createCrypto('noble');
 const START = Date.UTC(2026, 0, 1);
