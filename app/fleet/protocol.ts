@@ -26,7 +26,18 @@ export interface ShardStart {
   start: number;
 }
 
+/**
+ * Batch mode (the benchmark): `ShardStart` with `durationMs` 0 builds (and warms) the shard and
+ * answers `ready`; each `ShardBatch` then runs that many commands and answers `batch-done`.
+ */
+export interface ShardBatch {
+  kind: 'batch';
+  commands: number;
+}
+
 export type ShardEvent =
+  | { kind: 'ready'; shard: number }
+  | { kind: 'batch-done'; shard: number; commands: number; failed: number; reasons: string[] }
   | { kind: 'warmed'; shard: number; premises: number; ms: number }
   | { kind: 'progress'; shard: number; commands: number }
   | {

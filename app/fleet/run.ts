@@ -86,7 +86,6 @@ export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
   const progress = o.quiet
     ? undefined
     : startProgress({ label: 'fleet', unit: 's', total: Math.ceil(o.durationMs / 1000) });
-  const counts = new Array<number>(shards).fill(0);
   const t0 = performance.now();
   let warmMs = 0;
   const workers: Worker[] = [];
@@ -112,12 +111,11 @@ export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
         return new Promise<Extract<ShardEvent, { kind: 'done' }>>((resolve, reject) => {
           w.on('message', (e: ShardEvent) => {
             if (e.kind === 'progress') {
-              counts[e.shard] = e.commands;
               const total = Math.ceil(o.durationMs / 1000);
               progress?.update(Math.min(total, Math.floor((performance.now() - t0) / 1000)));
             } else if (e.kind === 'warmed') warmMs = Math.max(warmMs, e.ms);
             else if (e.kind === 'done') resolve(e);
-            else reject(new Error(`shard ${e.shard}: ${e.message}`));
+            else if (e.kind === 'error') reject(new Error(`shard ${e.shard}: ${e.message}`));
           });
           w.on('error', reject);
           w.on('exit', (code) => reject(new Error(`shard ${shard} exited (${code}) before reporting`)));
@@ -169,4 +167,81 @@ export function printFleetRun(r: FleetRunResult, json: boolean): void {
     for (const reason of r.reasons) out(`failed: ${reason}`);
   }
   out(JSON.stringify({ summary: r.summary }));
+}
+
+/** Shard workers in batch mode (the benchmark): `batch(n)` runs about n commands over all shards. */
+export interface FleetWorkers {
+  workers: number;
+  /** Runs ceil(n / workers) commands in every shard; resolves with the failures. */
+  batch(n: number): Promise<{ commands: number; failed: number; reasons: string[] }>;
+  close(): Promise<void>;
+}
+
+/** Starts W shard workers over `premises` and waits until each is built (and warmed, if asked). */
+export async function startFleetWorkers(o: {
+  premises: number;
+  workers: number;
+  crypto: CryptoBackendName;
+  seed?: string;
+  mix?: MixEntry[];
+  warm?: boolean;
+}): Promise<FleetWorkers> {
+  const shards = Math.min(o.workers, o.premises);
+  const ws = Array.from({ length: shards }, () => new Worker(WORKER));
+  const next = (w: Worker) =>
+    new Promise<ShardEvent>((resolve, reject) => {
+      const onMessage = (e: ShardEvent) => {
+        if (e.kind === 'warmed' || e.kind === 'progress') return;
+        w.off('message', onMessage);
+        w.off('error', reject);
+        if (e.kind === 'error') reject(new Error(`shard ${e.shard}: ${e.message}`));
+        else resolve(e);
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+    });
+  await Promise.all(
+    ws.map((w, shard) => {
+      const ready = next(w);
+      w.postMessage({
+        kind: 'start',
+        seed: o.seed ?? '1',
+        premises: o.premises,
+        shard,
+        shards,
+        crypto: o.crypto,
+        mix: o.mix ?? [...DEFAULT_MIX],
+        durationMs: 0,
+        maxCommands: 0,
+        rate: 0,
+        warm: o.warm ?? false,
+        start: Date.UTC(2026, 0, 1, 8),
+      } satisfies ShardStart);
+      return ready;
+    }),
+  );
+  return {
+    workers: shards,
+    async batch(n) {
+      const per = Math.ceil(n / shards);
+      const done = await Promise.all(
+        ws.map((w) => {
+          const r = next(w);
+          w.postMessage({ kind: 'batch', commands: per });
+          return r;
+        }),
+      );
+      let failed = 0;
+      const reasons: string[] = [];
+      for (const d of done)
+        if (d.kind === 'batch-done') {
+          failed += d.failed;
+          reasons.push(...d.reasons);
+        }
+      return { commands: per * shards, failed, reasons };
+    },
+    async close() {
+      await Promise.all(ws.map((w) => w.terminate()));
+    },
+  };
 }

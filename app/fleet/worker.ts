@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { createCrypto } from '../../protocol/crypto/index.ts';
 import { VirtualClock } from '../../sim/clock.ts';
 import { Shard } from '../../sim/fleet/shard.ts';
-import type { ShardEvent, ShardStart } from './protocol.ts';
+import type { ShardBatch, ShardEvent, ShardStart } from './protocol.ts';
 
 process.env.GBCS_SIM_LOG ??= 'off';
 
@@ -16,7 +16,7 @@ function post(e: ShardEvent, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(e, transfer);
 }
 
-function runShard(o: ShardStart): void {
+function makeShard(o: ShardStart): { shard: Shard; clock: VirtualClock } {
   const clock = new VirtualClock(o.start);
   const shard = new Shard({
     seed: o.seed,
@@ -33,6 +33,31 @@ function runShard(o: ShardStart): void {
     shard.warm();
     post({ kind: 'warmed', shard: o.shard, premises: shard.count, ms: performance.now() - t });
   }
+  return { shard, clock };
+}
+
+/** Batch mode: commands on request, no timing here (the benchmark times the batches). */
+function serveBatches(o: ShardStart): void {
+  const { shard, clock } = makeShard(o);
+  parentPort!.on('message', (b: ShardBatch) => {
+    let failed = 0;
+    const reasons: string[] = [];
+    for (let n = 0; n < b.commands; n++) {
+      const cmd = shard.nextCommand();
+      const r = shard.handle(cmd);
+      clock.advance(1000);
+      if (!r.accepted) {
+        failed++;
+        if (reasons.length < 5) reasons.push(`${cmd.recipient}: ${r.reason}`);
+      }
+    }
+    post({ kind: 'batch-done', shard: o.shard, commands: b.commands, failed, reasons });
+  });
+  post({ kind: 'ready', shard: o.shard });
+}
+
+function runShard(o: ShardStart): void {
+  const { shard, clock } = makeShard(o);
   const lat: number[] = [];
   const reasons: string[] = [];
   let failed = 0;
@@ -81,7 +106,8 @@ function runShard(o: ShardStart): void {
 
 parentPort!.once('message', (o: ShardStart) => {
   try {
-    runShard(o);
+    if (o.durationMs === 0) serveBatches(o);
+    else runShard(o);
   } catch (e) {
     post({ kind: 'error', shard: o.shard, message: (e as Error).message });
   }
