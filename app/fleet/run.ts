@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
 import type { CryptoBackendName } from '../../protocol/crypto/index.ts';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { DEFAULT_MIX, type MixEntry, mixProblems } from '../../sim/fleet/shard.ts';
 import { out, UsageError } from '../cli-io.ts';
 import { startProgress } from '../progress.ts';
@@ -70,6 +71,9 @@ export function loadMix(path: string): MixEntry[] {
 
 export { DEFAULT_MIX };
 
+/** A shard worker that threw or died: a programming error, not bad input (MISUSE). */
+const shardFailed = (message: string) => new GbcsError(ErrorCode.MISUSE, message);
+
 const WORKER = new URL('./worker-entry.mjs', import.meta.url);
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -115,10 +119,10 @@ export async function fleetRun(o: FleetRunOptions): Promise<FleetRunResult> {
               progress?.update(Math.min(total, Math.floor((performance.now() - t0) / 1000)));
             } else if (e.kind === 'warmed') warmMs = Math.max(warmMs, e.ms);
             else if (e.kind === 'done') resolve(e);
-            else if (e.kind === 'error') reject(new Error(`shard ${e.shard}: ${e.message}`));
+            else if (e.kind === 'error') reject(shardFailed(`shard ${e.shard}: ${e.message}`));
           });
           w.on('error', reject);
-          w.on('exit', (code) => reject(new Error(`shard ${shard} exited (${code}) before reporting`)));
+          w.on('exit', (code) => reject(shardFailed(`shard ${shard} exited (${code}) before reporting`)));
           w.postMessage(start);
         });
       }),
@@ -194,7 +198,7 @@ export async function startFleetWorkers(o: {
         if (e.kind === 'warmed' || e.kind === 'progress') return;
         w.off('message', onMessage);
         w.off('error', reject);
-        if (e.kind === 'error') reject(new Error(`shard ${e.shard}: ${e.message}`));
+        if (e.kind === 'error') reject(shardFailed(`shard ${e.shard}: ${e.message}`));
         else resolve(e);
       };
       w.on('message', onMessage);
