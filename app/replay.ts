@@ -101,7 +101,8 @@ export function provisionFromKeystore(
     },
     crypto: env.crypto,
     clock: env.clock,
-    cache: env.cache,
+    // A device per message: Z comes from the replay's cache, keyed by the private key.
+    ecdh: (priv, pub) => env.cache.get(toHex(priv), priv, pub),
     model: modelFor(deviceType),
     peerPrivateKeys: (peer) => ks.keyPairs(peer, 'ka').flatMap((p) => (p.privateKey ? [p.privateKey] : [])),
   });

@@ -29,6 +29,7 @@
  * responses of that first lap (at least 64): a head-end facing 1,000 devices verifies 1,000
  * distinct device keys, more than noble's per-key tables (64 by default) cover.
  */
+import { toHex } from '../protocol/bytes.ts';
 import { type CryptoBackendName, createCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import type { KeyResolver } from '../protocol/security/verify.ts';
 import type { Eui64 } from '../protocol/types.ts';
@@ -123,7 +124,9 @@ function makeFleet(
         },
         crypto,
         clock,
-        cache: caches.device,
+        // Z on a device's first command: node:crypto's ECDH through the shared cache (setup speed);
+        // after that each device holds its own Z per cell, as in the simulator.
+        ecdh: (priv, pub) => caches.device.get(toHex(priv), priv, pub),
         model: executorModel('ESME', executor),
         ...(states ? { state: states[i]! } : {}),
       }),

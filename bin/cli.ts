@@ -11,6 +11,7 @@ import { register as conformance } from './commands/conformance.ts';
 import { register as consoleCommand } from './commands/console.ts';
 import { register as decode } from './commands/decode.ts';
 import { register as duis } from './commands/duis.ts';
+import { register as fleet } from './commands/fleet.ts';
 import { register as inventory } from './commands/inventory.ts';
 import { register as keys } from './commands/keys.ts';
 import { register as recovery } from './commands/recovery.ts';
@@ -40,6 +41,7 @@ for (const register of [
   keys,
   smki,
   simulate,
+  fleet,
   duis,
   inventory,
   ch,

@@ -10,11 +10,46 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+/** Hex digit values by char code (−1: not a hex digit). */
+const HEX_VALUE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 16; i++) {
+    t['0123456789abcdef'.charCodeAt(i)] = i;
+    t['0123456789ABCDEF'.charCodeAt(i)] = i;
+  }
+  return t;
+})();
+
+/**
+ * Writes the bytes of `text` at out[at..) when it is exactly `2·n` hex digits and nothing else
+ * (no whitespace), n = (out.length − at) or the given count; false otherwise (having written part
+ * of it, maybe). The per-message path for EUI-64s: no regex, no string copies.
+ */
+export function putHex(out: Uint8Array, at: number, text: string, n = text.length >> 1): boolean {
+  if (text.length !== 2 * n || at + n > out.length) return false;
+  for (let i = 0; i < n; i++) {
+    const hi = HEX_VALUE[text.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VALUE[text.charCodeAt(2 * i + 1)] ?? -1;
+    if ((hi | lo) < 0) return false;
+    out[at + i] = (hi << 4) | lo;
+  }
+  return true;
+}
+
+/** The bytes of a string of hex digits only (even count, ≥ 2), else undefined. */
+function hexDigitsOnly(text: string): Uint8Array | undefined {
+  if (text.length === 0 || text.length % 2) return undefined;
+  const out = new Uint8Array(text.length >> 1);
+  return putHex(out, 0, text) ? out : undefined;
+}
+
 /**
  * Bytes of a hex string. Whitespace and a leading byte-order mark are ignored (RTDS files wrap lines).
  * @throws DecodeError NOT_HEX (offset = the byte the offending character falls in), EMPTY, BAD_LENGTH (odd digit count)
  */
 export function fromHex(text: string): Uint8Array {
+  const fast = hexDigitsOnly(text);
+  if (fast) return fast;
   const clean = text.replace(/^\uFEFF/, '').replace(/\s+/g, '');
   const bad = /[^0-9a-fA-F]/.exec(clean);
   if (bad) {
@@ -50,10 +85,28 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** uint64 big-endian. */
 export function u64be(value: bigint): Uint8Array {
-  if (value < 0n || value > 0xffffffffffffffffn) throw new RangeError(`not a uint64: ${value}`);
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value);
+  putU64be(out, 0, value);
   return out;
+}
+
+/**
+ * Writes uint64 big-endian at out[at..at+8) without a DataView or BigInt comparisons beyond one
+ * `BigInt.asUintN` (the per-message Originator Counter).
+ * @throws RangeError when `value` is not a uint64
+ */
+export function putU64be(out: Uint8Array, at: number, value: bigint): void {
+  if (BigInt.asUintN(64, value) !== value) throw new RangeError(`not a uint64: ${value}`);
+  const hi = Number(value >> 32n);
+  const lo = Number(value & 0xffffffffn);
+  out[at] = hi >>> 24;
+  out[at + 1] = (hi >>> 16) & 0xff;
+  out[at + 2] = (hi >>> 8) & 0xff;
+  out[at + 3] = hi & 0xff;
+  out[at + 4] = lo >>> 24;
+  out[at + 5] = (lo >>> 16) & 0xff;
+  out[at + 6] = (lo >>> 8) & 0xff;
+  out[at + 7] = lo & 0xff;
 }
 
 export function u16be(value: number): Uint8Array {

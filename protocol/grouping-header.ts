@@ -11,7 +11,7 @@
  * certificate(DER)]]], so its length is 2, 10, 18, 26, or > 26.
  */
 import { encodeBerLength, readBerLength } from './ber.ts';
-import { ByteReader, concatBytes, fromHex, toHex, u16be, u64be } from './bytes.ts';
+import { ByteReader, concatBytes, fromHex, putHex, putU64be, toHex, u16be, u64be } from './bytes.ts';
 import { DLMS_DATE_TIME_LENGTH, decodeDlmsDateTime } from './dlms-date-time.ts';
 import { DecodeError, ErrorCode } from './errors.ts';
 import type { CraFlag, Eui64 } from './types.ts';
@@ -175,6 +175,46 @@ export function encodeGroupingHeaderAndPayload(h: GroupingHeader, payload: Uint8
     throw new RangeError('dateTime must be 12 bytes');
   }
   const oi = encodeOtherInformation(h);
+  const oiLen = encodeBerLength(oi.length);
+  const payloadLen = encodeBerLength(payload.length);
+  const dt = h.dateTime === null ? 1 : 1 + DLMS_DATE_TIME_LENGTH;
+  // DF 09 CRA ‖ counter(8) ‖ 08 originator(8) ‖ 08 recipient(8) ‖ date-time ‖ OI ‖ payload: one buffer.
+  const out = new Uint8Array(
+    3 + 8 + 9 + 9 + dt + oiLen.length + oi.length + payloadLen.length + payload.length,
+  );
+  out[0] = GENERAL_SIGNING_TAG;
+  out[1] = 0x09;
+  out[2] = h.craFlag;
+  putU64be(out, 3, h.originatorCounter);
+  out[11] = 0x08;
+  out[20] = 0x08;
+  // EUI-64s are 16 hex digits; anything else takes the general (erroring / odd-length) path.
+  if (!putHex(out, 12, h.originatorId, 8) || !putHex(out, 21, h.recipientId, 8))
+    return encodeSlow(h, payload, oi, oiLen, payloadLen);
+  let at = 29;
+  if (h.dateTime === null) out[at++] = 0;
+  else {
+    out[at++] = DLMS_DATE_TIME_LENGTH;
+    out.set(h.dateTime, at);
+    at += DLMS_DATE_TIME_LENGTH;
+  }
+  out.set(oiLen, at);
+  at += oiLen.length;
+  out.set(oi, at);
+  at += oi.length;
+  out.set(payloadLen, at);
+  out.set(payload, at + payloadLen.length);
+  return out;
+}
+
+/** The same bytes by concatenation, for ids that are not 16 hex digits (fromHex's errors, any length). */
+function encodeSlow(
+  h: GroupingHeader,
+  payload: Uint8Array,
+  oi: Uint8Array,
+  oiLen: Uint8Array,
+  payloadLen: Uint8Array,
+): Uint8Array {
   return concatBytes(
     Uint8Array.of(GENERAL_SIGNING_TAG, 0x09, h.craFlag),
     u64be(h.originatorCounter),
@@ -183,9 +223,9 @@ export function encodeGroupingHeaderAndPayload(h: GroupingHeader, payload: Uint8
     Uint8Array.of(0x08),
     fromHex(h.recipientId),
     h.dateTime === null ? Uint8Array.of(0) : concatBytes(Uint8Array.of(DLMS_DATE_TIME_LENGTH), h.dateTime),
-    encodeBerLength(oi.length),
+    oiLen,
     oi,
-    encodeBerLength(payload.length),
+    payloadLen,
     payload,
   );
 }

@@ -10,7 +10,7 @@
  * ```
  * Note the AlgorithmID bytes use `…74 06 08…`, not the DER of the DLMS OID: do not "correct" it.
  */
-import { concatBytes, fromHex, toHex, u64be } from '../bytes.ts';
+import { concatBytes, equalBytes, fromHex, putHex, putU64be, u64be } from '../bytes.ts';
 import type { Eui64, KdfPurpose } from '../types.ts';
 import type { GbcsCrypto } from './gbcs-crypto.ts';
 
@@ -18,31 +18,6 @@ export const KDF_ALGORITHM_ID = Uint8Array.of(0x60, 0x85, 0x74, 0x06, 0x08, 0x03
 export const KDF_COUNTER = Uint8Array.of(0, 0, 0, 1);
 /** Security control byte of encrypted payload parts: authentication + encryption, suite 1 (0x31). */
 export const ENCRYPTION_SECURITY_CONTROL = 0x31;
-
-/** Hex digit values by char code (−1: not a hex digit), for the per-message OtherInfo. */
-const HEX_VALUE = (() => {
-  const t = new Int8Array(128).fill(-1);
-  for (let i = 0; i < 16; i++) {
-    t['0123456789abcdef'.charCodeAt(i)] = i;
-    t['0123456789ABCDEF'.charCodeAt(i)] = i;
-  }
-  return t;
-})();
-
-/**
- * Writes the 8 bytes of an EUI-64 given as exactly 16 hex digits at out[at..at+8). False (having
- * written part of it, maybe) for anything else, which the caller hands to `fromHex` for its errors.
- */
-function putEui64(out: Uint8Array, at: number, id: string): boolean {
-  if (id.length !== 16) return false;
-  for (let i = 0; i < 8; i++) {
-    const hi = HEX_VALUE[id.charCodeAt(2 * i)] ?? -1;
-    const lo = HEX_VALUE[id.charCodeAt(2 * i + 1)] ?? -1;
-    if ((hi | lo) < 0) return false;
-    out[at + i] = (hi << 4) | lo;
-  }
-  return true;
-}
 
 /**
  * The 33-byte KDF OtherInfo. Runs per message: ids in the usual form (16 hex digits) are written in
@@ -56,7 +31,7 @@ export function kdfOtherInfo(
   recipientId: Eui64,
 ): Uint8Array {
   const out = new Uint8Array(33);
-  if (!putEui64(out, 7, originatorId) || !putEui64(out, 25, recipientId)) {
+  if (!putHex(out, 7, originatorId, 8) || !putHex(out, 25, recipientId, 8)) {
     return concatBytes(
       KDF_ALGORITHM_ID,
       fromHex(originatorId),
@@ -68,7 +43,7 @@ export function kdfOtherInfo(
   out.set(KDF_ALGORITHM_ID, 0);
   out[15] = 0x09;
   out[16] = purpose;
-  out.set(u64be(counter), 17);
+  putU64be(out, 17, counter);
   return out;
 }
 
@@ -84,7 +59,8 @@ export function deriveKey(c: GbcsCrypto, z: Uint8Array, otherInfo: Uint8Array): 
 
 /** IV = OriginatorID ‖ 00000000. */
 export function gcmIv(originatorId: Eui64): Uint8Array {
-  return concatBytes(fromHex(originatorId), new Uint8Array(4));
+  const iv = new Uint8Array(12);
+  return putHex(iv, 0, originatorId, 8) ? iv : concatBytes(fromHex(originatorId), new Uint8Array(4));
 }
 
 /** The 12-byte GBCS MAC over `aad`: the GMAC tag (AES-128-GCM, empty plaintext) truncated. */
@@ -127,11 +103,17 @@ export function decryptPayloadPart(
 }
 
 /**
- * Static-static ECDH results cached per key pair: Z never changes for a pair, so a device computes
- * it once (DESIGN §1 step 4). Bounded; the oldest entry is dropped first.
+ * Static-static ECDH results of one party's private key with many peers' public keys (a head-end's
+ * ACB key with each device's, `decode`'s keystore): Z never changes for a pair, so it is computed
+ * once (DESIGN §1 step 4). Devices do not use it: each keeps its own Z per trust-anchor cell
+ * (sim/device/device.ts). Looked up by the private key's id and a 32-bit fingerprint of the public
+ * key's X (then compared in full): no hex string per message. Bounded by `limit` entries, least
+ * recently used dropped first.
  */
 export class SharedSecretCache {
-  private readonly map = new Map<string, Uint8Array>();
+  private readonly map = new Map<string, Map<number, SecretEntry[]>>();
+  /** Least recently used first: every entry, for the bound. */
+  private readonly order = new Set<SecretEntry>();
   private readonly crypto: GbcsCrypto;
   private readonly limit: number;
   hits = 0;
@@ -140,18 +122,55 @@ export class SharedSecretCache {
     this.crypto = crypto;
     this.limit = limit;
   }
+  /** Entries held now. */
+  get size(): number {
+    return this.order.size;
+  }
   /** Z for (privateKey, publicKey); `privateKeyId` names the private key without hashing it. */
   get(privateKeyId: string, privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-    const k = `${privateKeyId}|${toHex(publicKey)}`;
-    const hit = this.map.get(k);
+    let byKey = this.map.get(privateKeyId);
+    if (!byKey) {
+      byKey = new Map();
+      this.map.set(privateKeyId, byKey);
+    }
+    const fp = fingerprint(publicKey);
+    const bucket = byKey.get(fp);
+    const hit = bucket?.find((e) => equalBytes(e.publicKey, publicKey));
     if (hit) {
       this.hits++;
-      return hit;
+      this.order.delete(hit);
+      this.order.add(hit);
+      return hit.z;
     }
     this.misses++;
     const z = this.crypto.ecdh(privateKey, publicKey);
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value!);
-    this.map.set(k, z);
+    const entry: SecretEntry = { privateKeyId, fp, publicKey: publicKey.slice(), z };
+    if (bucket) bucket.push(entry);
+    else byKey.set(fp, [entry]);
+    this.order.add(entry);
+    if (this.order.size > this.limit) this.drop(this.order.values().next().value!);
     return z;
   }
+  private drop(e: SecretEntry): void {
+    this.order.delete(e);
+    const byKey = this.map.get(e.privateKeyId)!;
+    const bucket = byKey.get(e.fp)!.filter((x) => x !== e);
+    if (bucket.length) byKey.set(e.fp, bucket);
+    else byKey.delete(e.fp);
+    if (byKey.size === 0) this.map.delete(e.privateKeyId);
+  }
+}
+
+interface SecretEntry {
+  privateKeyId: string;
+  fp: number;
+  publicKey: Uint8Array;
+  z: Uint8Array;
+}
+
+/** 32 bits of a public key: bytes 1..5 (the start of X for 04‖X‖Y), or fewer for short input. */
+function fingerprint(k: Uint8Array): number {
+  let h = k.length;
+  for (let i = 1; i < 5 && i < k.length; i++) h = (h * 256 + k[i]!) >>> 0;
+  return h;
 }

@@ -81,6 +81,8 @@ export interface NobleVerifierStats {
   /** Tables built / dropped to respect `maxKeys`. */
   builds: number;
   evictions: number;
+  /** Builds refused because the cache was full of keys used at least as often (no thrashing). */
+  refused: number;
 }
 
 export interface NobleVerifier {
@@ -100,6 +102,8 @@ export interface NobleVerifier {
 }
 
 const MAX_TRACKED = 1024;
+/** Use counts are halved after this many verifications (frequency with a memory of a few rounds). */
+const AGE_EVERY = 16 * MAX_TRACKED;
 const BURST_BUILDS = 8;
 
 function scalar(bytes: Uint8Array): bigint | null {
@@ -133,19 +137,27 @@ export function createNobleVerifier(options: NobleVerifierOptions = {}): NobleVe
   if (!(precomputeAfter >= 1)) throw new RangeError(`bad precomputeAfter ${precomputeAfter}`);
   if (!(perBuild >= 0)) throw new RangeError(`bad verificationsPerBuild ${perBuild}`);
 
-  /** Keys with a table, least recently used first (Map order; a hit moves the key to the end). */
-  const tables = new Map<string, Point>();
+  /**
+   * Keys with a table, least recently used first (Map order; a hit moves the key to the end), with
+   * their use counts. Admission is by frequency (TinyLFU-like): when the cache is full, a key earns
+   * a table only if it has been used more often than the least recently used table's key. So keys
+   * in round robin over more than `maxKeys` (a head-end checking 1,000 device keys) keep the tables
+   * they have instead of building tables that are evicted before reuse; counts are halved every
+   * `AGE_EVERY` verifications so that a key that stopped recurring gives way.
+   */
+  const tables = new Map<string, { point: Point; uses: number }>();
   /** Uses of keys without a table, oldest first; bounded so one-off keys cannot grow it. */
   const uses = new Map<string, number>();
   const creditCap = perBuild * BURST_BUILDS;
   let credits = creditCap;
-  const st: NobleVerifierStats = { keys: 0, tableHits: 0, plain: 0, builds: 0, evictions: 0 };
+  let sinceAging = 0;
+  const st: NobleVerifierStats = { keys: 0, tableHits: 0, plain: 0, builds: 0, evictions: 0, refused: 0 };
 
-  function install(hex: string, point: Point): Point {
+  function install(hex: string, point: Point, n: number): Point {
     buildTable(point, windowSize);
     st.builds++;
     uses.delete(hex);
-    tables.set(hex, point);
+    tables.set(hex, { point, uses: n });
     while (tables.size > maxKeys) {
       tables.delete(tables.keys().next().value!);
       st.evictions++;
@@ -154,24 +166,45 @@ export function createNobleVerifier(options: NobleVerifierOptions = {}): NobleVe
     return point;
   }
 
+  function age(): void {
+    sinceAging = 0;
+    for (const t of tables.values()) t.uses >>>= 1;
+    for (const [k, n] of uses) {
+      if (n > 1) uses.set(k, n >>> 1);
+      else uses.delete(k);
+    }
+  }
+
+  /** Whether a key used `n` times may have a table now (room, or more uses than the LRU victim). */
+  function admits(n: number): boolean {
+    if (maxKeys === 0 || n < precomputeAfter || credits < perBuild) return false;
+    if (tables.size < maxKeys) return true;
+    const victim = tables.values().next().value!;
+    if (n > victim.uses) return true;
+    st.refused++;
+    return false;
+  }
+
   /** The key's point (with a table when it has earned one), or null when malformed. */
   function keyPoint(publicKey: Uint8Array): Point | null {
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== 65) return null;
+    if (++sinceAging >= AGE_EVERY) age();
     const hex = toHex(publicKey);
     const cached = tables.get(hex);
     if (cached !== undefined) {
       tables.delete(hex);
       tables.set(hex, cached);
+      cached.uses++;
       st.tableHits++;
-      return cached;
+      return cached.point;
     }
     const point = decodeKey(publicKey);
     if (point === null) return null;
     const n = (uses.get(hex) ?? 0) + 1;
-    if (n >= precomputeAfter && credits >= perBuild && maxKeys > 0) {
+    if (admits(n)) {
       credits -= perBuild;
       st.tableHits++;
-      return install(hex, point);
+      return install(hex, point, n);
     }
     st.plain++;
     uses.delete(hex);
@@ -209,7 +242,7 @@ export function createNobleVerifier(options: NobleVerifierOptions = {}): NobleVe
       if (point === null) return false;
       const hex = toHex(publicKey);
       const cached = tables.get(hex);
-      if (cached === undefined) install(hex, point);
+      if (cached === undefined) install(hex, point, uses.get(hex) ?? 0);
       else {
         tables.delete(hex);
         tables.set(hex, cached);
@@ -221,6 +254,7 @@ export function createNobleVerifier(options: NobleVerifierOptions = {}): NobleVe
       tables.clear();
       uses.clear();
       credits = creditCap;
+      sinceAging = 0;
       st.keys = 0;
     },
   };

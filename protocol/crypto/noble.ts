@@ -2,7 +2,7 @@
 import { ctr, gcm } from '@noble/ciphers/aes.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { equalBytes } from '../bytes.ts';
+import { equalBytes, toHex } from '../bytes.ts';
 import { ErrorCode, GbcsError } from '../errors.ts';
 import type { GbcsCrypto } from './gbcs-crypto.ts';
 import { createGmac } from './gmac.ts';
@@ -18,6 +18,47 @@ function counterBlock(iv: Uint8Array, n: number): Uint8Array {
 }
 
 /**
+ * Points of public keys met in ECDH again and again, with a W = 8 table for the constant-time
+ * `multiply`: a peer earns one on its 3rd use; at most 32 are kept, and a full set admits only a
+ * key used more often than the least recently used one (as the verifier's tables, no thrashing).
+ * `point` returns undefined for a key without a table (the caller takes noble's plain path, which
+ * also validates the key).
+ */
+function createEcdhPeerTables(maxKeys = 32, after = 3) {
+  const tables = new Map<string, { point: ReturnType<typeof p256.Point.fromBytes>; uses: number }>();
+  const uses = new Map<string, number>();
+  return {
+    point(pub: Uint8Array) {
+      if (pub.length !== 65) return undefined;
+      const hex = toHex(pub);
+      const t = tables.get(hex);
+      if (t) {
+        t.uses++;
+        tables.delete(hex);
+        tables.set(hex, t);
+        return t.point;
+      }
+      const n = (uses.get(hex) ?? 0) + 1;
+      uses.delete(hex);
+      uses.set(hex, n);
+      if (uses.size > 1024) uses.delete(uses.keys().next().value!);
+      if (n < after) return undefined;
+      if (tables.size >= maxKeys) {
+        const victim = tables.values().next().value!;
+        if (n <= victim.uses) return undefined;
+        tables.delete(tables.keys().next().value!);
+      }
+      const point = p256.Point.fromBytes(pub);
+      point.assertValidity();
+      point.precompute(8);
+      uses.delete(hex);
+      tables.set(hex, { point, uses: n });
+      return point;
+    },
+  };
+}
+
+/**
  * `verifier` tunes the table cache of signature verification (noble-verifier.ts); each back-end
  * instance has its own cache.
  */
@@ -25,11 +66,16 @@ export function createNobleCrypto(options: { verifier?: NobleVerifierOptions } =
   const verifier = createNobleVerifier(options.verifier);
   // Single-use keys: a GHASH with small per-key tables beats @noble/ciphers gcm here (gmac.ts).
   const gmac = createGmac();
+  const peers = createEcdhPeerTables();
   return {
     name: 'noble',
     sha256: (d) => sha256(d),
     ecdh(priv, pub) {
       try {
+        const peer = peers.point(pub);
+        // A recurring peer (a trust anchor: every device of a fleet agrees Z with the same ACB and
+        // Remote Parties) multiplies with its table; constant-time `multiply` either way.
+        if (peer) return p256.Point.Fn.toBytes(peer.multiply(p256.Point.Fn.fromBytes(priv)).toAffine().x);
         // getSharedSecret returns the compressed point 02/03‖X: Z is X.
         return p256.getSharedSecret(priv, pub, true).subarray(1);
       } catch (e) {

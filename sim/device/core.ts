@@ -4,7 +4,7 @@
  * the steps: a step's outcome, the execution context a model runs in, a command's outcome.
  * Kept apart from the `Device` class so that nothing below the pipeline imports it (no cycles).
  */
-import type { GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
+import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import type { GbcsMessage, MacMessage, SigningMessage } from '../../protocol/envelope.ts';
 import type { GroupingHeader } from '../../protocol/grouping-header.ts';
 import type { Eui64 } from '../../protocol/types.ts';
@@ -21,7 +21,6 @@ export interface DeviceCore {
   readonly deviceType: DeviceType;
   readonly crypto: GbcsCrypto;
   readonly clock: Clock;
-  readonly cache: SharedSecretCache;
   /** The device model executing accepted commands (sim/models/index.ts `MODELS`). */
   readonly model: DeviceModel;
   state: DeviceState;

@@ -9,7 +9,7 @@
  * reaches the device model.
  */
 import { equalBytes, toHex } from '../../protocol/bytes.ts';
-import { type GbcsCrypto, SharedSecretCache } from '../../protocol/crypto/index.ts';
+import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { Role } from '../../protocol/types.ts';
@@ -24,6 +24,8 @@ import {
   credentialsToRecord,
   findTrustAnchor,
   migrateLegacyCredentials,
+  type TrustAnchorCell,
+  type TrustAnchorCellRecord,
 } from './credentials.ts';
 import type { FaultRule } from './faults.ts';
 import { handleCommand } from './pipeline/pipeline.ts';
@@ -57,27 +59,37 @@ export interface DeviceConfig {
   /** The device type's model (sim/models/index.ts `modelFor`). */
   model: DeviceModel;
   /** Shared between devices of a premises or fleet; one is made when absent. */
-  cache?: SharedSecretCache;
   /**
    * Private KA keys of a peer (every key generation held), for devices whose own KA private key is
    * unknown (replay of published test data): static-static ECDH gives the same Z from either side.
    * The key whose public key is the trust anchor's is used.
    */
   peerPrivateKeys?: (eui: Eui64) => Uint8Array[];
+  /**
+   * Static ECDH on a miss of the device's own Z per cell (default `crypto.ecdh`). Replay, which
+   * makes a short-lived device per message, passes a `SharedSecretCache` lookup here.
+   */
+  ecdh?: (privateKey: Uint8Array, publicKey: Uint8Array) => Uint8Array;
   store?: StateStore<DeviceState>;
   /** Initial state; the store's copy wins when it has one. */
   state?: DeviceState;
 }
+
+/**
+ * Decoded trust-anchor cells by the record list they came from: frozen, so devices whose state
+ * records share one list (sim/fleet/) share one set of cells and their key bytes.
+ */
+const SHARED_CELLS = new WeakMap<readonly TrustAnchorCellRecord[], readonly Readonly<TrustAnchorCell>[]>();
 
 export class Device implements DeviceCore {
   readonly eui: Eui64;
   readonly deviceType: DeviceType;
   readonly crypto: GbcsCrypto;
   readonly clock: Clock;
-  readonly cache: SharedSecretCache;
   state: DeviceState;
   readonly model: DeviceModel;
   private readonly peerPrivateKeys: ((eui: Eui64) => Uint8Array[]) | undefined;
+  private readonly ecdh: (privateKey: Uint8Array, publicKey: Uint8Array) => Uint8Array;
   private readonly store: StateStore<DeviceState> | undefined;
 
   constructor(cfg: DeviceConfig) {
@@ -86,8 +98,8 @@ export class Device implements DeviceCore {
     this.crypto = cfg.crypto;
     this.clock = cfg.clock;
     this.model = cfg.model;
-    this.cache = cfg.cache ?? new SharedSecretCache(cfg.crypto);
     this.peerPrivateKeys = cfg.peerPrivateKeys;
+    this.ecdh = cfg.ecdh ?? ((priv, pub) => cfg.crypto.ecdh(priv, pub));
     this.store = cfg.store;
     this.state = cfg.store?.load(cfg.eui) ?? cfg.state ?? newDeviceState(cfg.eui, cfg.deviceType);
     this.state.credentials ??= migrateLegacyCredentials(cfg.credentials, this.state.model);
@@ -105,11 +117,17 @@ export class Device implements DeviceCore {
     if (!rec) throw new GbcsError(ErrorCode.MISUSE, `device ${this.eui}: its state holds no credentials`);
     if (rec !== this.credentialsSource || !this.credentialsView) {
       const c = credentialsFromRecord(rec);
-      for (const t of c.trustAnchors) Object.freeze(t);
+      // Devices whose records share one list of cells (a fleet's) share the decoded cells too.
+      let cells = SHARED_CELLS.get(rec.trustAnchors);
+      if (!cells) {
+        for (const t of c.trustAnchors) Object.freeze(t);
+        cells = Object.freeze(c.trustAnchors);
+        SHARED_CELLS.set(rec.trustAnchors, cells);
+      }
       this.credentialsView = Object.freeze({
         ds: Object.freeze(c.ds),
         ka: Object.freeze(c.ka),
-        trustAnchors: Object.freeze(c.trustAnchors),
+        trustAnchors: cells,
       });
       this.credentialsSource = rec;
     }
@@ -155,24 +173,39 @@ export class Device implements DeviceCore {
     return p;
   }
 
+  /**
+   * Z per trust-anchor cell: peer EUI → the peer KA public keys met and their Z with my KA key (one
+   * cell, or one per key generation when replaying). Emptied when the credentials change (CS02b/d/g,
+   * a restored state): Z depends on my KA key and the cell's key only. Nothing fleet-wide, nothing
+   * evicted: two or three entries a device.
+   */
+  private readonly secrets = new Map<Eui64, { peerPublicKey: Uint8Array; z: Uint8Array }[]>();
+  private secretsFor: CredentialsView | undefined;
+
   /** Z between my KA key and a peer's KA public key (from whichever private key is known). */
   sharedSecretWith(peer: Eui64, peerPublicKey: Uint8Array): Uint8Array | undefined {
+    const creds = this.credentials;
+    if (creds !== this.secretsFor) {
+      this.secrets.clear();
+      this.secretsFor = creds;
+    }
+    const held = this.secrets.get(peer);
+    const hit = held?.find((e) => equalBytes(e.peerPublicKey, peerPublicKey));
+    if (hit) return hit.z;
+    const z = this.computeSharedSecret(peer, peerPublicKey);
+    if (z === undefined) return undefined;
+    const entry = { peerPublicKey: peerPublicKey.slice(), z };
+    if (held) held.push(entry);
+    else this.secrets.set(peer, [entry]);
+    return z;
+  }
+
+  private computeSharedSecret(peer: Eui64, peerPublicKey: Uint8Array): Uint8Array | undefined {
     const own = this.credentials.ka.privateKey;
-    // The key id names the key pair (CS02d may replace it), not just the device.
-    if (own)
-      return this.cache.get(
-        `${this.eui}/ka/${toHex(this.credentials.ka.publicKey.subarray(1, 9))}`,
-        own,
-        peerPublicKey,
-      );
+    if (own) return this.ecdh(own, peerPublicKey);
     for (const priv of this.peerPrivateKeys?.(peer) ?? []) {
-      if (equalBytes(this.publicKeyOf(priv), peerPublicKey)) {
-        return this.cache.get(
-          `${peer}/ka/${toHex(peerPublicKey.subarray(1, 9))}`,
-          priv,
-          this.credentials.ka.publicKey,
-        );
-      }
+      if (equalBytes(this.publicKeyOf(priv), peerPublicKey))
+        return this.ecdh(priv, this.credentials.ka.publicKey);
     }
     return undefined;
   }

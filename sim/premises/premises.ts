@@ -6,7 +6,6 @@
  */
 
 import type { GbcsCrypto } from '../../protocol/crypto/index.ts';
-import { SharedSecretCache } from '../../protocol/crypto/index.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { DeviceType } from '../../protocol/use-case-catalogue.ts';
@@ -151,7 +150,6 @@ export function createPremises(
   store?: StateStore<DeviceState>,
   config: PremisesConfig = {},
 ): Premises {
-  const cache = new SharedSecretCache(crypto);
   const anchors = keys.trustAnchors();
   const devices = new Map<Eui64, Device>();
   const types: Array<[Eui64, DeviceType]> = [
@@ -169,7 +167,6 @@ export function createPremises(
         credentials: provisionedCredentials(keys, eui, anchors),
         crypto,
         clock,
-        cache,
         model: modelFor(deviceType),
         ...(store ? { store } : {}),
       }),

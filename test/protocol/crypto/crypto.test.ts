@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } fr
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex } from '../../../protocol/bytes.ts';
-import { createCrypto, type GbcsCrypto } from '../../../protocol/crypto/index.ts';
+import { createCrypto, type GbcsCrypto, SharedSecretCache } from '../../../protocol/crypto/index.ts';
 import {
   decryptPayloadPart,
   deriveKey,
@@ -649,5 +649,53 @@ describe('back-ends refuse malformed keys, tags and security headers alike', () 
     const part = encryptPayloadPart(noble, key, iv, Uint8Array.of(1, 2, 3));
     part[4] = 1;
     expect(agreed((c) => decryptPayloadPart(c, key, iv, part))).toBeNull();
+  });
+});
+
+describe('SharedSecretCache (head-end, decode: one private key, many peers)', () => {
+  it('computes Z once per pair, = ECDH; bounded, least recently used dropped first', () => {
+    const c = createCrypto('node');
+    let calls = 0;
+    const counting = {
+      ...c,
+      ecdh: (a: Uint8Array, b: Uint8Array) => {
+        calls++;
+        return c.ecdh(a, b);
+      },
+    };
+    const cache = new SharedSecretCache(counting, 2);
+    const priv = fromHex('01'.padStart(64, '0'));
+    const pubs = [2, 3, 4].map((d) => c.publicKeyOf(fromHex(d.toString(16).padStart(64, '0'))));
+    expect(cache.get('acb', priv, pubs[0]!)).toEqual(c.ecdh(priv, pubs[0]!));
+    cache.get('acb', priv, pubs[1]!);
+    cache.get('acb', priv, pubs[0]!); // touch 0: 1 is now the least recently used
+    expect(calls).toBe(2);
+    cache.get('acb', priv, pubs[2]!); // drops 1
+    expect(cache.size).toBe(2);
+    cache.get('acb', priv, pubs[0]!);
+    expect(calls).toBe(3);
+    cache.get('acb', priv, pubs[1]!);
+    expect(calls).toBe(4);
+    expect(cache.hits).toBe(2);
+  });
+});
+
+describe('noble ECDH with tables for recurring peers', () => {
+  it('= node:crypto ECDH for a peer met again and again (table from its 3rd use); bad private keys stay BAD_KEY', () => {
+    const noble = createCrypto('noble');
+    const node = createCrypto('node');
+    const peer = node.publicKeyOf(fromHex('7'.repeat(64)));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: (1n << 255n) - 1n }), (d) => {
+        const priv = fromHex(d.toString(16).padStart(64, '0'));
+        expect(toHex(noble.ecdh(priv, peer))).toBe(toHex(node.ecdh(priv, peer)));
+      }),
+      { numRuns: 40 },
+    );
+    const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    for (const bad of [0n, n, n + 1n])
+      expect(() => noble.ecdh(fromHex(bad.toString(16).padStart(64, '0')), peer)).toThrow(
+        expect.objectContaining({ code: 'BAD_KEY' }),
+      );
   });
 });

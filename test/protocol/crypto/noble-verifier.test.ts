@@ -314,27 +314,48 @@ describe('table cache (behaviour, not speed)', () => {
   const msg = Uint8Array.of(9);
   const sigs = keys.map(({ d }) => node.sign(be32(d), msg));
 
-  it('a key gets its table on its n-th use; the least recently used table goes first', () => {
+  it('a key gets its table on its n-th use; a full cache admits a key used more often than the LRU one', () => {
     const v = createNobleVerifier({ windowSize: 4, maxKeys: 2, precomputeAfter: 2 });
     expect(v.verify(keys[0]!.pub, msg, sigs[0]!)).toBe(true);
     expect(v.stats()).toMatchObject({ keys: 0, builds: 0, plain: 1 });
     expect(v.verify(keys[0]!.pub, msg, sigs[0]!)).toBe(true);
     expect(v.stats()).toMatchObject({ keys: 1, builds: 1 });
-    for (const i of [1, 1, 0, 2, 2]) expect(v.verify(keys[i]!.pub, msg, sigs[i]!)).toBe(true);
-    // Tables: key 0 (touched), key 1 dropped when key 2 came in.
+    // Key 1 gets the free slot on its 2nd use; key 0 is touched (3 uses).
+    for (const i of [1, 1, 0]) expect(v.verify(keys[i]!.pub, msg, sigs[i]!)).toBe(true);
+    expect(v.stats()).toMatchObject({ keys: 2, builds: 2, evictions: 0 });
+    // Key 2's 2nd use does not beat key 1 (LRU, 2 uses): refused; its 3rd does, and key 1 goes.
+    for (const i of [2, 2]) expect(v.verify(keys[i]!.pub, msg, sigs[i]!)).toBe(true);
+    expect(v.stats()).toMatchObject({ keys: 2, builds: 2, refused: 1 });
+    expect(v.verify(keys[2]!.pub, msg, sigs[2]!)).toBe(true);
     expect(v.stats()).toMatchObject({ keys: 2, builds: 3, evictions: 1 });
     expect(v.verify(keys[0]!.pub, msg, sigs[0]!)).toBe(true);
     expect(v.stats().tableHits).toBe(5);
-    // Evicted keys still verify, plainly, and earn a table again.
-    expect(v.verify(keys[1]!.pub, msg, sigs[1]!)).toBe(true);
-    expect(v.verify(keys[1]!.pub, msg, sigs[1]!)).toBe(true);
-    expect(v.stats()).toMatchObject({ keys: 2, builds: 4, evictions: 2 });
+  });
+
+  it('keys in round robin over more than maxKeys keep their tables: no thrashing', () => {
+    // The measured problem: 1,000 device keys in turn (a head-end) built tables that were evicted
+    // before reuse. With frequency admission the first maxKeys keys keep theirs.
+    const v = createNobleVerifier({
+      windowSize: 2,
+      maxKeys: 4,
+      precomputeAfter: 2,
+      verificationsPerBuild: 0,
+    });
+    const ring = Array.from({ length: 12 }, (_, i) => {
+      const d = BigInt(500 + i);
+      return { pub: Point.BASE.multiply(d).toBytes(false), sig: node.sign(be32(d), msg) };
+    });
+    for (let round = 0; round < 6; round++)
+      for (const { pub, sig } of ring) expect(v.verify(pub, msg, sig)).toBe(true);
+    expect(v.stats()).toMatchObject({ keys: 4, builds: 4, evictions: 0 });
+    expect(v.stats().tableHits).toBe(4 * 5);
+    expect(v.stats().refused).toBeGreaterThan(0);
   });
 
   it('the build budget bounds table building under churn', () => {
     const v = createNobleVerifier({
       windowSize: 2,
-      maxKeys: 1,
+      maxKeys: 64,
       precomputeAfter: 1,
       verificationsPerBuild: 10,
     });

@@ -142,6 +142,46 @@ describe('device pipeline', () => {
   });
 });
 
+describe('Z per trust-anchor cell', () => {
+  it('a device computes the ACB Z once, keeps it whatever other devices do, and again after new credentials', () => {
+    const { keys, headEnd, esme } = setup();
+    let ecdh = 0;
+    const dev = new Device({
+      eui: esme.eui,
+      deviceType: 'ESME',
+      credentials: esme.credentials,
+      crypto,
+      clock: esme.clock,
+      model: modelFor('ESME'),
+      ecdh: (a, b) => {
+        ecdh++;
+        return crypto.ecdh(a, b);
+      },
+    });
+    const s = step('read the ESME firmware version');
+    const send = () => {
+      const cmd = headEnd.buildCommand({
+        originatorId: partyEui('networkOperator'),
+        recipientId: dev.eui,
+        messageCode: s.messageCode,
+        payload: s.payload,
+      });
+      const out = dev.handle(cmd.bytes);
+      expect(out.accepted).toBe(true);
+      return out;
+    };
+    send();
+    // The ACB's Z (verify the MAC) and the Network Operator's (MAC the response).
+    expect(ecdh).toBe(2);
+    for (let i = 0; i < 3; i++) send();
+    expect(ecdh).toBe(2);
+    // New credentials (same keys, new record): the Zs are recomputed, not trusted from before.
+    dev.replaceCredentials({ ...dev.credentials, trustAnchors: [...keys.trustAnchors()] });
+    send();
+    expect(ecdh).toBe(4);
+  });
+});
+
 describe('durable anti-replay floors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-state-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
