@@ -1,0 +1,127 @@
+/**
+ * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
+ * bin/gbcs-sim as a child process, exit code and output checked.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN } from '../fixtures/paths.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-edges-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 60_000 });
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    lines: r.stdout.split('\n').filter((l) => l !== ''),
+  };
+}
+/** One line on stderr naming the problem, no stack trace, exit 2. */
+function expectUsage(r: ReturnType<typeof cli>, words: RegExp): void {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(words);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+const PKI = join(dir, 'pki');
+const FILE = join(dir, 'a-file');
+writeFileSync(FILE, 'x');
+let pkiMade = false;
+function pki(): string {
+  if (!pkiMade) {
+    const r = cli('keys', 'init', '--out', PKI);
+    expect(r.code).toBe(0);
+    pkiMade = true;
+  }
+  return PKI;
+}
+
+describe('1. unusable output paths: one line on stderr, exit 2', () => {
+  it('keys init --out FILE (a file, not a folder)', () => {
+    expectUsage(cli('keys', 'init', '--out', FILE), /--out .*a-file.*ENOTDIR/);
+  });
+  it('keys init --out /proc/x returns at once (Node 20 recursive mkdir spins there)', () => {
+    expectUsage(cli('keys', 'init', '--out', '/proc/gbcs-sim-x'), /--out \/proc\/gbcs-sim-x: ENOENT/);
+  });
+  it('keys export --out under a missing folder (dcc-tools folder and keystore file)', () => {
+    const missing = join(FILE, 'x');
+    expectUsage(
+      cli('keys', 'export', '--keystore', pki(), '--format', 'dcc-tools', '--out', missing),
+      /--out .*ENOTDIR/,
+    );
+    expectUsage(
+      cli('keys', 'export', '--keystore', pki(), '--format', 'gbcs-sim', '--out', missing),
+      /--out .*ENOTDIR/,
+    );
+    expectUsage(
+      cli('keys', 'export', '--keystore', pki(), '--format', 'dcc-tools', '--out', '/proc/gbcs-sim-x/y'),
+      /--out .*ENOENT/,
+    );
+  });
+  it('keys csr --out / --key-out under a missing folder', () => {
+    const ok = join(dir, 'r.key');
+    expectUsage(
+      cli(
+        'keys',
+        'csr',
+        '--eui',
+        'ab00000000010000',
+        '--role',
+        '2',
+        '--usage',
+        'ka',
+        '--out',
+        join(FILE, 'x'),
+        '--key-out',
+        ok,
+      ),
+      /--out .*ENOTDIR/,
+    );
+    expectUsage(
+      cli(
+        'keys',
+        'csr',
+        '--eui',
+        'ab00000000010000',
+        '--role',
+        '2',
+        '--usage',
+        'ka',
+        '--out',
+        join(dir, 'r.csr'),
+        '--key-out',
+        join(FILE, 'k'),
+      ),
+      /--key-out .*ENOTDIR/,
+    );
+  });
+  it('keys issue --out under a missing folder', () => {
+    const csr = join(dir, 'i.csr');
+    const r0 = cli(
+      'keys',
+      'csr',
+      '--eui',
+      'ab00000000010000',
+      '--role',
+      '2',
+      '--usage',
+      'ka',
+      '--out',
+      csr,
+      '--key-out',
+      join(dir, 'i.key'),
+    );
+    expect(r0.code).toBe(0);
+    expectUsage(
+      cli('keys', 'issue', '--pki', pki(), '--csr', csr, '--submitter', 'supplier', '--out', join(FILE, 'x')),
+      /--out .*ENOTDIR/,
+    );
+  });
+});
