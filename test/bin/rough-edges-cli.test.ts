@@ -2,27 +2,34 @@
  * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
  * bin/gbcs-sim as a child process, exit code and output checked.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN } from '../fixtures/paths.ts';
+import { type CliRun, runCli } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-edges-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 60_000 });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    lines: r.stdout.split('\n').filter((l) => l !== ''),
-  };
-}
+const cli = (...args: string[]) => runCli(args);
+/** A Supplier KA certificate request and its key. */
+const csr = (out: string, keyOut: string) =>
+  cli(
+    'keys',
+    'csr',
+    '--eui',
+    'ab00000000010000',
+    '--role',
+    '2',
+    '--usage',
+    'ka',
+    '--out',
+    out,
+    '--key-out',
+    keyOut,
+  );
 /** One line on stderr naming the problem, no stack trace, exit 2. */
-function expectUsage(r: ReturnType<typeof cli>, words: RegExp): void {
+function expectUsage(r: CliRun, words: RegExp): void {
   expect(r.code).toBe(2);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   expect(lines).toHaveLength(1);
@@ -67,60 +74,25 @@ describe('1. unusable output paths: one line on stderr, exit 2', () => {
   });
   it('keys csr --out / --key-out under a missing folder', () => {
     const ok = join(dir, 'r.key');
-    expectUsage(
-      cli(
-        'keys',
-        'csr',
-        '--eui',
-        'ab00000000010000',
-        '--role',
-        '2',
-        '--usage',
-        'ka',
-        '--out',
-        join(FILE, 'x'),
-        '--key-out',
-        ok,
-      ),
-      /--out .*ENOTDIR/,
-    );
-    expectUsage(
-      cli(
-        'keys',
-        'csr',
-        '--eui',
-        'ab00000000010000',
-        '--role',
-        '2',
-        '--usage',
-        'ka',
-        '--out',
-        join(dir, 'r.csr'),
-        '--key-out',
-        join(FILE, 'k'),
-      ),
-      /--key-out .*ENOTDIR/,
-    );
+    expectUsage(csr(join(FILE, 'x'), ok), /--out .*ENOTDIR/);
+    expectUsage(csr(join(dir, 'r.csr'), join(FILE, 'k')), /--key-out .*ENOTDIR/);
   });
   it('keys issue --out under a missing folder', () => {
-    const csr = join(dir, 'i.csr');
-    const r0 = cli(
-      'keys',
-      'csr',
-      '--eui',
-      'ab00000000010000',
-      '--role',
-      '2',
-      '--usage',
-      'ka',
-      '--out',
-      csr,
-      '--key-out',
-      join(dir, 'i.key'),
-    );
-    expect(r0.code).toBe(0);
+    const request = join(dir, 'i.csr');
+    expect(csr(request, join(dir, 'i.key')).code).toBe(0);
     expectUsage(
-      cli('keys', 'issue', '--pki', pki(), '--csr', csr, '--submitter', 'supplier', '--out', join(FILE, 'x')),
+      cli(
+        'keys',
+        'issue',
+        '--pki',
+        pki(),
+        '--csr',
+        request,
+        '--submitter',
+        'supplier',
+        '--out',
+        join(FILE, 'x'),
+      ),
       /--out .*ENOTDIR/,
     );
   });
