@@ -15,7 +15,14 @@ import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { toPem } from '../../sim/smki/certificate-info.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
-import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
+import {
+  caCertificatesOf,
+  deviceCredential,
+  generateTestPki,
+  PKI_NOT_BEFORE_RANGE,
+  pkiCrypto,
+  pkiNotBeforeProblem,
+} from '../../sim/smki/generator.ts';
 import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/smki/test-pki.ts';
 import { parseAsOf } from '../../sim/smki/timeline.ts';
 import type { CertificateKind } from '../../sim/smki/validate.ts';
@@ -43,6 +50,8 @@ export const date = (flag: string, v: string): number => {
   }
 };
 
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
 /**
  * Runs a write to a path the user gave: a file system error (a missing directory, no permission, a
  * directory where a file should be) is a usage error naming the flag and path, not a stack trace.
@@ -68,6 +77,11 @@ export const keysInitAction = (o: { out: string; seed: string; notBefore: string
   if (existsSync(join(o.out, SMKI_STATE_FILE)) && !o.force)
     throw new UsageError(`${o.out} already holds a PKI (${SMKI_STATE_FILE}); use --force to overwrite`);
   const notBefore = date('--not-before', o.notBefore);
+  const problem = pkiNotBeforeProblem(notBefore);
+  if (problem !== null)
+    throw new UsageError(
+      `--not-before ${o.notBefore}: ${problem}; accepted: ${isoDay(PKI_NOT_BEFORE_RANGE.first)} to ${isoDay(PKI_NOT_BEFORE_RANGE.last)}`,
+    );
   const devices = Object.values(DEFAULT_PREMISES);
   const pki = generateTestPki({
     seed: o.seed,

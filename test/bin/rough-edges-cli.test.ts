@@ -2,7 +2,7 @@
  * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
  * bin/gbcs-sim as a child process, exit code and output checked.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,35 @@ describe('1. unusable output paths: one line on stderr, exit 2', () => {
       ),
       /--out .*ENOTDIR/,
     );
+  });
+});
+
+describe('2. keys init --not-before: only dates whose validity the SMKI profile can encode', () => {
+  it('1949-06-01 (UTCTime would read 2049) and 9990-06-01 (notAfter past 9999) exit 2 with the range', () => {
+    for (const d of ['1949-06-01', '9990-06-01']) {
+      const out = join(dir, `nb-${d}`);
+      const r = cli('keys', 'init', '--out', out, '--not-before', d);
+      expectUsage(r, /--not-before .*(UTCTime|GeneralizedTime 99991231235959Z).*1950-01-01 to 9969-12-31/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+  it('the last date accepted writes certificates the validator accepts', () => {
+    const out = join(dir, 'nb-last');
+    expect(cli('keys', 'init', '--out', out, '--not-before', '9969-12-31T23:59:59Z').code).toBe(0);
+    const certs = readdirSync(out)
+      .filter((f) => f.endsWith('.pem'))
+      .map((f) => join(out, f));
+    const r = cli(
+      'keys',
+      'validate',
+      ...certs,
+      '--ca',
+      join(out, 'ca', 'roots.pem'),
+      '--ca',
+      join(out, 'ca', 'issuing.pem'),
+    );
+    expect(r.lines).toHaveLength(19);
+    expect(r.lines.map((l) => JSON.parse(l).ok)).toEqual(Array(19).fill(true));
+    expect(r.code).toBe(0);
   });
 });
