@@ -4,7 +4,7 @@
  */
 
 import { decodeAsn1Payload } from '../protocol/asn1/index.ts';
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { messageBytes, toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { SharedSecretCache } from '../protocol/crypto/index.ts';
 import { formatDlmsDateTime } from '../protocol/dlms-date-time.ts';
@@ -64,7 +64,7 @@ export function errorJson(input: string, e: DecodeError): Record<string, unknown
 export function decodeReport(input: string, text: string, ctx: DecodeContext): Record<string, unknown> {
   let m: GbcsMessage;
   try {
-    m = decodeGbcsMessage(fromHex(text));
+    m = decodeGbcsMessage(messageBytes(text).bytes);
   } catch (e) {
     if (e instanceof DecodeError) return errorJson(input, e);
     throw e;

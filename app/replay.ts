@@ -11,7 +11,7 @@
  * peer's private key (static-static ECDH gives the same Z from either side); without the DS key it
  * cannot sign genuinely, and its signed responses are reported `no-key`.
  */
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { messageBytes, toHex } from '../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { DecodeError } from '../protocol/errors.ts';
@@ -162,7 +162,7 @@ export class Replayer {
     };
     let bytes: Uint8Array;
     try {
-      bytes = fromHex(text);
+      bytes = messageBytes(text).bytes;
       const m = decodeGbcsMessage(bytes);
       if (m.form === 'gbt') {
         r.recipientId = m.block.routing.recipientId;

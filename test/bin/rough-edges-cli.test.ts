@@ -2,11 +2,12 @@
  * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
  * bin/gbcs-sim as a child process, exit code and output checked.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CliRun, runCli } from '../fixtures/cli.ts';
+import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../fixtures/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-edges-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,5 +126,54 @@ describe('2. keys init --not-before: only dates whose validity the SMKI profile 
     expect(r.lines).toHaveLength(19);
     expect(r.lines.map((l) => JSON.parse(l).ok)).toEqual(Array(19).fill(true));
     expect(r.code).toBe(0);
+  });
+});
+
+describeShared('3. decode and replay read base64 (DUIS, DCC Boxed) as well as hex', () => {
+  const hexFile = join(RTDS_DIR, '1.1.1_ECS01a', 'ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX');
+  const b64 = () => Buffer.from(readFileSync(hexFile, 'utf8').replace(/\s+/g, ''), 'hex').toString('base64');
+  const withoutInput = (line: string) => ({ ...JSON.parse(line), input: null });
+
+  it('decode --json gives the same report for the base64 of an RTDS command (file and stdin)', () => {
+    const b64File = join(dir, 'ecs01a.b64');
+    writeFileSync(b64File, `${b64().replace(/(.{76})/g, '$1\n')}\n`);
+    const hex = cli('decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, hexFile);
+    const fromB64 = runCli(['decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, b64File, '-'], {
+      input: `${b64()}\n`,
+    });
+    expect(hex.code).toBe(0);
+    expect(fromB64.code).toBe(0);
+    expect(JSON.parse(hex.lines[0]!)).toMatchObject({
+      ok: true,
+      mac: 'valid',
+      header: { useCase: 'ECS01a' },
+    });
+    expect(fromB64.lines.map(withoutInput)).toEqual([
+      withoutInput(hex.lines[0]!),
+      withoutInput(hex.lines[0]!),
+    ]);
+  });
+
+  it('replay accepts the base64 of a command as it accepts the hex', () => {
+    const r = runCli(['replay', '--json', '--keystore', RTDS_KEYSTORE_DIR, '-'], { input: `${b64()}\n` });
+    expect(JSON.parse(r.lines[0]!)).toMatchObject({ input: 'stdin:1', accepted: true, reason: null });
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('4. a missing input file is one UNREADABLE line and the run goes on (exit 1)', () => {
+  it('decode: the missing file, then the next input', () => {
+    const missing = join(dir, 'nowhere', 'cmd.hex');
+    const r = runCli(['decode', '--json', missing, '-'], { input: 'DF0902\n' });
+    expect(r.lines.map((l) => [JSON.parse(l).input, JSON.parse(l).error?.code])).toEqual([
+      [missing, 'UNREADABLE'],
+      ['stdin:1', 'TRUNCATED'],
+    ]);
+    expect(JSON.parse(r.lines[0]!).error.message).toMatch(/ENOENT/);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const text = runCli(['decode', missing]);
+    expect(text.lines).toEqual([expect.stringMatching(/cmd\.hex: ERROR UNREADABLE at byte 0: ENOENT/)]);
+    expect(text.code).toBe(1);
   });
 });
