@@ -2,7 +2,16 @@
  * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
  * bin/gbcs-sim as a child process, exit code and output checked.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -175,5 +184,68 @@ describe('4. a missing input file is one UNREADABLE line and the run goes on (ex
     const text = runCli(['decode', missing]);
     expect(text.lines).toEqual([expect.stringMatching(/cmd\.hex: ERROR UNREADABLE at byte 0: ENOENT/)]);
     expect(text.code).toBe(1);
+  });
+});
+
+describe('6–8. keys validate and keys revoke', () => {
+  it('6. keys validate EMPTYDIR says what is missing (one line, NO_CERTIFICATES), exit 1', () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const r = cli('keys', 'validate', empty);
+    expect(r.lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        input: empty,
+        ok: false,
+        reasons: [
+          { code: 'NO_CERTIFICATES', message: expect.stringMatching(/no certificate files \(\*\.pem/) },
+        ],
+      }),
+    ]);
+    expect(r.code).toBe(1);
+  });
+
+  it('7. keys revoke --serial xyz is a usage error: one line, exit 2', () => {
+    expectUsage(
+      cli('keys', 'revoke', '--pki', pki(), '--serial', 'xyz', '--by', 'dcc', '--reason', 'x'),
+      /--serial: .*xyz/,
+    );
+  });
+
+  it('8. a revoked certificate validates REVOKED (in its PKI directory, or with --pki); before that, ok', () => {
+    const cert = join(pki(), 'ab00000000010000-ka.pem');
+    const before = cli('keys', 'validate', cert);
+    expect(before.code).toBe(0);
+    const { serial } = JSON.parse(before.lines[0]!);
+    const rv = cli(
+      'keys',
+      'revoke',
+      '--pki',
+      pki(),
+      '--serial',
+      serial,
+      '--by',
+      'dcc',
+      '--reason',
+      'key compromise',
+    );
+    expect(JSON.parse(rv.lines[0]!)).toEqual({ ok: true, serial, status: 'R' });
+    const after = cli('keys', 'validate', cert);
+    expect(JSON.parse(after.lines[0]!)).toMatchObject({
+      ok: false,
+      serial,
+      reasons: [
+        {
+          code: 'REVOKED',
+          message: expect.stringMatching(/^revoked at .* in .*smki\.json \(key compromise\)$/),
+        },
+      ],
+    });
+    expect(after.code).toBe(1);
+    const copy = join(dir, 'copy.pem');
+    copyFileSync(cert, copy);
+    expect(cli('keys', 'validate', copy).code).toBe(0);
+    expect(JSON.parse(cli('keys', 'validate', copy, '--pki', pki()).lines[0]!).reasons[0].code).toBe(
+      'REVOKED',
+    );
   });
 });
