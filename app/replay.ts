@@ -28,6 +28,7 @@ import type { TrustAnchorCell } from '../sim/device/credentials.ts';
 import { Device, RejectReason } from '../sim/device/device.ts';
 import { modelFor } from '../sim/models/index.ts';
 import type { Keystore } from '../sim/smki/keystore.ts';
+import { responseResultOf } from './decode-report.ts';
 
 export interface ReplayOptions {
   keystore: Keystore;
@@ -220,4 +221,22 @@ export class Replayer {
         : verifySignature(ctx, m);
     return { mac: verifyMac(ctx, m), signature };
   }
+}
+
+/**
+ * The human-readable lines of one result (`replay` without --json): the verdict, then for an
+ * accepted command its response (hex, with its MAC and signature verdicts) and what the response
+ * says of the execution (`success` or `error: …`, as `decode` prints it).
+ */
+export function replayLines(r: ReplayResult): string[] {
+  const lines = [
+    `${r.input}: ${r.accepted ? 'accepted' : `rejected ${r.reason}`}${r.detail ? ` (${r.detail})` : ''}`,
+  ];
+  if (r.response !== null) {
+    const check = r.responseCheck ? `mac=${r.responseCheck.mac} signature=${r.responseCheck.signature} ` : '';
+    lines.push(`  response: ${check}${r.response}`);
+    const result = responseResultOf(r.response);
+    if (result !== null) lines.push(`  result: ${result}`);
+  }
+  return lines;
 }

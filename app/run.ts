@@ -13,7 +13,7 @@ import type { Eui64 } from '../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../protocol/use-case-catalogue.ts';
 import type { CommandOutcome } from '../sim/device/device.ts';
 import type { FaultConfig } from '../sim/device/faults.ts';
-import { responseOutcome } from '../sim/head-end/outcome.ts';
+import { outcomeText } from '../sim/head-end/outcome.ts';
 import { DEFAULT_SCENARIO, partyEui, type ScenarioStep } from '../sim/head-end/scenario.ts';
 import { DEFAULT_PREMISES } from '../sim/premises/premises.ts';
 import { createTestBed } from '../sim/premises/test-bed.ts';
@@ -64,8 +64,7 @@ function resultOf(response: Uint8Array | null): string {
   if (!response) return 'no response';
   const m = decodeGbcsMessage(response);
   if (m.form === 'gbt') return 'a GBT block';
-  const o = responseOutcome(m.apdu.payload);
-  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
+  return outcomeText(m.apdu.payload);
 }
 
 export { testKeyResolver } from '../sim/premises/test-bed.ts';

@@ -26,7 +26,7 @@ import type { Eui64 } from '../../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../../sim/clock.ts';
 import type { HeadEnd, ResponseCheck } from '../../sim/head-end/head-end.ts';
-import { responseOutcome } from '../../sim/head-end/outcome.ts';
+import { outcomeText } from '../../sim/head-end/outcome.ts';
 import { headerJson } from '../decode-report.ts';
 import type { BridgeStep } from './scenario.ts';
 
@@ -648,6 +648,5 @@ export function bridgeSucceeded(s: BridgeSummary): boolean {
 function resultOf(m: ResponseCheck['message']): string | null {
   if (!m) return null;
   if (m.form === 'gbt') return 'error: a GBT block, not a response';
-  const o = responseOutcome(m.apdu.payload);
-  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
+  return outcomeText(m.apdu.payload);
 }

@@ -249,3 +249,34 @@ describe('6–8. keys validate and keys revoke', () => {
     );
   });
 });
+
+describeShared('9. decode and replay without --json show the payload and the result', () => {
+  const base = join(RTDS_DIR, '1.1.1_ECS01a', 'ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_');
+  it('decode: a payload line (the decoded tree, as --json has it) and, for a response, its result', () => {
+    const json = runCli(['decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, `${base}RESPONSE_GBCS.HEX`]);
+    const { encoding, ...tree } = JSON.parse(json.lines[0]!).payload;
+    const r = runCli([
+      'decode',
+      '--keystore',
+      RTDS_KEYSTORE_DIR,
+      `${base}RESPONSE_GBCS.HEX`,
+      `${base}COMMAND_GBCS.HEX`,
+    ]);
+    expect(r.lines).toHaveLength(5);
+    expect(r.lines[0]).toMatch(/RESPONSE_GBCS\.HEX: signing CRA=2 ECS01a counter=1006 .* signature=valid$/);
+    expect(r.lines[1]).toBe(`  payload: ${encoding} ${JSON.stringify(tree)}`);
+    expect(r.lines[2]).toBe('  result: success');
+    expect(r.lines[3]).toMatch(/COMMAND_GBCS\.HEX: mac CRA=1 ECS01a/);
+    expect(r.lines[4]).toMatch(/^ {2}payload: dlms \{"length":1298,"apdu":\{"type":"access-request"/);
+    expect(r.code).toBe(0);
+  });
+  it('replay: an accepted command is followed by its response (verdicts, hex) and the result', () => {
+    const r = runCli(['replay', '--keystore', RTDS_KEYSTORE_DIR, `${base}COMMAND_GBCS.HEX`]);
+    expect(r.lines).toEqual([
+      expect.stringMatching(/COMMAND_GBCS\.HEX: accepted$/),
+      expect.stringMatching(/^ {2}response: mac=absent signature=[a-z-]+ df09[0-9a-f]+$/),
+      '  result: success',
+    ]);
+    expect(r.code).toBe(0);
+  });
+});
