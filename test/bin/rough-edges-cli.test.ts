@@ -2,11 +2,14 @@
  * The rough edges a new user hit (issue 15, item 5; issue 8 leftovers), each as the user ran it:
  * bin/gbcs-sim as a child process, exit code and output checked.
  */
+import { spawn } from 'node:child_process';
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -15,7 +18,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startPtyPair } from '../../hw/pty.ts';
 import { type CliRun, runCli } from '../fixtures/cli.ts';
+import { BIN } from '../fixtures/paths.ts';
+import { describePty } from '../fixtures/pty.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../fixtures/shared.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-edges-'));
@@ -278,5 +284,46 @@ describeShared('9. decode and replay without --json show the payload and the res
       '  result: success',
     ]);
     expect(r.code).toBe(0);
+  });
+});
+
+/** The process group of a live process (Linux /proc/PID/stat, field 5). */
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+describePty('10. serve: Ctrl-C is a clean shutdown, with no false "reconnecting" warning', () => {
+  it("the socat serve starts is in its own process group, so the terminal's SIGINT reaches serve only", async () => {
+    const pair = await startPtyPair(join(dir, 'pg-a'), join(dir, 'pg-b'));
+    try {
+      expect(processGroupOf(pair.pid)).not.toBe(processGroupOf(process.pid));
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  it("SIGINT to serve's whole process group (as Ctrl-C sends it) with a peer attached: no warning, exit 0", async () => {
+    const hub = join(dir, 'ctrl-c-hub');
+    const child = spawn(BIN, ['serve', '--pty', hub, '--ephemeral'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    while (!stderr.includes('Ctrl-C stops') || !existsSync(hub)) await new Promise((r) => setTimeout(r, 50));
+    const peer = openSync(hub, 'r+');
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      closeSync(peer);
+    }
+    expect(stderr).not.toMatch(/reconnecting|link lost/);
+    expect(existsSync(hub)).toBe(false);
   });
 });
