@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPtyPair } from '../../hw/pty.ts';
 import { type CliRun, runCli } from '../fixtures/cli.ts';
-import { BIN } from '../fixtures/paths.ts';
+import { BIN, ROOT } from '../fixtures/paths.ts';
 import { describePty } from '../fixtures/pty.ts';
 import { describeShared, RTDS_DIR, RTDS_KEYSTORE_DIR } from '../fixtures/shared.ts';
 
@@ -325,5 +325,26 @@ describePty('10. serve: Ctrl-C is a clean shutdown, with no false "reconnecting"
     }
     expect(stderr).not.toMatch(/reconnecting|link lost/);
     expect(existsSync(hub)).toBe(false);
+  });
+});
+
+describe('11. every environment variable read is documented in the README, in one table', () => {
+  it('each process.env name in the sources and test fixtures is a row of the README table', () => {
+    const names = new Set<string>();
+    const scan = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) scan(p);
+        else if (e.name.endsWith('.ts'))
+          for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:process\.env|env)\.([A-Z][A-Z0-9_]+)/g))
+            names.add(m[1]!);
+      }
+    };
+    for (const d of ['protocol', 'sim', 'hw', 'app', 'bin', 'test/fixtures', 'bench']) scan(join(ROOT, d));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
+    expect([...names].sort()).toEqual(expect.arrayContaining(['CI', 'GBCS_SIM_LOG']));
+    for (const n of names)
+      expect(rows, `${n} is read but not in the README's environment table`).toContain(n);
   });
 });
