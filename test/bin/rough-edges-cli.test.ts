@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -346,5 +347,50 @@ describe('11. every environment variable read is documented in the README, in on
     expect([...names].sort()).toEqual(expect.arrayContaining(['CI', 'GBCS_SIM_LOG']));
     for (const n of names)
       expect(rows, `${n} is read but not in the README's environment table`).toContain(n);
+  });
+});
+
+describe('12. serve --serial with the seed (test) keys on a live line: refused unless --allow-test-keys', () => {
+  it('a serial device that is no pty (here /dev/null, also through a symlink): one line, exit 2, nothing opened', () => {
+    const link = join(dir, 'ttyUSB-like');
+    symlinkSync('/dev/null', link);
+    for (const path of ['/dev/null', link])
+      expectUsage(
+        cli('serve', '--serial', path, '--ephemeral'),
+        /^gbcs-sim: serve: refusing to serve virtual devices on a live line \(--serial .* is not a pseudo-terminal\) with test keys \(the deterministic keys of --seed 1\).*--allow-test-keys/,
+      );
+  });
+  it('--allow-test-keys: one warning, then serve goes on (here the open fails: /dev/null is no terminal)', () => {
+    const r = cli('serve', '--serial', '/dev/null', '--ephemeral', '--allow-test-keys');
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines[0]).toMatch(
+      /^gbcs-sim serve: warning: --allow-test-keys: serving virtual devices on a live line/,
+    );
+    expect(lines.filter((l) => /warning: --allow-test-keys/.test(l))).toHaveLength(1);
+    expect(r.stderr).toMatch(/OPEN_FAILED/);
+  });
+});
+
+describePty('12. serve --serial on a pty socat made is not live', () => {
+  it('it starts serving, no refusal nor warning', async () => {
+    const pair = await startPtyPair(join(dir, 'ser-a'), join(dir, 'ser-b'));
+    const child = spawn(BIN, ['serve', '--serial', pair.b, '--ephemeral'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      while (!stderr.includes('Ctrl-C stops') && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(/virtual premises on .*ser-b/);
+      expect(stderr).not.toMatch(/refusing|allow-test-keys/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await pair.stop();
+    }
   });
 });
