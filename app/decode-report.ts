@@ -4,7 +4,7 @@
  */
 
 import { decodeAsn1Payload } from '../protocol/asn1/index.ts';
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { messageBytes, toHex } from '../protocol/bytes.ts';
 import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { SharedSecretCache } from '../protocol/crypto/index.ts';
 import { formatDlmsDateTime } from '../protocol/dlms-date-time.ts';
@@ -21,6 +21,7 @@ import {
 } from '../protocol/security/verify.ts';
 import type { Eui64 } from '../protocol/types.ts';
 import { useCaseOf } from '../protocol/use-case-catalogue.ts';
+import { outcomeText } from '../sim/head-end/outcome.ts';
 
 export interface DecodeContext {
   crypto: GbcsCrypto;
@@ -64,7 +65,7 @@ export function errorJson(input: string, e: DecodeError): Record<string, unknown
 export function decodeReport(input: string, text: string, ctx: DecodeContext): Record<string, unknown> {
   let m: GbcsMessage;
   try {
-    m = decodeGbcsMessage(fromHex(text));
+    m = decodeGbcsMessage(messageBytes(text).bytes);
   } catch (e) {
     if (e instanceof DecodeError) return errorJson(input, e);
     throw e;
@@ -144,4 +145,42 @@ export function decodeReport(input: string, text: string, ctx: DecodeContext): R
     signature: verifySignature(vctx, m),
     payload: decoded,
   };
+}
+
+/**
+ * What a response (CRA flag 2) says of its command's execution, in words (`success` or `error: …`,
+ * sim/head-end/outcome.ts); null for a command, an alert, a GBT block or bytes that do not decode.
+ */
+export function responseResultOf(text: string): string | null {
+  try {
+    const m = decodeGbcsMessage(messageBytes(text).bytes);
+    if (m.form === 'gbt' || m.apdu.header.craFlag !== 2) return null;
+    return outcomeText(m.apdu.payload);
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
+}
+
+/**
+ * The human-readable lines of one report (`decode` without --json): the header line, then the
+ * payload (its encoding and the decoded tree as one line of JSON) and, for a response, the result.
+ */
+export function reportLines(r: Record<string, unknown>, result: string | null): string[] {
+  const input = r.input as string;
+  if (!r.ok) {
+    const e = r.error as { code: string; offset: number; message: string };
+    return [`${input}: ERROR ${e.code} at byte ${e.offset}: ${e.message}`];
+  }
+  const h = r.header as Record<string, unknown>;
+  const lines = [
+    `${input}: ${r.form} CRA=${h.craFlag} ${h.useCase ?? `0x${Number(h.messageCode).toString(16)}`} ` +
+      `counter=${h.originatorCounter} ${h.originatorId}->${h.recipientId} mac=${r.mac} signature=${r.signature}`,
+  ];
+  if (r.payload !== undefined) {
+    const { encoding, ...rest } = r.payload as { encoding?: string };
+    lines.push(`  payload: ${encoding ?? ''} ${JSON.stringify(rest)}`);
+  }
+  if (result !== null) lines.push(`  result: ${result}`);
+  return lines;
 }

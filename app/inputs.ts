@@ -1,6 +1,7 @@
 /**
- * CLI inputs (DESIGN §4): a file with one hex message (whitespace ignored), a directory (every
- * `*.HEX`/`*.hex` below it, sorted by path), or `-` (one hex message per stdin line; blank lines
+ * CLI inputs (DESIGN §4): a file with one message in hex or base64 (whitespace ignored; which one
+ * is told from the text, protocol/bytes.ts `messageBytes`), a directory (every `*.hex`, `*.b64`,
+ * `*.base64` below it, any case, sorted by path), or `-` (one message per stdin line; blank lines
  * are skipped). A file that cannot be read, or is larger than any GBCS message can be, becomes an
  * input with an `error` (reported as one JSON error line), so one bad file never stops a run.
  */
@@ -23,11 +24,14 @@ export interface InputItem {
   error?: { code: string; offset: number; message: string };
 }
 
+/** Files a directory input reads: hex or base64 messages. */
+const INPUT_FILE = /\.(hex|b64|base64)$/i;
+
 function walk(dir: string, out: string[]): void {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p, out);
-    else if (/\.hex$/i.test(e.name)) out.push(p);
+    else if (INPUT_FILE.test(e.name)) out.push(p);
   }
 }
 
@@ -53,7 +57,8 @@ function readItem(path: string): InputItem {
 
 /**
  * Expands inputs in order. `readStdin` is injected so the function stays testable.
- * @throws GbcsError NO_INPUT for a path that does not exist, or when nothing at all was found.
+ * A path that does not exist (or cannot be reached) is an input with an `UNREADABLE` error.
+ * @throws GbcsError NO_INPUT for a directory without message files, or when no input was given at all.
  */
 export function expandInputs(args: readonly string[], readStdin: () => string): InputItem[] {
   const items: InputItem[] = [];
@@ -68,13 +73,19 @@ export function expandInputs(args: readonly string[], readStdin: () => string): 
     let st: ReturnType<typeof statSync>;
     try {
       st = statSync(a);
-    } catch {
-      throw new GbcsError('NO_INPUT', `no such file or directory: ${a}`);
+    } catch (e) {
+      // A missing or unreachable path is one unreadable input; the others still run.
+      items.push({
+        input: a,
+        text: '',
+        error: { code: 'UNREADABLE', offset: 0, message: (e as Error).message },
+      });
+      continue;
     }
     if (st.isDirectory()) {
       const files: string[] = [];
       walk(a, files);
-      if (files.length === 0) throw new GbcsError('NO_INPUT', `no *.hex files in ${a}`);
+      if (files.length === 0) throw new GbcsError('NO_INPUT', `no *.hex, *.b64 or *.base64 files in ${a}`);
       files.sort();
       for (const f of files) items.push(readItem(f));
     } else {

@@ -11,7 +11,7 @@
  * peer's private key (static-static ECDH gives the same Z from either side); without the DS key it
  * cannot sign genuinely, and its signed responses are reported `no-key`.
  */
-import { fromHex, toHex } from '../protocol/bytes.ts';
+import { messageBytes, toHex } from '../protocol/bytes.ts';
 import { type GbcsCrypto, SharedSecretCache } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { DecodeError } from '../protocol/errors.ts';
@@ -28,6 +28,7 @@ import type { TrustAnchorCell } from '../sim/device/credentials.ts';
 import { Device, RejectReason } from '../sim/device/device.ts';
 import { modelFor } from '../sim/models/index.ts';
 import type { Keystore } from '../sim/smki/keystore.ts';
+import { responseResultOf } from './decode-report.ts';
 
 export interface ReplayOptions {
   keystore: Keystore;
@@ -163,7 +164,7 @@ export class Replayer {
     };
     let bytes: Uint8Array;
     try {
-      bytes = fromHex(text);
+      bytes = messageBytes(text).bytes;
       const m = decodeGbcsMessage(bytes);
       if (m.form === 'gbt') {
         r.recipientId = m.block.routing.recipientId;
@@ -221,4 +222,22 @@ export class Replayer {
         : verifySignature(ctx, m);
     return { mac: verifyMac(ctx, m), signature };
   }
+}
+
+/**
+ * The human-readable lines of one result (`replay` without --json): the verdict, then for an
+ * accepted command its response (hex, with its MAC and signature verdicts) and what the response
+ * says of the execution (`success` or `error: …`, as `decode` prints it).
+ */
+export function replayLines(r: ReplayResult): string[] {
+  const lines = [
+    `${r.input}: ${r.accepted ? 'accepted' : `rejected ${r.reason}`}${r.detail ? ` (${r.detail})` : ''}`,
+  ];
+  if (r.response !== null) {
+    const check = r.responseCheck ? `mac=${r.responseCheck.mac} signature=${r.responseCheck.signature} ` : '';
+    lines.push(`  response: ${check}${r.response}`);
+    const result = responseResultOf(r.response);
+    if (result !== null) lines.push(`  result: ${result}`);
+  }
+  return lines;
 }

@@ -16,7 +16,7 @@ import { DccGate } from '../sim/dcc/gate.ts';
 import { type InstallStep, installAndCommission } from '../sim/dcc/premises-install.ts';
 import type { CommandOutcome } from '../sim/device/device.ts';
 import type { FaultConfig } from '../sim/device/faults.ts';
-import { responseOutcome } from '../sim/head-end/outcome.ts';
+import { outcomeText } from '../sim/head-end/outcome.ts';
 import { DEFAULT_SCENARIO, partyEui, type ScenarioStep } from '../sim/head-end/scenario.ts';
 import type { InventoryChange, SmartMeteringInventory } from '../sim/inventory/inventory.ts';
 import type { SmiStatus } from '../sim/inventory/smi-status.ts';
@@ -80,8 +80,7 @@ function resultOf(response: Uint8Array | null): string {
   if (!response) return 'no response';
   const m = decodeGbcsMessage(response);
   if (m.form === 'gbt') return 'a GBT block';
-  const o = responseOutcome(m.apdu.payload);
-  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
+  return outcomeText(m.apdu.payload);
 }
 
 export { testKeyResolver } from '../sim/premises/test-bed.ts';

@@ -50,16 +50,16 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Why a bridge target is live (a phrase for a message), or null when it is a pseudo-terminal or a
- * loopback address (see above).
+ * Why a target is live (a phrase for a message naming `flag`, the option that gave the path), or
+ * null when it is a pseudo-terminal or a loopback address (see above).
  */
-export function whyLive(target: { host: string } | { path: string }): string | null {
+export function whyLive(target: { host: string } | { path: string }, flag = '--port'): string | null {
   if ('host' in target)
     return isLoopbackHost(target.host) ? null : `--tcp host ${target.host} is not a loopback address`;
   const kind = portKind(target.path);
   return kind === 'pty'
     ? null
     : kind === 'missing'
-      ? `--port ${target.path} does not exist, so is not known to be a pseudo-terminal`
-      : `--port ${target.path} is not a pseudo-terminal`;
+      ? `${flag} ${target.path} does not exist, so is not known to be a pseudo-terminal`
+      : `${flag} ${target.path} is not a pseudo-terminal`;
 }

@@ -51,7 +51,10 @@ export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Prom
   const child: ChildProcess = spawn(
     'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only us,
+    // and we close the link before stopping socat — socat dying first looked like an unplug and
+    // printed a false "link lost, reconnecting" on a clean shutdown (issue 15).
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   track(child);
   let stderr = '';

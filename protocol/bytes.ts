@@ -64,6 +64,81 @@ export function fromHex(text: string): Uint8Array {
   return out;
 }
 
+const BASE64_VALUE = new Map<string, number>(
+  [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]),
+);
+
+/**
+ * Bytes of a base64 text (RFC 4648 §4, or the URL-safe alphabet of §5: `-` `_` for `+` `/`).
+ * Whitespace and a leading byte-order mark are ignored; `=` padding is optional but, when present,
+ * only at the end and only to a multiple of 4.
+ * @throws DecodeError NOT_BASE64 (offset = the decoded byte the offending character falls in), EMPTY
+ */
+export function fromBase64(text: string): Uint8Array {
+  const clean = text.replace(/^\uFEFF/, '').replace(/\s+/g, '');
+  if (clean.length === 0) throw new DecodeError(ErrorCode.EMPTY, 0, 'no base64 digits');
+  const body = clean.replace(/={1,2}$/, '');
+  const padded = body.length !== clean.length;
+  const bad = /[^A-Za-z0-9+/_-]/.exec(body);
+  if (bad)
+    throw new DecodeError(
+      ErrorCode.NOT_BASE64,
+      (bad.index * 3) >> 2,
+      `not a base64 digit: ${JSON.stringify(bad[0])}`,
+    );
+  if (body.length % 4 === 1 || (padded && clean.length % 4 !== 0))
+    throw new DecodeError(
+      ErrorCode.BAD_LENGTH,
+      (body.length * 3) >> 2,
+      'base64 length is not a whole number of bytes',
+    );
+  const out = new Uint8Array((body.length * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (const ch of body) {
+    const c = ch === '-' ? '+' : ch === '_' ? '/' : ch;
+    acc = ((acc << 6) | BASE64_VALUE.get(c)!) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  if ((acc & ((1 << bits) - 1)) !== 0)
+    throw new DecodeError(
+      ErrorCode.NOT_BASE64,
+      o,
+      'base64 with non-zero bits after the last byte (not canonical)',
+    );
+  return out;
+}
+
+/** How a message was written: the two text encodings tools deliver GBCS messages in. */
+export type MessageTextEncoding = 'hex' | 'base64';
+
+/**
+ * Bytes of one GBCS message written as hex (RTDS files, the DCC tools) or base64 (DUIS
+ * `GBCSPayload`, DCC Boxed), told apart by the text itself: only hex digits (whitespace ignored) is
+ * hex; otherwise base64 when it decodes to bytes that start as a GBCS message does (DD: MAC header
+ * or GBT block, DF: grouping header — in base64 `3Q…`, `3w…`, never all hex digits, so no message
+ * is ambiguous). Anything else is reported as the hex it most likely was meant to be.
+ * @throws DecodeError as fromHex (NOT_HEX with the offending character's byte, EMPTY, BAD_LENGTH)
+ */
+export function messageBytes(text: string): { bytes: Uint8Array; encoding: MessageTextEncoding } {
+  const clean = text.replace(/^\uFEFF/, '').replace(/\s+/g, '');
+  if (!/^[0-9a-fA-F]*$/.test(clean)) {
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = fromBase64(clean);
+    } catch {
+      // not base64 either: reported as hex below
+    }
+    if (bytes && (bytes[0] === 0xdd || bytes[0] === 0xdf)) return { bytes, encoding: 'base64' };
+  }
+  return { bytes: fromHex(clean), encoding: 'hex' };
+}
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

@@ -27,6 +27,8 @@ export const ErrorCode = {
   BAD_DATE: 'BAD_DATE',
   /** Input text that is not hexadecimal. */
   NOT_HEX: 'NOT_HEX',
+  /** Input text that is neither hexadecimal nor base64 (RFC 4648). */
+  NOT_BASE64: 'NOT_BASE64',
   /** No bytes at all. */
   EMPTY: 'EMPTY',
   /** Larger than a configured bound (GBT reassembly, framing). */

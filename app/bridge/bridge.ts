@@ -26,7 +26,7 @@ import type { Eui64 } from '../../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../../protocol/use-case-catalogue.ts';
 import type { Clock } from '../../sim/clock.ts';
 import type { HeadEnd, ResponseCheck } from '../../sim/head-end/head-end.ts';
-import { responseOutcome } from '../../sim/head-end/outcome.ts';
+import { outcomeText } from '../../sim/head-end/outcome.ts';
 import { headerJson } from '../decode-report.ts';
 import type { BridgeStep } from './scenario.ts';
 
@@ -123,6 +123,34 @@ export interface BridgeSummary {
   framesOut: number;
   framesIn: number;
   droppedBytes: number;
+  /**
+   * When every command step timed out (none answered, none failed otherwise): what to check, in
+   * words — a bridge whose keys (seed, keystore), framing or port do not match the served premises
+   * or the hub sees nothing but TIMEOUTs (a device rejecting a command answers nothing, see
+   * `serve`). null otherwise.
+   */
+  hint: string | null;
+}
+
+/** The hint of a run in which every command timed out (BridgeSummary.hint), null for any other run. */
+export function allTimedOutHint(
+  commands: readonly CommandResult[],
+  framesIn: number,
+  droppedBytes: number,
+): string | null {
+  if (commands.length === 0 || !commands.every((c) => c.status === 'failed' && c.reason === 'TIMEOUT'))
+    return null;
+  const seen =
+    framesIn > 0
+      ? `${framesIn} frame(s) came back but answered no command`
+      : droppedBytes > 0
+        ? `${droppedBytes} byte(s) came back that did not frame`
+        : 'nothing came back';
+  return (
+    `every command timed out (${seen}): check that the keys match the served premises ` +
+    '(bridge --seed or --keystore as serve --seed), that both ends use the same --framing (gfi or binary), ' +
+    'and the port (--port / --tcp)'
+  );
 }
 
 const responseKey = (device: Eui64, party: Eui64, counter: bigint, messageCode: number): string =>
@@ -544,6 +572,7 @@ class BridgeRun {
       framesOut: st.framesOut,
       framesIn: st.framesIn,
       droppedBytes: st.droppedBytes,
+      hint: allTimedOutHint(commandResults, st.framesIn, st.droppedBytes),
     };
   }
 
@@ -563,6 +592,7 @@ class BridgeRun {
         `summary: ${summary.commands} commands, ${summary.sent} sent, ${summary.answered} answered (${summary.verified} verified, ${summary.succeeded} succeeded), ` +
           `${summary.failed} failed, ${summary.reconnects} reconnects, ${summary.alerts} alerts`,
       );
+      if (summary.hint !== null) this.opts.write(`hint: ${summary.hint}`);
     }
     return { results, summary, refused: null };
   }
@@ -618,6 +648,5 @@ export function bridgeSucceeded(s: BridgeSummary): boolean {
 function resultOf(m: ResponseCheck['message']): string | null {
   if (!m) return null;
   if (m.form === 'gbt') return 'error: a GBT block, not a response';
-  const o = responseOutcome(m.apdu.payload);
-  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
+  return outcomeText(m.apdu.payload);
 }

@@ -58,10 +58,37 @@ export function keystoreTestKeys(ks: Keystore, originators: readonly Eui64[], ac
 export type TestKeyVerdict = { refuse: string } | { warn: string } | null;
 
 /**
- * The decision for one link: null (not live, no test keys, or no critical command), a refusal, or
- * — with `allow` — a warning to print before going on.
+ * The one rule that keeps test keys off live paths, for `bridge` and `serve`: test keys and a live
+ * target — refused unless `allow`, then a warning. null when either is missing.
  * @param live why the target is live (e.g. "--port /dev/ttyUSB0 is not a pseudo-terminal"), null when it is not
  * @param testKeys why the keys are test keys, null when they are not known to be
+ * @param act what would be done, where: `{verb, ing, object, where}` ("send" / "sending" /
+ *   "critical commands (ECS43)" / "to a live device")
+ * @param risk why it is refused ("their private keys are public")
+ * @param nothing what was not done ("nothing was sent")
+ * @param allowWhen when `--allow-test-keys` is right ("this device is a test device that trusts them")
+ */
+export function liveTestKeysVerdict(o: {
+  live: string | null;
+  testKeys: string | null;
+  act: { verb: string; ing: string; object: string; where: string };
+  risk: string;
+  nothing: string;
+  allowWhen: string;
+  allow: boolean;
+}): TestKeyVerdict {
+  if (o.live === null || o.testKeys === null) return null;
+  const what = `${o.act.object} ${o.act.where} (${o.live}) with test keys (${o.testKeys})`;
+  return o.allow
+    ? { warn: `warning: --allow-test-keys: ${o.act.ing} ${what}` }
+    : {
+        refuse: `refusing to ${o.act.verb} ${what}: ${o.risk}; ${o.nothing} (--allow-test-keys if ${o.allowWhen})`,
+      };
+}
+
+/**
+ * The bridge's decision for one link: null (not live, no test keys, or no critical command), a
+ * refusal, or — with `allow` — a warning to print before going on.
  * @param critical the critical commands the run would send
  */
 export function testKeyVerdict(o: {
@@ -70,13 +97,43 @@ export function testKeyVerdict(o: {
   critical: readonly string[];
   allow: boolean;
 }): TestKeyVerdict {
-  if (o.live === null || o.testKeys === null || o.critical.length === 0) return null;
-  const what = `critical commands (${o.critical.join(', ')}) to a live device (${o.live}) with test keys (${o.testKeys})`;
-  return o.allow
-    ? { warn: `warning: --allow-test-keys: sending ${what}` }
-    : {
-        refuse: `refusing to send ${what}: their private keys are public; nothing was sent (--allow-test-keys if this device is a test device that trusts them)`,
-      };
+  if (o.critical.length === 0) return null;
+  return liveTestKeysVerdict({
+    live: o.live,
+    testKeys: o.testKeys,
+    act: {
+      verb: 'send',
+      ing: 'sending',
+      object: `critical commands (${o.critical.join(', ')})`,
+      where: 'to a live device',
+    },
+    risk: 'their private keys are public',
+    nothing: 'nothing was sent',
+    allowWhen: 'this device is a test device that trusts them',
+    allow: o.allow,
+  });
+}
+
+/**
+ * `serve`'s decision for its port: its devices always hold the deterministic keys of `--seed`
+ * (anyone can derive them and command the devices), so on a live port — a serial device that is
+ * not a pseudo-terminal — it refuses to start unless `allow`, then warns.
+ * @param live why the port is live (hw/live-target.ts `whyLive`), null for a pty or a TCP port
+ */
+export function serveTestKeyVerdict(o: {
+  live: string | null;
+  seed: string;
+  allow: boolean;
+}): TestKeyVerdict {
+  return liveTestKeysVerdict({
+    live: o.live,
+    testKeys: `the deterministic keys of --seed ${o.seed}`,
+    act: { verb: 'serve', ing: 'serving', object: 'virtual devices', where: 'on a live line' },
+    risk: 'their private keys are public, so anyone on that line can command them',
+    nothing: 'nothing was opened',
+    allowWhen: 'the line is a test rig',
+    allow: o.allow,
+  });
 }
 
 /**

@@ -6,10 +6,10 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '../../protocol/bytes.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
+import { makeDirectories } from '../../sim/store/directories.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
 import { acbOf, EXIT_FAILURE, EXIT_OK, out, UsageError, warnKeystore } from '../cli-io.ts';
 import { type RtdsScenario, runConformance, summaryLine } from '../conformance/conformance.ts';
-import { makeDirectories } from '../directories.ts';
 import { startProgress } from '../progress.ts';
 
 /**

@@ -3,7 +3,7 @@
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
 import { acbOf, EXIT_FAILURE, EXIT_OK, out, readStdin, warnKeystore } from '../cli-io.ts';
-import { createDecodeContext, decodeReport } from '../decode-report.ts';
+import { createDecodeContext, decodeReport, reportLines, responseResultOf } from '../decode-report.ts';
 import { expandInputs } from '../inputs.ts';
 
 export const decodeAction = (
@@ -21,16 +21,7 @@ export const decodeAction = (
     const payloadError = r.ok && (r.payload as { error?: unknown } | undefined)?.error !== undefined;
     if (!r.ok || r.mac === 'invalid' || r.signature === 'invalid' || payloadError) failed = true;
     if (o.json) out(JSON.stringify(r));
-    else if (!r.ok) {
-      const e = r.error as { code: string; offset: number; message: string };
-      out(`${item.input}: ERROR ${e.code} at byte ${e.offset}: ${e.message}`);
-    } else {
-      const h = r.header as Record<string, unknown>;
-      out(
-        `${item.input}: ${r.form} CRA=${h.craFlag} ${h.useCase ?? `0x${Number(h.messageCode).toString(16)}`} ` +
-          `counter=${h.originatorCounter} ${h.originatorId}->${h.recipientId} mac=${r.mac} signature=${r.signature}`,
-      );
-    }
+    else for (const l of reportLines(r, r.ok ? responseResultOf(item.text) : null)) out(l);
   }
   process.exitCode = failed ? EXIT_FAILURE : EXIT_OK;
 };

@@ -7,7 +7,7 @@
  * keystores; `import` puts a keystore's certificates in a PKI directory's SMKI Repository.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import { isEui64 } from '../../protocol/types.ts';
@@ -15,10 +15,18 @@ import { type Clock, VirtualClock, WallClock } from '../../sim/clock.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { toPem } from '../../sim/smki/certificate-info.ts';
 import { buildCsr, deviceCsrSpec, organisationCsrSpec } from '../../sim/smki/csr.ts';
-import { caCertificatesOf, deviceCredential, generateTestPki, pkiCrypto } from '../../sim/smki/generator.ts';
+import {
+  caCertificatesOf,
+  deviceCredential,
+  generateTestPki,
+  PKI_NOT_BEFORE_RANGE,
+  pkiCrypto,
+  pkiNotBeforeProblem,
+} from '../../sim/smki/generator.ts';
+import { normaliseSerial } from '../../sim/smki/serial.ts';
 import { deriveTestPrivateKey, TEST_PARTIES } from '../../sim/smki/test-pki.ts';
 import { parseAsOf } from '../../sim/smki/timeline.ts';
-import type { CertificateKind } from '../../sim/smki/validate.ts';
+import type { CertificateKind, Revocation } from '../../sim/smki/validate.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
 import {
   KEYSTORE_FORMATS,
@@ -26,7 +34,12 @@ import {
   privateKeyPem,
   writeKeystore,
 } from '../../sim/store/keystore-io.ts';
-import { initPkiDirectory, openPkiDirectory, SMKI_STATE_FILE } from '../../sim/store/pki-store.ts';
+import {
+  initPkiDirectory,
+  openPkiDirectory,
+  readRevocations,
+  SMKI_STATE_FILE,
+} from '../../sim/store/pki-store.ts';
 import { writePrivateFileSync } from '../../sim/store/private-files.ts';
 import { EXIT_FAILURE, EXIT_OK, out, UsageError } from '../cli-io.ts';
 import { MAX_CERTIFICATE_FILE_BYTES, readDerBlocks, validateFiles } from '../keys/certificate-files.ts';
@@ -42,6 +55,8 @@ export const date = (flag: string, v: string): number => {
     throw new UsageError(`${flag}: not a date (YYYY-MM-DD) or ISO date-time: ${v}`);
   }
 };
+
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * Runs a write to a path the user gave: a file system error (a missing directory, no permission, a
@@ -68,6 +83,11 @@ export const keysInitAction = (o: { out: string; seed: string; notBefore: string
   if (existsSync(join(o.out, SMKI_STATE_FILE)) && !o.force)
     throw new UsageError(`${o.out} already holds a PKI (${SMKI_STATE_FILE}); use --force to overwrite`);
   const notBefore = date('--not-before', o.notBefore);
+  const problem = pkiNotBeforeProblem(notBefore);
+  if (problem !== null)
+    throw new UsageError(
+      `--not-before ${o.notBefore}: ${problem}; accepted: ${isoDay(PKI_NOT_BEFORE_RANGE.first)} to ${isoDay(PKI_NOT_BEFORE_RANGE.last)}`,
+    );
   const devices = Object.values(DEFAULT_PREMISES);
   const pki = generateTestPki({
     seed: o.seed,
@@ -94,17 +114,44 @@ export const keysInitAction = (o: { out: string; seed: string; notBefore: string
   );
 };
 
+/**
+ * The PKI directories whose SMKI Repository `keys validate` consults: every `--pki`, and each input
+ * that is a PKI directory (holds smki.json) or a file in one.
+ */
+function repositoriesOf(paths: readonly string[], pki: readonly string[]): string[] {
+  const dirs = new Set(pki);
+  for (const p of paths) {
+    let dir: string;
+    try {
+      dir = statSync(p).isDirectory() ? p : dirname(p);
+    } catch {
+      continue;
+    }
+    if (existsSync(join(dir, SMKI_STATE_FILE))) dirs.add(dir);
+  }
+  return [...dirs];
+}
+
 export const keysValidateAction = (
   paths: string[],
-  o: { ca?: string[]; at?: string; strict?: boolean; expect?: string },
+  o: { ca?: string[]; at?: string; strict?: boolean; expect?: string; pki?: string[] },
 ) => {
   if (o.expect !== undefined && !['device', 'organisation', 'ca'].includes(o.expect))
     throw new UsageError('--expect: device, organisation or ca');
+  const revocations = new Map<string, Revocation>();
+  for (const dir of repositoriesOf(paths, o.pki ?? [])) {
+    try {
+      for (const [serial, r] of readRevocations(dir)) revocations.set(serial, r);
+    } catch (e) {
+      throw new UsageError(`--pki ${dir}: ${(e as Error).message}`);
+    }
+  }
   const lines = validateFiles(paths, {
     caPaths: o.ca ?? [],
     ...(o.at !== undefined ? { at: date('--at', o.at) } : {}),
     strict: o.strict ?? false,
     ...(o.expect ? { expect: o.expect as CertificateKind } : {}),
+    revocations,
   });
   for (const l of lines) out(JSON.stringify(l));
   process.exitCode = lines.length > 0 && lines.every((l) => l.ok) ? EXIT_OK : EXIT_FAILURE;
@@ -203,6 +250,8 @@ export const keysRevokeAction = (o: {
   reason: string;
   asOf?: string;
 }) => {
+  if (normaliseSerial(o.serial) === null)
+    throw new UsageError(`--serial: not a certificate serial number (1 to 64 hex digits): ${o.serial}`);
   const pki = openPkiDirectory(o.pki, raClock(o.asOf));
   const r = pki.ra.revoke(o.by, o.serial, o.reason);
   if (!r.ok) {

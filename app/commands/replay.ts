@@ -6,7 +6,7 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
 import { acbOf, EXIT_FAILURE, EXIT_OK, out, readStdin, UsageError, warnKeystore } from '../cli-io.ts';
 import { expandInputs } from '../inputs.ts';
-import { Replayer } from '../replay.ts';
+import { Replayer, replayLines } from '../replay.ts';
 
 export const replayAction = (
   inputs: string[],
@@ -43,10 +43,7 @@ export const replayAction = (
     // A verification failure: any input refused, except messages that are not commands.
     if (!r.accepted && r.reason !== 'NOT_A_COMMAND') failed = true;
     if (o.json) out(JSON.stringify(r));
-    else
-      out(
-        `${item.input}: ${r.accepted ? 'accepted' : `rejected ${r.reason}`}${r.detail ? ` (${r.detail})` : ''}`,
-      );
+    else for (const l of replayLines(r)) out(l);
   }
   process.exitCode = failed ? EXIT_FAILURE : EXIT_OK;
 };

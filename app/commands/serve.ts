@@ -1,8 +1,10 @@
 import type { FramingName } from '../../hw/framing/index.ts';
+import { portKind, whyLive } from '../../hw/live-target.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { defaultStateDir, memoryState, openStateDir } from '../../sim/store/state-dir.ts';
+import { serveTestKeyVerdict } from '../bridge/test-key-guard.ts';
 import { EXIT_OK, loadFaultsFile, out, UsageError } from '../cli-io.ts';
 import { ConsoleHub, type RunningConsole, servedConsole, startConsoleServer } from '../console.ts';
 import { type ServeEndpoint, type ServeEvent, startServe } from '../serve.ts';
@@ -15,6 +17,7 @@ export interface ServeFlags {
   baud?: string;
   framing: FramingName;
   seed: string;
+  allowTestKeys?: boolean;
   gsmePollMs: string;
   blockLimit: string;
   maxPayload?: string;
@@ -73,6 +76,17 @@ export const serveAction = async (o: ServeFlags) => {
         : { kind: 'tcp', port: int('--tcp', o.tcp!, 0, 65535), host: o.host };
   if (o.state !== undefined && o.ephemeral)
     throw new UsageError('serve: --state and --ephemeral exclude each other');
+  // Test keys stay off live lines (the rule bridge follows): a serial port that is not a
+  // pseudo-terminal may be a real line; a missing path is left to the open, which reports it.
+  if (o.serial !== undefined && portKind(o.serial) !== 'missing') {
+    const v = serveTestKeyVerdict({
+      live: whyLive({ path: o.serial }, '--serial'),
+      seed: o.seed,
+      allow: o.allowTestKeys ?? false,
+    });
+    if (v && 'refuse' in v) throw new UsageError(`serve: ${v.refuse}`);
+    if (v) process.stderr.write(`gbcs-sim serve: ${v.warn}\n`);
+  }
   const limits = {
     maxConnections: int('--max-connections', o.maxConnections, 1, 65_535),
     framesPerSecond: int('--rate-limit', o.rateLimit, 0, 1_000_000),

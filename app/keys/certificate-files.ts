@@ -25,7 +25,7 @@ export const MAX_CERTIFICATE_FILE_BYTES = 1 << 20;
 
 export type CertificateInput =
   | { input: string; der: Uint8Array }
-  | { input: string; error: string }
+  | { input: string; error: string; code?: 'NO_CERTIFICATES' }
   | { input: string; publicKey: Uint8Array };
 
 const CERT_FILE = /\.(pem|crt|cer|der)$/i;
@@ -99,6 +99,14 @@ export function readCertificateInputs(paths: readonly string[]): CertificateInpu
       if (files.length === 0) walk(p, files);
     } catch (e) {
       out.push({ input: p, error: (e as Error).message });
+      continue;
+    }
+    if (files.length === 0) {
+      out.push({
+        input: p,
+        code: 'NO_CERTIFICATES',
+        error: 'no certificate files (*.pem, *.crt, *.cer, *.der) in this directory',
+      });
       continue;
     }
     for (const f of files) {
@@ -189,7 +197,11 @@ export function validateFiles(
         input: i.input,
         ok: false,
         kind: null,
-        reasons: [{ code: 'NOT_A_CERTIFICATE', message: `unreadable: ${i.error}` }],
+        reasons: [
+          i.code === 'NO_CERTIFICATES'
+            ? { code: i.code, message: i.error }
+            : { code: 'NOT_A_CERTIFICATE', message: `unreadable: ${i.error}` },
+        ],
         warnings: [],
         serial: null,
         eui: null,

@@ -34,6 +34,11 @@ export function register(program: Command): void {
     .option('--at <date>', 'also check validity periods at this date')
     .option('--strict', 'treat tolerated deviations (warnings) as failures')
     .option('--expect <kind>', 'require this kind: device, organisation or ca')
+    .option(
+      '--pki <dir>',
+      "also consult this PKI directory's SMKI Repository for revocations (repeatable; inputs in a PKI directory consult it anyway)",
+      collect,
+    )
     .action(keysValidateAction);
 
   keys

@@ -30,6 +30,10 @@ export function register(program: Command): void {
       String(DEFAULT_SERVE_LIMITS.framesPerSecond),
     )
     .option('--http <port>', 'also serve the web console for this premises on 127.0.0.1:PORT')
+    .option(
+      '--allow-test-keys',
+      'serve the test-key devices on a --serial port that is not a pseudo-terminal (a live line)',
+    )
     .addOption(cryptoOption())
     .action(serveAction);
 }

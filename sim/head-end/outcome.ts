@@ -48,3 +48,9 @@ export function responseOutcome(payload: Uint8Array): ResponseOutcome {
   }
   return errors.length === 0 ? { ok: true } : { ok: false, errors };
 }
+
+/** The outcome in words, as `run`, `bridge`, `decode` and `replay` print it: `success` or `error: …`. */
+export function outcomeText(payload: Uint8Array): string {
+  const o = responseOutcome(payload);
+  return o.ok ? 'success' : `error: ${o.errors.join(', ')}`;
+}

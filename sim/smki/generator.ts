@@ -20,6 +20,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
 import { createNobleCrypto, type GbcsCrypto } from '../../protocol/crypto/index.ts';
+import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { ROLE_NAMES } from '../../protocol/use-case-catalogue.ts';
 import type { CellUsage, KeyUsage } from '../device/credentials.ts';
@@ -127,6 +128,37 @@ export function yearsLater(from: number, years: number): number {
       d.getUTCSeconds(),
     ) - 1000
   );
+}
+
+/** Lifetimes of the test PKI's certificates, in years (the ZAZ1 pattern): Root CAs 30, Issuing CAs 25. */
+const ROOT_CA_YEARS = 30;
+const ISSUING_CA_YEARS = 25;
+
+/**
+ * The notBefore dates a test PKI can carry, each certificate's validity encoded as the SMKI
+ * profiles require (RFC 5280 §4.1.2.5, which the SMKI certificate profiles follow; GBCS's Device
+ * Certificate profile, reference/gbcs-wire-and-security.md §4):
+ * - `first` 1950-01-01T00:00:00Z: a date before 2050 MUST be UTCTime, whose two-digit year reads
+ *   50–99 as 1950–1999 and 00–49 as 2000–2049, so 1949 cannot be written (it reads back as 2049);
+ * - `last` 9969-12-31T23:59:59Z: the Root CAs' notAfter, 30 years on, must fit GeneralizedTime's
+ *   four-digit year, at most 99991231235959Z — the notAfter every Device Certificate carries.
+ * Milliseconds since the epoch, inclusive.
+ */
+export const PKI_NOT_BEFORE_RANGE = {
+  first: Date.UTC(1950, 0, 1),
+  last: Date.UTC(9999 - ROOT_CA_YEARS, 11, 31, 23, 59, 59),
+} as const;
+
+/**
+ * Why `notBefore` cannot start a test PKI (null when it can): the rule of PKI_NOT_BEFORE_RANGE
+ * that it breaks, in words.
+ */
+export function pkiNotBeforeProblem(notBefore: number): string | null {
+  if (notBefore < PKI_NOT_BEFORE_RANGE.first)
+    return 'before 1950: a validity date before 2050 is UTCTime, whose two-digit year cannot hold 19xx below 1950 (RFC 5280 §4.1.2.5)';
+  if (notBefore > PKI_NOT_BEFORE_RANGE.last)
+    return `after 9969-12-31: the Root CAs' notAfter (${ROOT_CA_YEARS} years on) would pass GeneralizedTime 99991231235959Z, the notAfter of every Device Certificate (GBCS Device Certificate profile)`;
+  return null;
 }
 
 /** A positive 16-octet serial number derived from a label (top bit clear, first octet non-zero). */
@@ -299,10 +331,16 @@ export function deviceCredential(
   return cred;
 }
 
-/** Generates the whole test PKI. Pure: the same options give the same bytes. */
+/**
+ * Generates the whole test PKI. Pure: the same options give the same bytes.
+ * @throws GbcsError BAD_DATE for a notBefore outside PKI_NOT_BEFORE_RANGE (its validity cannot be encoded)
+ */
 export function generateTestPki(opts: TestPkiOptions): TestPki {
   const seed = opts.seed;
   const notBefore = Math.floor((opts.notBefore ?? Date.UTC(2025, 0, 1)) / 1000) * 1000;
+  const problem = pkiNotBeforeProblem(notBefore);
+  if (problem !== null)
+    throw new GbcsError(ErrorCode.BAD_DATE, `notBefore ${new Date(notBefore).toISOString()}: ${problem}`);
   const orgPolicy = opts.organisationPolicy ?? POLICY_ORGANISATION_TEST;
   const devPolicy = opts.devicePolicy ?? POLICY_DEVICE_TEST;
   const rootParty = opts.parties.find((p) => p.role === 0);
@@ -316,7 +354,11 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     CA_SUBJECTS['root-oca'],
     rootKey,
     null,
-    { notBefore, notAfter: yearsLater(notBefore, 30), extra: [wrappedApexContingencyKeyExtension(wrapped)] },
+    {
+      notBefore,
+      notAfter: yearsLater(notBefore, ROOT_CA_YEARS),
+      extra: [wrappedApexContingencyKeyExtension(wrapped)],
+    },
     seed,
     orgPolicy,
     undefined,
@@ -326,7 +368,7 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     CA_SUBJECTS['issuing-oca'],
     opts.derive(seed, 'issuing-oca', 'ds'),
     rootOca,
-    { notBefore, notAfter: yearsLater(notBefore, 25) },
+    { notBefore, notAfter: yearsLater(notBefore, ISSUING_CA_YEARS) },
     seed,
     orgPolicy,
     0,
@@ -336,7 +378,7 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     CA_SUBJECTS['root-dca'],
     opts.derive(seed, 'root-dca', 'ds'),
     null,
-    { notBefore, notAfter: yearsLater(notBefore, 30) },
+    { notBefore, notAfter: yearsLater(notBefore, ROOT_CA_YEARS) },
     seed,
     devPolicy,
     undefined,
@@ -346,7 +388,7 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     CA_SUBJECTS['issuing-dca'],
     opts.derive(seed, 'issuing-dca', 'ds'),
     rootDca,
-    { notBefore, notAfter: yearsLater(notBefore, 25) },
+    { notBefore, notAfter: yearsLater(notBefore, ISSUING_CA_YEARS) },
     seed,
     devPolicy,
     0,

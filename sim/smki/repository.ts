@@ -14,6 +14,7 @@ import { ErrorCode, GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { pemBlocks, toPem } from './certificate-info.ts';
 import { parseCertificate } from './parse.ts';
+import { normaliseSerial } from './serial.ts';
 import { validateCertificate } from './validate.ts';
 
 export type CertificateStatus = 'P' | 'I' | 'N' | 'E' | 'R';
@@ -59,15 +60,7 @@ export function statusAt(r: RepositoryRecord, at: number | undefined): Certifica
   return r.status;
 }
 
-/** Normalises a serial given as hex (any case, optional leading zeros) or decimal with `dec:`. */
-export function normaliseSerial(serial: string): string | null {
-  const s = serial.trim();
-  if (!/^[0-9a-fA-F]{1,64}$/.test(s)) return null;
-  let h = s.toLowerCase().replace(/^0+/, '');
-  if (h.length === 0) h = '0';
-  if (h.length % 2) h = `0${h}`;
-  return h;
-}
+export { normaliseSerial } from './serial.ts';
 
 export class SmkiRepository {
   readonly #records = new Map<string, RepositoryRecord>();

@@ -45,12 +45,15 @@ import {
   parseCertificate,
   reencodesIdentically,
 } from './parse.ts';
+import { normaliseSerial } from './serial.ts';
 import { type TestMarking, testMarking } from './test-marker.ts';
 import { ecdsaDerToRaw, ecdsaSignatureIsMinimal, readOneTlv, readTlvs } from './tlv.ts';
 
 /** Stable reason codes, one per rule. */
 export const Reason = {
   NOT_A_CERTIFICATE: 'NOT_A_CERTIFICATE',
+  /** An input directory holding no certificate file at all (`keys validate DIR`). */
+  NO_CERTIFICATES: 'NO_CERTIFICATES',
   NOT_DER: 'NOT_DER',
   NOT_V3: 'NOT_V3',
   SERIAL_INVALID: 'SERIAL_INVALID',
@@ -66,6 +69,8 @@ export const Reason = {
   VALIDITY_ORDER: 'VALIDITY_ORDER',
   NOT_YET_VALID: 'NOT_YET_VALID',
   EXPIRED: 'EXPIRED',
+  /** Revoked in the SMKI Repository consulted (`revocations`): status R (SEC L; the DCC Boxed SMKI service's statuses). */
+  REVOKED: 'REVOKED',
   ISSUER_EMPTY: 'ISSUER_EMPTY',
   MULTI_VALUED_RDN: 'MULTI_VALUED_RDN',
   UNIQUE_IDS_PRESENT: 'UNIQUE_IDS_PRESENT',
@@ -151,6 +156,19 @@ export interface ValidationOptions {
   /** Treat the tolerated deviations (`warnings`) as failures. */
   strict?: boolean;
   crypto?: GbcsCrypto;
+  /**
+   * Revoked certificates of the SMKI Repositories consulted, by serial (normaliseSerial form):
+   * a certificate among them is REVOKED from `revokedAt` (ms) on — at `at`, or whenever when no
+   * `at` is given. `repository` names where it was revoked.
+   */
+  revocations?: ReadonlyMap<string, Revocation>;
+}
+
+/** One revocation in an SMKI Repository (status R). */
+export interface Revocation {
+  revokedAt: number;
+  reason: string | null;
+  repository: string;
 }
 
 export interface CertificateSummary {
@@ -760,6 +778,12 @@ export function validateCertificate(der: Uint8Array, opts: ValidationOptions = {
   const index = opts.issuers instanceof IssuerIndex ? opts.issuers : new IssuerIndex(opts.issuers ?? []);
   const chain = checkChain(c, x, kind, index, crypto, add, opts.at);
   const summary = summaryOf(c, x, kind);
+  const revoked = opts.revocations?.get(normaliseSerial(summary.serial) ?? '');
+  if (revoked && (opts.at === undefined || opts.at >= revoked.revokedAt))
+    add(
+      Reason.REVOKED,
+      `revoked at ${isoOf(revoked.revokedAt)} in ${revoked.repository}${revoked.reason ? ` (${revoked.reason})` : ''}`,
+    );
   const test = testMarkingOf(c, summary, kind);
   // Information, not a deviation: a warning even when strict.
   if (test) warnings.push({ code: Reason.TEST_CERTIFICATE, message: test.message });

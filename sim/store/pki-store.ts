@@ -34,6 +34,7 @@ import {
 } from '../smki/registration-authority.ts';
 import { SmkiRepository } from '../smki/repository.ts';
 import { RegulatoryTimeline, type TimelineDates } from '../smki/timeline.ts';
+import type { Revocation } from '../smki/validate.ts';
 import { CA_FILES, writePkiDirectory } from './keystore-io.ts';
 import { writePrivateFileSync } from './private-files.ts';
 
@@ -181,13 +182,14 @@ function parseParty(v: unknown, i: number): Party {
 }
 
 /**
- * Opens a PKI directory: its RA state, repository and issuing CAs.
+ * Reads `smki.json` of a PKI directory: the document and its SMKI Repository.
  * @throws GbcsError SMKI_BAD_STATE naming the file and the problem
  */
-export function openPkiDirectory(
-  dir: string,
-  o: { clock: Clock; historical?: boolean; timeline?: Partial<TimelineDates> },
-): OpenedPki {
+function readSmkiState(dir: string): {
+  path: string;
+  doc: Record<string, unknown>;
+  repository: SmkiRepository;
+} {
   const path = join(dir, SMKI_STATE_FILE);
   if (!existsSync(path))
     throw bad(dir, `no ${SMKI_STATE_FILE}: not a PKI directory written by \`keys init\``);
@@ -199,12 +201,22 @@ export function openPkiDirectory(
   }
   if (typeof doc !== 'object' || doc === null || doc.format !== SMKI_STATE_FORMAT)
     throw bad(path, `format is not ${SMKI_STATE_FORMAT}`);
-  let repository: SmkiRepository;
   try {
-    repository = SmkiRepository.fromJSON(doc.certificates);
+    return { path, doc, repository: SmkiRepository.fromJSON(doc.certificates) };
   } catch (e) {
     throw bad(path, (e as Error).message, e);
   }
+}
+
+/**
+ * Opens a PKI directory: its RA state, repository and issuing CAs.
+ * @throws GbcsError SMKI_BAD_STATE naming the file and the problem
+ */
+export function openPkiDirectory(
+  dir: string,
+  o: { clock: Clock; historical?: boolean; timeline?: Partial<TimelineDates> },
+): OpenedPki {
+  const { path, doc, repository } = readSmkiState(dir);
   const issuingOca = loadAuthority(dir, CA_FILES.issuingOca, 'issuing-oca');
   const issuingDca = loadAuthority(dir, CA_FILES.issuingDca, 'issuing-dca');
   const ra = new RegistrationAuthority({
@@ -245,4 +257,18 @@ export function openPkiDirectory(
     seed,
     save: () => writeAtomically(path, stateDocument(ra, seed)),
   };
+}
+
+/**
+ * The revocations (status R) in the SMKI Repository of a PKI directory (`smki.json`), by serial,
+ * for `validateCertificate`'s `revocations`; `repository` names the file.
+ * @throws GbcsError SMKI_BAD_STATE naming the file and the problem
+ */
+export function readRevocations(dir: string): Map<string, Revocation> {
+  const { path, repository } = readSmkiState(dir);
+  const out = new Map<string, Revocation>();
+  for (const r of repository.records)
+    if (r.status === 'R' && r.revokedAt !== null)
+      out.set(r.serial, { revokedAt: r.revokedAt, reason: r.revocationReason, repository: path });
+  return out;
 }

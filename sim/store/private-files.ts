@@ -14,7 +14,8 @@
  * The umask can only narrow these modes (0600 & ~umask); `fchmod` ignores it, so an existing file
  * ends exactly 0600.
  */
-import { closeSync, constants, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
+import { makeDirectories } from './directories.ts';
 
 /** Mode of files holding key material. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -38,5 +39,5 @@ export function writePrivateFileSync(path: string, data: string | Uint8Array): v
 
 /** Creates `dir` (and missing parents) with mode 0700; an existing directory is left as it is. */
 export function mkdirPrivateSync(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  makeDirectories(dir, PRIVATE_DIR_MODE);
 }

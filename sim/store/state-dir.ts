@@ -21,21 +21,13 @@
  * are no plain file name (other than letters, digits, `.`, `_`, `-`, or longer than 64) are named
  * by the first 16 hex digits of their SHA-256.
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../../protocol/bytes.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { DeviceState } from '../device/state.ts';
+import { makeDirectories } from './directories.ts';
 import { FileStateStore, MemoryStateStore, type StateStore } from './state-store.ts';
 
 export const STATE_DIR_FORMAT = 'gbcs-sim.state/1';
@@ -157,7 +149,7 @@ export function openStateDir(dir: string, identity: unknown): ServedState {
   const abs = resolve(dir);
   let release: () => void;
   try {
-    mkdirSync(abs, { recursive: true, mode: 0o700 });
+    makeDirectories(abs, 0o700);
     release = lock(abs);
   } catch (e) {
     if (e instanceof GbcsError) throw e;

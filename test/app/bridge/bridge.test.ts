@@ -34,7 +34,10 @@ const crypto = createCrypto('noble');
 const SEED = 'bridge';
 
 /** A served premises reachable through in-process pairs; each reconnect plugs a fresh pair in. */
-function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: number } = {}) {
+function rig(
+  framing: FramingName,
+  opts: { blockLimit?: number; gsmePollMs?: number; bridgeFraming?: FramingName } = {},
+) {
   const served = new ServedPremises({
     seed: SEED,
     crypto,
@@ -52,7 +55,7 @@ function rig(framing: FramingName, opts: { blockLimit?: number; gsmePollMs?: num
         const detach = served.attach(dev);
         dev.onClose(() => detach());
       });
-      return new FramedTransport(pair.a, createFraming(framing));
+      return new FramedTransport(pair.a, createFraming(opts.bridgeFraming ?? framing));
     },
     { initialDelayMs: 5, maxDelayMs: 20, giveUpAfterMs: 5000 },
   );
@@ -155,6 +158,21 @@ describe('bridge retries, verification, GBT, unplug', () => {
     });
     expect(summary).toMatchObject({ commands: 4, sent: 4, answered: 0, failed: 4 });
     expect(r.served.counts).toMatchObject({ rejected: 4, accepted: 0 });
+    // Every command timed out: one hint names what to check (issue 15: 12 TIMEOUTs and no clue).
+    expect(summary.hint).toMatch(
+      /^every command timed out \(nothing came back\): check .*seed.*--framing.*port/,
+    );
+  });
+  it('all TIMEOUT from a framing mismatch: the text output ends with one hint line; a run with an answer has none', async () => {
+    const r = rig('gfi', { bridgeFraming: 'binary' });
+    const steps = defaultBridgeSteps(r.ctx).slice(0, 2);
+    const { lines, summary } = await bridge(r, steps, { timeoutMs: 50, retries: 0, json: false });
+    expect(summary.failed).toBe(2);
+    expect(lines.filter((l) => l.startsWith('hint: '))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^hint: every command timed out .*: check .*seed.*--framing/);
+    const ok = await bridge(rig('gfi'), steps, { json: false });
+    expect(ok.summary.hint).toBeNull();
+    expect(ok.lines.some((l) => l.startsWith('hint:'))).toBe(false);
   });
 
   it('a corrupted response is answered but NOT verified (MAC or signature invalid)', async () => {

@@ -20,6 +20,7 @@ import {
   criticalCommands,
   criticalOriginators,
   keystoreTestKeys,
+  serveTestKeyVerdict,
   testKeyVerdict,
 } from '../../../app/bridge/test-key-guard.ts';
 import { createFraming } from '../../../hw/framing/index.ts';
@@ -114,6 +115,21 @@ describe('what is a test key, what is critical, and the verdict', () => {
     );
     const bare = new Keystore(ks.entries.map((e) => ({ ...e, certificate: null, serial: null })));
     expect(keystoreTestKeys(bare, [ctx.parties.supplier], ctx.parties.acb)).toBeNull();
+  });
+
+  it('serve follows the same rule (one function): test keys on a live line refused, allowed with a warning; a pty is fine', () => {
+    const live = whyLive({ path: '/dev/null' }, '--serial');
+    expect(live).toBe('--serial /dev/null is not a pseudo-terminal');
+    expect(serveTestKeyVerdict({ live, seed: '1', allow: false })).toEqual({
+      refuse:
+        'refusing to serve virtual devices on a live line (--serial /dev/null is not a pseudo-terminal) with test keys ' +
+        '(the deterministic keys of --seed 1): their private keys are public, so anyone on that line can command them; ' +
+        'nothing was opened (--allow-test-keys if the line is a test rig)',
+    });
+    expect(serveTestKeyVerdict({ live, seed: '1', allow: true })).toEqual({
+      warn: expect.stringMatching(/^warning: --allow-test-keys: serving virtual devices on a live line/),
+    });
+    expect(serveTestKeyVerdict({ live: null, seed: '1', allow: false })).toBeNull();
   });
 
   it('the verdict: refuse only live + test keys + critical; with --allow-test-keys a warning (once)', () => {

@@ -678,3 +678,24 @@ describeShared('the published ZAZ1 / RTDS certificates', () => {
     expect(codes(validateCertificate(der))).toEqual(['KEY_USAGE_NOT_DS_OR_KA']);
   });
 });
+
+describe('revocations (an SMKI Repository consulted)', () => {
+  it('a revoked certificate is REVOKED from its revocation date on, naming the repository; others unaffected', () => {
+    const c = pki.organisations[0]!;
+    const revokedAt = Date.UTC(2026, 0, 2);
+    const revocations = new Map([
+      [c.serial.replace(/^(00)+/, ''), { revokedAt, reason: 'key compromise', repository: 'pki/smki.json' }],
+    ]);
+    expect(check(c.certificate, { revocations })).toMatchObject({
+      ok: false,
+      reasons: [
+        { code: 'REVOKED', message: 'revoked at 2026-01-02T00:00:00Z in pki/smki.json (key compromise)' },
+      ],
+    });
+    expect(check(c.certificate, { revocations, at: revokedAt - 1000 }).ok).toBe(true);
+    expect(check(c.certificate, { revocations, at: revokedAt }).reasons.map((r) => r.code)).toEqual([
+      'REVOKED',
+    ]);
+    expect(check(pki.organisations[1]!.certificate, { revocations }).ok).toBe(true);
+  });
+});
