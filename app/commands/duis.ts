@@ -20,6 +20,10 @@ export interface ServeFlags {
   device?: string[];
   user?: string[];
   maxBody?: string;
+  premises?: string;
+  seed: string;
+  callback?: string;
+  db?: string;
   json?: boolean;
   crypto: CryptoBackendName;
 }
@@ -37,6 +41,21 @@ export const duisServeAction = async (o: ServeFlags) => {
   if (maxBody !== undefined && !(Number.isInteger(maxBody) && maxBody > 0))
     throw new UsageError('--max-body: a positive number of bytes');
   if (!o.keystore?.length) throw new UsageError('--keystore: give the XML-signing certificates to trust');
+  const premises = o.premises === undefined ? undefined : Number(o.premises);
+  if (premises !== undefined && !(Number.isInteger(premises) && premises >= 1 && premises <= 1_000_000))
+    throw new UsageError('--premises: 1…1000000');
+  if (premises !== undefined && o.device?.length)
+    throw new UsageError('--device and --premises: the premises are the devices');
+  if ((o.callback || o.db) && premises === undefined)
+    throw new UsageError('--callback and --db need --premises (the stand-in sends nothing)');
+  if (o.callback) {
+    let u: URL | null = null;
+    try {
+      u = new URL(o.callback);
+    } catch {}
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:'))
+      throw new UsageError(`--callback ${o.callback}: an http(s) URL`);
+  }
   const keystore = loadKeystores(o.keystore);
   warnKeystore(keystore);
   const devices = o.device?.length
@@ -51,6 +70,31 @@ export const duisServeAction = async (o: ServeFlags) => {
       port,
       host: o.host,
       devices,
+      ...(premises === undefined
+        ? {}
+        : {
+            premises: {
+              count: premises,
+              seed: o.seed,
+              ...(o.db ? { db: o.db } : {}),
+              ...(o.callback ? { callback: o.callback } : {}),
+            },
+            onDelivery: (e) => {
+              const line = {
+                delivery: e.kind,
+                id: e.entry.id,
+                kind: e.entry.kind,
+                requestId: e.entry.requestId,
+                attempts: e.entry.attempts + 1,
+                detail: e.detail,
+              };
+              if (o.json) out(JSON.stringify(line));
+              else
+                process.stderr.write(
+                  `gbcs-sim: duis callback ${e.kind} ${e.entry.kind} ${e.entry.requestId ?? ''} (attempt ${line.attempts}) ${e.detail}\n`,
+                );
+            },
+          }),
       ...(o.xsd ? { xsdDir: o.xsd } : {}),
       ...(o.dspCert || o.dspKey ? { dspFiles: { certificate: o.dspCert, privateKey: o.dspKey } } : {}),
       ...(o.user?.length ? { users: parseUserRoles(o.user) } : {}),
@@ -74,6 +118,7 @@ export const duisServeAction = async (o: ServeFlags) => {
   } catch (e) {
     if (e instanceof GbcsError && e.code === 'DUIS_CONFIG')
       throw new UsageError((e as DuisConfigError).message);
+    if (e instanceof GbcsError && e.code.startsWith('DB_')) throw new UsageError(`--db: ${e.message}`);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use on ${o.host}`);
     if (err.code === 'EACCES') throw new UsageError(`port ${port}: permission denied`);
@@ -82,11 +127,18 @@ export const duisServeAction = async (o: ServeFlags) => {
     throw e;
   }
   process.stderr.write(
-    `gbcs-sim: DUIS service on ${started.http.url} (${started.certificates} XML-signing certificates, DSP ${started.dsp.serial}, ${started.xsd ? 'XSD' : 'structure'} validation, ${devices.length} devices)\n`,
+    `gbcs-sim: DUIS service on ${started.http.url} (${started.certificates} XML-signing certificates, DSP ${started.dsp.serial}, ${started.xsd ? 'XSD' : 'structure'} validation, ${premises === undefined ? `${devices.length} devices` : `${premises} premises on the test keys of seed ${o.seed}${o.callback ? `, callback ${o.callback}` : ', no callback: responses wait in the outbox'}${o.db ? `, outbox in ${o.db}` : ''}, ${started.premises!.outbox.pending()} waiting`})\n`,
   );
-  out(JSON.stringify({ url: started.http.url, certificates: started.certificates, xsd: started.xsd }));
+  out(
+    JSON.stringify({
+      url: started.http.url,
+      certificates: started.certificates,
+      xsd: started.xsd,
+      ...(premises === undefined ? {} : { premises, pending: started.premises!.outbox.pending() }),
+    }),
+  );
   const stop = () => {
-    void started.http.close().then(() => process.exit(0));
+    void started.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -19,6 +19,8 @@ import {
   XmlSigningRegistry,
   xmlSigningCertificate,
 } from '../../sim/duis/certificates.ts';
+import { type DuisOutbox, MemoryOutbox } from '../../sim/duis/outbox.ts';
+import { PremisesBackend } from '../../sim/duis/premises-backend.ts';
 import {
   AcknowledgingBackend,
   type DuisAnswer,
@@ -30,6 +32,9 @@ import type { XmlSigningKey } from '../../sim/duis/xmldsig.ts';
 import { type DuisSchemaTexts, duisXsdValidator } from '../../sim/duis/xsd.ts';
 import { pemBlocks, privateKeyOfDer } from '../../sim/smki/certificate-info.ts';
 import type { Keystore } from '../../sim/smki/keystore.ts';
+import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { SqliteDuisOutbox } from '../../sim/store/duis-outbox.ts';
+import { type CallbackDelivery, startCallbackDelivery } from './callback.ts';
 import { type DuisHttpServer, startDuisServer } from './http.ts';
 
 /** A configuration problem of a DUIS job (the CLI prints it and exits 2). */
@@ -158,12 +163,24 @@ export interface DuisServeOptions {
   /** Devices the stand-in backend knows (ignored when `backend` is given). */
   devices?: readonly Eui64[];
   backend?: DuisBackend;
+  /**
+   * Virtual premises behind the service (`--premises N`, `--seed S`): the premises backend
+   * (sim/duis/premises-backend.ts) instead of the stand-in; its outbox in `db` (the DCC database
+   * file, `--db`) or in memory, delivered to `callback` (`--callback URL`).
+   */
+  premises?: { count: number; seed: string; db?: string; callback?: string };
+  /** Events of the callback delivery (for logs). */
+  onDelivery?: Parameters<typeof startCallbackDelivery>[0]['onEvent'];
   maxBodyBytes?: number;
   onAnswer?: (path: string, answer: DuisAnswer) => void;
 }
 
 export interface DuisServe {
   http: DuisHttpServer;
+  /** With `premises`: the backend, its outbox and the callback delivery. */
+  premises?: { backend: PremisesBackend; outbox: DuisOutbox; delivery: CallbackDelivery };
+  /** Stops the delivery, the HTTP server and closes the database. */
+  close(): Promise<void>;
   service: DuisService;
   dsp: XmlSigningCertificate;
   certificates: number;
@@ -181,10 +198,37 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
   const userRoles: UserRoles = o.users ? userRolesFromTable(o.users) : userRolesFromKeystore(o.keystore);
   const xsd = o.xsdDir ? duisXsdValidator(readDuisSchemas(o.xsdDir)) : undefined;
   const maxBytes = o.maxBodyBytes;
+  let premises: DuisServe['premises'];
+  let closeDb = () => {};
+  if (o.premises) {
+    let outbox: DuisOutbox;
+    if (o.premises.db) {
+      const db = openDccDatabase(o.premises.db);
+      closeDb = () => db.close();
+      outbox = new SqliteDuisOutbox(db);
+    } else outbox = new MemoryOutbox();
+    let delivery: CallbackDelivery | undefined;
+    const backend = new PremisesBackend({
+      premises: o.premises.count,
+      seed: o.premises.seed,
+      crypto: o.crypto,
+      clock: o.clock,
+      dsp: dsp.key,
+      outbox,
+      onEnqueued: () => delivery?.wake(),
+    });
+    delivery = startCallbackDelivery({
+      outbox,
+      clock: o.clock,
+      ...(o.premises.callback ? { url: o.premises.callback } : {}),
+      ...(o.onDelivery ? { onEvent: o.onDelivery } : {}),
+    });
+    premises = { backend, outbox, delivery };
+  }
   const service = new DuisService({
     registry,
     userRoles,
-    backend: o.backend ?? new AcknowledgingBackend(o.devices ?? []),
+    backend: o.backend ?? premises?.backend ?? new AcknowledgingBackend(o.devices ?? []),
     dsp: dsp.key,
     clock: o.clock,
     crypto: o.crypto,
@@ -198,5 +242,17 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
     ...(maxBytes === undefined ? {} : { maxBodyBytes: maxBytes }),
     ...(o.onAnswer ? { onAnswer: o.onAnswer } : {}),
   });
-  return { http, service, dsp: dsp.certificate, certificates: registry.size, xsd: xsd !== undefined };
+  return {
+    http,
+    service,
+    ...(premises ? { premises } : {}),
+    close: async () => {
+      premises?.delivery.stop();
+      await http.close();
+      closeDb();
+    },
+    dsp: dsp.certificate,
+    certificates: registry.size,
+    xsd: xsd !== undefined,
+  };
 }

@@ -40,6 +40,16 @@ export function register(program: Command): void {
       collect,
     )
     .option('--max-body <bytes>', 'largest request body accepted (default 12 MiB)')
+    .option(
+      '--premises <n>',
+      'serve N virtual premises (CHF, GPF, ESME, GSME each; built when first addressed)',
+    )
+    .option('--seed <s>', "seed of the premises' test key set", '1')
+    .option(
+      '--callback <url>',
+      'POST device responses and alerts here (retried with backoff while it is down)',
+    )
+    .option('--db <file>', 'keep the outbox in this DCC database file (SQLite; survives a restart)')
     .option('--json', 'one JSON line per answered request on stdout')
     .addOption(cryptoOption())
     .action(duisServeAction);

@@ -59,7 +59,9 @@ export type RefusalKind =
   | 'WRONG_WEB_SERVICE'
   | 'COMMAND_VARIANT_NOT_APPLICABLE'
   | 'DEVICE_UNKNOWN'
-  | 'NOT_CARRIED';
+  | 'NOT_CARRIED'
+  | 'PRE_COMMAND_UNKNOWN'
+  | 'PRE_COMMAND_SIGNATURE';
 
 export interface Refusal {
   /** HTTP status of the answer. */
@@ -165,5 +167,17 @@ export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = {
     responseCode: null,
     source: 'assumed',
     why: 'gbcs-sim does not carry this request yet',
+  },
+  PRE_COMMAND_UNKNOWN: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: 'the Signed Pre-Command is not a Pre-Command this DCC issued (CV 4) followed by a signature',
+  },
+  PRE_COMMAND_SIGNATURE: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: "the Signed Pre-Command's GBCS signature does not verify with the originator's DS key",
   },
 };

@@ -125,6 +125,25 @@ CREATE TABLE ch_sim_plan (
 CREATE INDEX ch_sim_plan_due ON ch_sim_plan(next_day, idx);
 `,
   },
+  {
+    // Self-contained (one new table, nothing else touched), so it can be renumbered at a merge.
+    version: 3,
+    name: 'DUIS outbox: signed DUIS messages waiting for the user callback (sim/store/duis-outbox.ts)',
+    sql: `
+CREATE TABLE duis_outbox (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('response','device-alert','dcc-alert')),
+  request_id TEXT,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  delivered_at INTEGER
+) STRICT;
+CREATE INDEX duis_outbox_due ON duis_outbox(delivered_at, next_attempt_at, id);
+`,
+  },
 ];
 
 /** The schema version this code writes. */

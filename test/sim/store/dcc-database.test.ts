@@ -18,11 +18,11 @@ describe('DCC database store', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     db.close();
   });
 
-  it('a version-1 file is migrated to version 2 on open, keeping its rows', () => {
+  it('a version-1 file is migrated to the latest version on open, keeping its rows', () => {
     const f = tmp.file('v1.db');
     const old = openDccDatabase(f, { migrations: MIGRATIONS.filter((m) => m.version === 1) });
     expect(old.pragma('user_version', { simple: true })).toBe(1);
@@ -34,7 +34,7 @@ describe('DCC database store', () => {
     expect(() => old.prepare('SELECT * FROM ch_hubs').all()).toThrow(/no such table/);
     old.close();
     const db = openDccDatabase(f);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare('SELECT count(*) AS n FROM ch_hubs').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT device_id FROM devices').all()).toEqual([{ device_id: '00000000000000aa' }]);
     db.close();
