@@ -90,9 +90,25 @@ export function dspSigningKey(
       certificate,
     };
   }
+  const found = keystoreSigningKey(keystore, 'dsp');
+  if (found) return found;
+  throw new DuisConfigError(
+    'no DSP XML-signing certificate (OU 89) with its private key in the keystores: give --dsp-cert and --dsp-key',
+  );
+}
+
+/**
+ * An XML-signing certificate of `party` (and of `eui` when given) in the keystores that has its
+ * private key (on the entry, or a DS key of the same EUI with the same public key), or null.
+ */
+export function keystoreSigningKey(
+  keystore: Keystore,
+  party: 'user' | 'dsp',
+  eui?: Eui64,
+): { key: XmlSigningKey; certificate: XmlSigningCertificate } | null {
   for (const e of keystore.entries) {
     const c = e.certificate ? xmlSigningCertificate(e.certificate) : null;
-    if (c?.party !== 'dsp') continue;
+    if (c?.party !== party || (eui !== undefined && c.eui !== eui)) continue;
     const privateKey =
       e.privateKey ??
       keystore.findAll(e.eui, 'ds').find((m) => m.publicKey && Buffer.compare(m.publicKey, c.publicKey) === 0)
@@ -100,12 +116,11 @@ export function dspSigningKey(
     if (privateKey)
       return { key: { privateKey, issuerName: c.issuerName, serial: c.serial }, certificate: c };
   }
-  throw new DuisConfigError(
-    'no DSP XML-signing certificate (OU 89) with its private key in the keystores: give --dsp-cert and --dsp-key',
-  );
+  return null;
 }
 
-function readCertificateFile(path: string): XmlSigningCertificate {
+/** An XML-signing certificate from a PEM or DER file. @throws DuisConfigError */
+export function readCertificateFile(path: string): XmlSigningCertificate {
   let der: Uint8Array;
   try {
     const raw = readFileSync(path);
@@ -119,7 +134,8 @@ function readCertificateFile(path: string): XmlSigningCertificate {
   return c;
 }
 
-function readPrivateKeyFile(path: string): Uint8Array {
+/** A P-256 private key from a PKCS#8 / SEC 1 file, PEM or DER. @throws DuisConfigError */
+export function readPrivateKeyFile(path: string): Uint8Array {
   try {
     const raw = readFileSync(path);
     const block = pemBlocks(raw.toString('latin1'))[0];
