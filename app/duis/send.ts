@@ -157,13 +157,10 @@ export async function duisSend(
         const signedPre = signPreCommand(first.text, keys, o.crypto);
         if (!signedPre) first.detail = 'the I0 answer holds no Pre-Command';
         else {
-          const cv5 = unsigned
-            .replace(/<(\w+:)?CommandVariant>4</, '<$1CommandVariant>5<')
-            .replace(
-              /<(\w+:)?Body>[\s\S]*<\/(\w+:)?Body>/,
-              `<$1Body><$1SignedPreCommand><$1GBCSPayload>${Buffer.from(signedPre).toString('base64')}</$1GBCSPayload></$1SignedPreCommand></$1Body>`,
-            );
-          last = await post('S', signDuisXml(cv5, o.signer, o.crypto));
+          last = await post(
+            'S',
+            signDuisXml(signedPreCommandRequest(unsigned, signedPre), o.signer, o.crypto),
+          );
           result.steps.push(stepOf(last));
         }
       }
@@ -205,8 +202,21 @@ const stepOf = (a: {
   ...(a.detail ? { detail: a.detail } : {}),
 });
 
+/**
+ * The CV 5 request that returns a signed Pre-Command: the CV 4 request (unsigned) with Command
+ * Variant 5 and `SignedPreCommand/GBCSPayload` as its Body, under the same Request ID.
+ */
+export function signedPreCommandRequest(cv4Request: string, signedPre: Uint8Array): string {
+  return cv4Request
+    .replace(/<(\w+:)?CommandVariant>4</, '<$1CommandVariant>5<')
+    .replace(
+      /<(\w+:)?Body>[\s\S]*<\/(\w+:)?Body>/,
+      `<$1Body><$1SignedPreCommand><$1GBCSPayload>${Buffer.from(signedPre).toString('base64')}</$1GBCSPayload></$1SignedPreCommand></$1Body>`,
+    );
+}
+
 /** The Pre-Command of an I0 Transform answer signed by its originator's test DS key, or null. */
-function signPreCommand(
+export function signPreCommand(
   answer: string,
   keys: ReturnType<typeof createTestKeys>,
   crypto: GbcsCrypto,
