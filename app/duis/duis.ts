@@ -21,6 +21,7 @@ import {
 } from '../../sim/duis/certificates.ts';
 import { type DuisOutbox, MemoryOutbox } from '../../sim/duis/outbox.ts';
 import { PremisesBackend } from '../../sim/duis/premises-backend.ts';
+import type { OriginatorCounterStore } from '../../sim/duis/request-id.ts';
 import {
   AcknowledgingBackend,
   type DuisAnswer,
@@ -33,7 +34,7 @@ import { type DuisSchemaTexts, duisXsdValidator } from '../../sim/duis/xsd.ts';
 import { pemBlocks, privateKeyOfDer } from '../../sim/smki/certificate-info.ts';
 import type { Keystore } from '../../sim/smki/keystore.ts';
 import { openDccDatabase } from '../../sim/store/dcc-database.ts';
-import { SqliteDuisOutbox } from '../../sim/store/duis-outbox.ts';
+import { SqliteCounterStore, SqliteDuisOutbox } from '../../sim/store/duis-outbox.ts';
 import { type CallbackDelivery, startCallbackDelivery } from './callback.ts';
 import { type DuisHttpServer, startDuisServer } from './http.ts';
 
@@ -216,12 +217,14 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
   const maxBytes = o.maxBodyBytes;
   let premises: DuisServe['premises'];
   let closeDb = () => {};
+  let counters: OriginatorCounterStore | undefined;
   if (o.premises) {
     let outbox: DuisOutbox;
     if (o.premises.db) {
       const db = openDccDatabase(o.premises.db);
       closeDb = () => db.close();
       outbox = new SqliteDuisOutbox(db);
+      counters = new SqliteCounterStore(db);
     } else outbox = new MemoryOutbox();
     let delivery: CallbackDelivery | undefined;
     const backend = new PremisesBackend({
@@ -248,6 +251,7 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
     dsp: dsp.key,
     clock: o.clock,
     crypto: o.crypto,
+    ...(counters ? { counters } : {}),
     ...(xsd ? { xsd } : {}),
     ...(maxBytes === undefined ? {} : { limits: { maxBytes } }),
   });

@@ -128,7 +128,7 @@ CREATE INDEX ch_sim_plan_due ON ch_sim_plan(next_day, idx);
   {
     // Self-contained (one new table, nothing else touched), so it can be renumbered at a merge.
     version: 3,
-    name: 'DUIS outbox: signed DUIS messages waiting for the user callback (sim/store/duis-outbox.ts)',
+    name: 'DUIS outbox (signed DUIS messages waiting for the user callback) and Request ID counter floors (sim/store/duis-outbox.ts)',
     sql: `
 CREATE TABLE duis_outbox (
   id INTEGER PRIMARY KEY,
@@ -142,6 +142,10 @@ CREATE TABLE duis_outbox (
   delivered_at INTEGER
 ) STRICT;
 CREATE INDEX duis_outbox_due ON duis_outbox(delivered_at, next_attempt_at, id);
+CREATE TABLE duis_request_counters (
+  originator TEXT PRIMARY KEY CHECK (length(originator) = 16 AND originator NOT GLOB '*[^0-9a-f]*'),
+  last_counter TEXT NOT NULL CHECK (last_counter NOT GLOB '*[^0-9]*')
+) STRICT;
 `,
   },
 ];

@@ -4,9 +4,16 @@
  * one transaction, committed with synchronous = FULL before it returns: an entry enqueued before the
  * synchronous DUIS answer leaves survives a SIGKILL and is delivered after a restart. Delivered
  * entries are kept with `delivered_at` (an audit trail of what the callback took).
+ *
+ * `SqliteCounterStore` keeps the DUIS Request ID counter floor per Business Originator in the same
+ * file (table `duis_request_counters`; uint64 as decimal text), so a restarted service still refuses
+ * a replayed request.
  */
+
+import type { Eui64 } from '../../protocol/types.ts';
 import { backoffMs, type DuisOutbox, type OutboxEntry, type OutboxKind } from '../duis/outbox.ts';
-import type { Db } from './dcc-database.ts';
+import type { OriginatorCounterStore } from '../duis/request-id.ts';
+import { type Db, transaction } from './dcc-database.ts';
 
 interface Row {
   id: number;
@@ -77,5 +84,33 @@ export class SqliteDuisOutbox implements DuisOutbox {
       .prepare('SELECT min(next_attempt_at) AS t FROM duis_outbox WHERE delivered_at IS NULL')
       .get() as { t: number | null };
     return r.t;
+  }
+}
+
+export class SqliteCounterStore implements OriginatorCounterStore {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+  last(originator: Eui64): bigint | undefined {
+    const r = this.#db
+      .prepare('SELECT last_counter FROM duis_request_counters WHERE originator = ?')
+      .get(originator) as { last_counter: string } | undefined;
+    return r ? BigInt(r.last_counter) : undefined;
+  }
+  isFresh(originator: Eui64, counter: bigint): boolean {
+    const last = this.last(originator);
+    return last === undefined || counter > last;
+  }
+  accept(originator: Eui64, counter: bigint): boolean {
+    return transaction(this.#db, () => {
+      if (!this.isFresh(originator, counter)) return false;
+      this.#db
+        .prepare(
+          'INSERT INTO duis_request_counters (originator, last_counter) VALUES (?, ?) ON CONFLICT(originator) DO UPDATE SET last_counter = excluded.last_counter',
+        )
+        .run(originator, counter.toString());
+      return true;
+    });
   }
 }

@@ -12,7 +12,7 @@ import { type DuisServe, startDuisServe } from '../../../app/duis/duis.ts';
 import { WallClock } from '../../../sim/clock.ts';
 import { backoffMs, MemoryOutbox } from '../../../sim/duis/outbox.ts';
 import { openDccDatabase } from '../../../sim/store/dcc-database.ts';
-import { SqliteDuisOutbox } from '../../../sim/store/duis-outbox.ts';
+import { SqliteCounterStore, SqliteDuisOutbox } from '../../../sim/store/duis-outbox.ts';
 import {
   crypto,
   describeDuis,
@@ -73,7 +73,7 @@ describe('outbox stores', () => {
     expect([1, 2, 3, 4, 6, 7, 20].map(backoffMs)).toEqual([1000, 2000, 4000, 8000, 32000, 60000, 60000]);
   });
 
-  it('memory and SQLite outboxes agree: due, failed (rescheduled by backoff), delivered; SQLite keeps delivered rows', () => {
+  it('memory and SQLite outboxes agree: due, failed (rescheduled by backoff), delivered; SQLite keeps delivered rows; the SQLite counter floor holds uint64', () => {
     const t = tmpDir();
     const db = openDccDatabase(t.file('dcc.db'));
     try {
@@ -99,6 +99,13 @@ describe('outbox stores', () => {
       expect(
         db.prepare('SELECT count(*) AS n FROM duis_outbox WHERE delivered_at IS NOT NULL').get(),
       ).toEqual({ n: 2 });
+      const counters = new SqliteCounterStore(db);
+      const sup = '90b3d51f30010000';
+      expect([counters.accept(sup, 18446744073709551615n), counters.accept(sup, 5n)]).toEqual([true, false]);
+      expect([counters.last(sup), counters.isFresh('90b3d51f30020000', 0n)]).toEqual([
+        18446744073709551615n,
+        true,
+      ]);
     } finally {
       db.close();
       t.cleanup();
@@ -202,10 +209,11 @@ describeDuis('duis serve --db: SIGKILL with an undelivered response', () => {
     const first = serve(port);
     const { url } = JSON.parse(await first.line((l) => l.includes('"url"')));
     const counter = Date.now();
+    const sent = request(counter);
     const r = await fetch(`${url}/api/v1/serviceS`, {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
-      body: request(counter),
+      body: sent,
     });
     expect(r.status).toBe(200);
     await first.line((l) => l.includes('"delivery":"failed"'));
@@ -219,6 +227,13 @@ describeDuis('duis serve --db: SIGKILL with an undelivered response', () => {
       dspSigned(body);
       expect(body).toContain(`<sr:RequestID>${SUPPLIER}:${ESME0}:${counter}</sr:RequestID>`);
       await second.line((l) => l.includes('"delivery":"delivered"'));
+      // The Request ID counter floor survived too: the same request again is a replay
+      const replay = await fetch(`${started.url}/api/v1/serviceS`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml' },
+        body: sent,
+      });
+      expect([replay.status, replay.headers.get('x-gbcs-sim-refusal')]).toEqual([400, 'COUNTER_NOT_FRESH']);
       await stopChild(second.child);
     } finally {
       cb.server.close();
