@@ -39,7 +39,7 @@ import type { KeyResolver } from '../../protocol/security/verify.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { Clock } from '../clock.ts';
 import type { CommandOutcome } from '../device/core.ts';
-import { type BuiltCommand, HeadEnd } from '../head-end/head-end.ts';
+import { type BuiltCommand, type CommandSpec, HeadEnd } from '../head-end/head-end.ts';
 import { partyEui } from '../head-end/scenario.ts';
 import { createPremises, type Premises, type PremisesIds } from '../premises/premises.ts';
 import { createTestKeys, TEST_PARTIES, type TestKeys } from '../smki/test-pki.ts';
@@ -172,14 +172,29 @@ export class PremisesBackend implements DuisBackend {
     const built = buildGbcsCommand(req.variant.srv, device.deviceType, req.body);
     if (!built.ok) {
       if (built.why === 'E11') return { kind: 'error', responseCode: 'E11' };
+      if (built.why === 'bad-body')
+        return { kind: 'refused', refusal: 'BODY_NOT_USABLE', reason: built.detail };
       return { kind: 'not-carried', reason: built.detail };
     }
-    const spec = {
+    const spec: CommandSpec = {
       originatorId: originator,
       recipientId: target,
       messageCode: built.command.messageCode,
       payload: built.payload,
     };
+    let payload: Uint8Array;
+    const counter = this.headEnd.nextCounter(originator);
+    try {
+      payload = built.payload(counter); // a Body value out of a codec's range throws (RangeError)
+    } catch (e) {
+      return {
+        kind: 'refused',
+        refusal: 'BODY_NOT_USABLE',
+        reason: `${req.variant.srv}: ${(e as Error).message}`,
+      };
+    }
+    spec.payload = payload;
+    spec.counter = counter;
     if (cv === 4) {
       const preCommand = this.headEnd.preCommand(spec);
       this.#pending.set(req.requestIdText, { preCommand, originator });

@@ -66,7 +66,8 @@ export type RefusalKind =
   | 'DEVICE_UNKNOWN'
   | 'NOT_CARRIED'
   | 'PRE_COMMAND_UNKNOWN'
-  | 'PRE_COMMAND_SIGNATURE';
+  | 'PRE_COMMAND_SIGNATURE'
+  | 'BODY_NOT_USABLE';
 
 export interface Refusal {
   /** HTTP status of the answer. */
@@ -184,5 +185,11 @@ export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = {
     responseCode: null,
     source: 'assumed',
     why: "the Signed Pre-Command's GBCS signature does not verify with the originator's DS key",
+  },
+  BODY_NOT_USABLE: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: 'a request Body value the GBCS command cannot carry (e.g. a date outside the DLMS date-time range)',
   },
 };

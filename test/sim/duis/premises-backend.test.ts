@@ -173,4 +173,18 @@ describeDuis('DUIS service in front of virtual premises', () => {
     expect([nd.status, nd.refusal]).toEqual([501, 'NOT_CARRIED']);
     expect(outbox.pending()).toBe(0);
   });
+
+  it('a Body value the command cannot carry (TolerancePeriod not a number, which only the XSD would catch) is 400 BODY_NOT_USABLE, nothing sent', async () => {
+    const xml = template('ECS70Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML').replace(
+      /<sr:TolerancePeriod>\d+</,
+      '<sr:TolerancePeriod>soon<',
+    );
+    const a = await service.handle(
+      'T',
+      bytes(signedRequest(xml, { requestId: `${SUPPLIER}:${duisOfEui(P0.esme)}:7100` })),
+      'application/xml',
+    );
+    expect([a.status, a.refusal]).toEqual([400, 'BODY_NOT_USABLE']);
+    expect(backend.isPendingTransform(`${SUPPLIER}:${duisOfEui(P0.esme)}:7100`)).toBe(false);
+  });
 });
