@@ -19,6 +19,9 @@ import {
   XmlSigningRegistry,
   xmlSigningCertificate,
 } from '../../sim/duis/certificates.ts';
+import { type DuisOutbox, MemoryOutbox } from '../../sim/duis/outbox.ts';
+import { PremisesBackend } from '../../sim/duis/premises-backend.ts';
+import type { OriginatorCounterStore } from '../../sim/duis/request-id.ts';
 import {
   AcknowledgingBackend,
   type DuisAnswer,
@@ -30,6 +33,9 @@ import type { XmlSigningKey } from '../../sim/duis/xmldsig.ts';
 import { type DuisSchemaTexts, duisXsdValidator } from '../../sim/duis/xsd.ts';
 import { pemBlocks, privateKeyOfDer } from '../../sim/smki/certificate-info.ts';
 import type { Keystore } from '../../sim/smki/keystore.ts';
+import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { SqliteCounterStore, SqliteDuisOutbox } from '../../sim/store/duis-outbox.ts';
+import { type CallbackDelivery, startCallbackDelivery } from './callback.ts';
 import { type DuisHttpServer, startDuisServer } from './http.ts';
 
 /** A configuration problem of a DUIS job (the CLI prints it and exits 2). */
@@ -85,9 +91,25 @@ export function dspSigningKey(
       certificate,
     };
   }
+  const found = keystoreSigningKey(keystore, 'dsp');
+  if (found) return found;
+  throw new DuisConfigError(
+    'no DSP XML-signing certificate (OU 89) with its private key in the keystores: give --dsp-cert and --dsp-key',
+  );
+}
+
+/**
+ * An XML-signing certificate of `party` (and of `eui` when given) in the keystores that has its
+ * private key (on the entry, or a DS key of the same EUI with the same public key), or null.
+ */
+export function keystoreSigningKey(
+  keystore: Keystore,
+  party: 'user' | 'dsp',
+  eui?: Eui64,
+): { key: XmlSigningKey; certificate: XmlSigningCertificate } | null {
   for (const e of keystore.entries) {
     const c = e.certificate ? xmlSigningCertificate(e.certificate) : null;
-    if (c?.party !== 'dsp') continue;
+    if (c?.party !== party || (eui !== undefined && c.eui !== eui)) continue;
     const privateKey =
       e.privateKey ??
       keystore.findAll(e.eui, 'ds').find((m) => m.publicKey && Buffer.compare(m.publicKey, c.publicKey) === 0)
@@ -95,12 +117,11 @@ export function dspSigningKey(
     if (privateKey)
       return { key: { privateKey, issuerName: c.issuerName, serial: c.serial }, certificate: c };
   }
-  throw new DuisConfigError(
-    'no DSP XML-signing certificate (OU 89) with its private key in the keystores: give --dsp-cert and --dsp-key',
-  );
+  return null;
 }
 
-function readCertificateFile(path: string): XmlSigningCertificate {
+/** An XML-signing certificate from a PEM or DER file. @throws DuisConfigError */
+export function readCertificateFile(path: string): XmlSigningCertificate {
   let der: Uint8Array;
   try {
     const raw = readFileSync(path);
@@ -114,7 +135,8 @@ function readCertificateFile(path: string): XmlSigningCertificate {
   return c;
 }
 
-function readPrivateKeyFile(path: string): Uint8Array {
+/** A P-256 private key from a PKCS#8 / SEC 1 file, PEM or DER. @throws DuisConfigError */
+export function readPrivateKeyFile(path: string): Uint8Array {
   try {
     const raw = readFileSync(path);
     const block = pemBlocks(raw.toString('latin1'))[0];
@@ -158,12 +180,24 @@ export interface DuisServeOptions {
   /** Devices the stand-in backend knows (ignored when `backend` is given). */
   devices?: readonly Eui64[];
   backend?: DuisBackend;
+  /**
+   * Virtual premises behind the service (`--premises N`, `--seed S`): the premises backend
+   * (sim/duis/premises-backend.ts) instead of the stand-in; its outbox in `db` (the DCC database
+   * file, `--db`) or in memory, delivered to `callback` (`--callback URL`).
+   */
+  premises?: { count: number; seed: string; db?: string; callback?: string };
+  /** Events of the callback delivery (for logs). */
+  onDelivery?: Parameters<typeof startCallbackDelivery>[0]['onEvent'];
   maxBodyBytes?: number;
   onAnswer?: (path: string, answer: DuisAnswer) => void;
 }
 
 export interface DuisServe {
   http: DuisHttpServer;
+  /** With `premises`: the backend, its outbox and the callback delivery. */
+  premises?: { backend: PremisesBackend; outbox: DuisOutbox; delivery: CallbackDelivery };
+  /** Stops the delivery, the HTTP server and closes the database. */
+  close(): Promise<void>;
   service: DuisService;
   dsp: XmlSigningCertificate;
   certificates: number;
@@ -181,13 +215,43 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
   const userRoles: UserRoles = o.users ? userRolesFromTable(o.users) : userRolesFromKeystore(o.keystore);
   const xsd = o.xsdDir ? duisXsdValidator(readDuisSchemas(o.xsdDir)) : undefined;
   const maxBytes = o.maxBodyBytes;
+  let premises: DuisServe['premises'];
+  let closeDb = () => {};
+  let counters: OriginatorCounterStore | undefined;
+  if (o.premises) {
+    let outbox: DuisOutbox;
+    if (o.premises.db) {
+      const db = openDccDatabase(o.premises.db);
+      closeDb = () => db.close();
+      outbox = new SqliteDuisOutbox(db);
+      counters = new SqliteCounterStore(db);
+    } else outbox = new MemoryOutbox();
+    let delivery: CallbackDelivery | undefined;
+    const backend = new PremisesBackend({
+      premises: o.premises.count,
+      seed: o.premises.seed,
+      crypto: o.crypto,
+      clock: o.clock,
+      dsp: dsp.key,
+      outbox,
+      onEnqueued: () => delivery?.wake(),
+    });
+    delivery = startCallbackDelivery({
+      outbox,
+      clock: o.clock,
+      ...(o.premises.callback ? { url: o.premises.callback } : {}),
+      ...(o.onDelivery ? { onEvent: o.onDelivery } : {}),
+    });
+    premises = { backend, outbox, delivery };
+  }
   const service = new DuisService({
     registry,
     userRoles,
-    backend: o.backend ?? new AcknowledgingBackend(o.devices ?? []),
+    backend: o.backend ?? premises?.backend ?? new AcknowledgingBackend(o.devices ?? []),
     dsp: dsp.key,
     clock: o.clock,
     crypto: o.crypto,
+    ...(counters ? { counters } : {}),
     ...(xsd ? { xsd } : {}),
     ...(maxBytes === undefined ? {} : { limits: { maxBytes } }),
   });
@@ -198,5 +262,17 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
     ...(maxBytes === undefined ? {} : { maxBodyBytes: maxBytes }),
     ...(o.onAnswer ? { onAnswer: o.onAnswer } : {}),
   });
-  return { http, service, dsp: dsp.certificate, certificates: registry.size, xsd: xsd !== undefined };
+  return {
+    http,
+    service,
+    ...(premises ? { premises } : {}),
+    close: async () => {
+      premises?.delivery.stop();
+      await http.close();
+      closeDb();
+    },
+    dsp: dsp.certificate,
+    certificates: registry.size,
+    xsd: xsd !== undefined,
+  };
 }

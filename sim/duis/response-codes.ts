@@ -1,7 +1,10 @@
 /**
  * DUIS Response Codes and how a DUIS service refuses a request.
  *
- * Meanings of the codes a public copy of the DUIS "DCC Systems Response Codes" table gives [stated]:
+ * Meanings of the codes a public copy of the DUIS "DCC Systems Response Codes" table gives [stated;
+ * found with the project's spec search, a transcription of the DUIS table at
+ * https://iananthony3000.wixsite.com/smets2reference-1/copy-of-esme-sr-list — the SEC Appendix AD text
+ * itself is not in the searchable corpus]:
  * I0 success; I99 acknowledgement (a request for a device accepted and past access control, or a
  * non-device request answered without data); E1 invalid User / User Role; E2 User Role not permitted
  * to send the Service Reference; E3 User Status; E4 User Role not authorised for the Device at that
@@ -12,7 +15,9 @@
  * future-dated command timed out. The XSD enumerates further codes (E31…E71, E100, E1000…) whose
  * meanings we have not found stated.
  *
- * That table has no code for a message the DCC cannot read or cannot authenticate — not well-formed,
+ * That table (searched again for schema, signature and counter failures: nothing beyond it; the
+ * signing tool's negative samples are requests and carry no DCC answer) has no code for a message the
+ * DCC cannot read or cannot authenticate — not well-formed,
  * a DTD, invalid against the XSD, unsigned, signed by an unknown certificate or with a bad signature —
  * nor for a replayed Request ID counter. For these gbcs-sim answers at the HTTP level (400, no DUIS
  * body, a one-line reason and the refusal name in the `x-gbcs-sim-refusal` header) [assumed]: the
@@ -59,7 +64,10 @@ export type RefusalKind =
   | 'WRONG_WEB_SERVICE'
   | 'COMMAND_VARIANT_NOT_APPLICABLE'
   | 'DEVICE_UNKNOWN'
-  | 'NOT_CARRIED';
+  | 'NOT_CARRIED'
+  | 'PRE_COMMAND_UNKNOWN'
+  | 'PRE_COMMAND_SIGNATURE'
+  | 'BODY_NOT_USABLE';
 
 export interface Refusal {
   /** HTTP status of the answer. */
@@ -165,5 +173,23 @@ export const REFUSALS: Readonly<Record<RefusalKind, Refusal>> = {
     responseCode: null,
     source: 'assumed',
     why: 'gbcs-sim does not carry this request yet',
+  },
+  PRE_COMMAND_UNKNOWN: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: 'the Signed Pre-Command is not a Pre-Command this DCC issued (CV 4) followed by a signature',
+  },
+  PRE_COMMAND_SIGNATURE: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: "the Signed Pre-Command's GBCS signature does not verify with the originator's DS key",
+  },
+  BODY_NOT_USABLE: {
+    http: 400,
+    responseCode: null,
+    source: 'assumed',
+    why: 'a request Body value the GBCS command cannot carry (e.g. a date outside the DLMS date-time range)',
   },
 };

@@ -51,7 +51,9 @@ export type DuisSyncAnswer =
   /** A DUIS error the DCC finds after access control (E5, E11, E20 …). */
   | { kind: 'error'; responseCode: DuisResponseCode }
   /** gbcs-sim does not carry this request (yet): HTTP 501 with the reason. */
-  | { kind: 'not-carried'; reason: string };
+  | { kind: 'not-carried'; reason: string }
+  /** Refused after access control for a reason DUIS gives no code for (`REFUSALS`). */
+  | { kind: 'refused'; refusal: RefusalKind; reason: string };
 
 /**
  * The premises side of the DUIS service: the inventory it checks Business Targets against and what
@@ -64,6 +66,12 @@ export interface DuisBackend {
   hasDevice(eui: Eui64): boolean;
   /** Takes an accepted request. Must not throw (a thrown error is answered 500 and logged as such). */
   submit(request: AcceptedDuisRequest): DuisSyncAnswer | Promise<DuisSyncAnswer>;
+  /**
+   * Whether a Request ID is that of a Transform (CV 4) whose Pre-Command is still to come back
+   * signed: a CV 5–7 request under it skips the Request ID counter check (DUIS: the signed
+   * Pre-Command is returned under the same Request ID). Absent = never.
+   */
+  isPendingTransform?(requestId: string): boolean;
 }
 
 /** Stand-in backend: knows a set of devices, acknowledges device and non-device requests, carries no transform. */
@@ -239,7 +247,9 @@ export class DuisService {
       );
 
     const { originator, target, counter } = req.requestId;
-    if (!this.counters.isFresh(originator, counter))
+    const cv = req.commandVariant;
+    const resubmitted = cv >= 5 && cv <= 7 && o.backend.isPendingTransform?.(req.requestIdText) === true;
+    if (!resubmitted && !this.counters.isFresh(originator, counter))
       return this.#refuse(
         req,
         'COUNTER_NOT_FRESH',
@@ -256,7 +266,6 @@ export class DuisService {
         `${req.variant.srv} is for ${req.variant.eligibleRoles.join('/') || 'no User Role'}; ${originator} is ${roles.join('/')}`,
       );
 
-    const cv = req.commandVariant;
     if (cv === 9 || WEB_SERVICE_OF_CV[cv] !== ws) {
       if (cv === 9)
         return this.#refuse(
@@ -280,7 +289,7 @@ export class DuisService {
       return this.#refuse(req, 'DEVICE_UNKNOWN', `no device ${target} in the inventory`);
 
     // Accept: raise the counter (re-checked: a concurrent request may have taken it), then hand over.
-    if (!this.counters.accept(originator, counter))
+    if (!resubmitted && !this.counters.accept(originator, counter))
       return this.#refuse(req, 'COUNTER_NOT_FRESH', `counter ${counter} was accepted meanwhile`);
     const answer = await o.backend.submit({
       request: req,
@@ -298,6 +307,8 @@ export class DuisService {
         return this.#duisAnswer(req, answer.responseCode, null, `accepted, answered ${answer.responseCode}`);
       case 'not-carried':
         return DuisService.httpRefusal('NOT_CARRIED', answer.reason, req.requestIdText);
+      case 'refused':
+        return this.#refuse(req, answer.refusal, answer.reason);
     }
   }
 }

@@ -103,9 +103,11 @@ export class HeadEnd {
     return { crypto: this.crypto, keys: this.keys, acbId: this.acbId, cache: this.cache };
   }
 
-  /** @throws GbcsError BAD_KEY when a needed private key is missing. */
-  buildCommand(spec: CommandSpec): BuiltCommand {
-    const uc = useCaseOf(spec.messageCode);
+  /**
+   * The Grouping Header and payload of a command (GBCS 7.2.x: `DF 09` CRA flag … payload), without
+   * the signature field or MAC: what the DCC returns to a DUIS user as a Pre-Command to sign.
+   */
+  preCommand(spec: CommandSpec): BuiltCommand {
     const header = groupingHeader({
       craFlag: CraFlag.COMMAND,
       originatorCounter: spec.counter ?? this.nextCounter(spec.originatorId),
@@ -117,7 +119,13 @@ export class HeadEnd {
     });
     const payload =
       typeof spec.payload === 'function' ? spec.payload(header.originatorCounter) : spec.payload;
-    const body = encodeGroupingHeaderAndPayload(header, payload);
+    return { bytes: encodeGroupingHeaderAndPayload(header, payload), header };
+  }
+
+  /** @throws GbcsError BAD_KEY when a needed private key is missing. */
+  buildCommand(spec: CommandSpec): BuiltCommand {
+    const uc = useCaseOf(spec.messageCode);
+    const { bytes: body, header } = this.preCommand(spec);
     const sign = spec.sign ?? uc?.commandSignature === 'required';
     let apdu: Uint8Array;
     if (sign) {
@@ -134,13 +142,22 @@ export class HeadEnd {
       apdu = concatBytes(body, encodeSignatureField({ kind: 'null' }));
     }
     if (spec.mac === false) return { bytes: apdu, header };
+    return { bytes: this.macAsAcb(header, apdu), header };
+  }
+
+  /**
+   * The ACB's MAC over a general-signing APDU (signature field included), GBCS 6.2.3: KDF(ACB KA,
+   * recipient KA) → GMAC, wrapped in the `DD 00` MAC header.
+   * @throws GbcsError BAD_KEY when the ACB's KA private key or the recipient's KA public key is missing
+   */
+  macAsAcb(header: GroupingHeader, apdu: Uint8Array): Uint8Array {
     const acbKa = this.keys.privateKey(this.acbId, 'ka');
-    const devKa = this.keys.publicKey(spec.recipientId, 'ka');
+    const devKa = this.keys.publicKey(header.recipientId, 'ka');
     if (!acbKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA private key for the ACB ${this.acbId}`);
-    if (!devKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA public key for device ${spec.recipientId}`);
+    if (!devKa) throw new GbcsError(ErrorCode.BAD_KEY, `no KA public key for device ${header.recipientId}`);
     // The key id names the key pair, not just the ACB: a CS02b may give the ACB a new KA key.
     const z = this.cache.get(`${this.acbId}/ka/${toHex(acbKa.subarray(0, 8))}`, acbKa, devKa);
-    return { bytes: macProtect(this.crypto, z, header, apdu), header };
+    return macProtect(this.crypto, z, header, apdu);
   }
 
   /** Verifies any message with the head-end's keys. */

@@ -62,30 +62,33 @@ export function dlmsRequest(
     });
 }
 
-const get = (classId: number, o: string, attributeId: number): AccessRequestSpecification => ({
+export const dlmsGet = (classId: number, o: string, attributeId: number): AccessRequestSpecification => ({
   type: 'get',
   attribute: { classId, instanceId: obis(o), attributeId },
 });
-const set = (classId: number, o: string, attributeId: number): AccessRequestSpecification => ({
+export const dlmsSet = (classId: number, o: string, attributeId: number): AccessRequestSpecification => ({
   type: 'set',
   attribute: { classId, instanceId: obis(o), attributeId },
 });
-const action = (classId: number, o: string, methodId: number): AccessRequestSpecification => ({
+export const dlmsAction = (classId: number, o: string, methodId: number): AccessRequestSpecification => ({
   type: 'action',
   method: { classId, instanceId: obis(o), methodId },
 });
-const NULL: DlmsData = { type: 'null-data' };
+export const NULL: DlmsData = { type: 'null-data' };
 
 /** A GBZ payload with one ZCL command per component (ZCL fields little-endian). */
 export function gbzRequest(cmds: ZclCommandSpec[]): () => Uint8Array {
   return () => encodeGbzCommands(cmds);
 }
 
-const METERING = 0x0702;
-const DEVICE_MANAGEMENT = 0x0708;
+/** ZCL clusters of the ZSE: Metering, Device Management. */
+export const METERING = 0x0702;
+export const DEVICE_MANAGEMENT = 0x0708;
 /** ZCL attribute ids, little-endian: CurrentSummationDelivered 0x0000, … */
-const readAttrs = (...ids: number[]) => concatBytes(...ids.map((id) => Uint8Array.of(id & 0xff, id >> 8)));
-const u32le = (v: number) => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+export const readAttrs = (...ids: number[]) =>
+  concatBytes(...ids.map((id) => Uint8Array.of(id & 0xff, id >> 8)));
+export const u32le = (v: number) =>
+  Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 /** ZCL UTCTime: seconds since 2000-01-01T00:00:00Z. */
 
 const SCENARIO_START = Date.UTC(2026, 0, 1, 8, 0, 0);
@@ -93,28 +96,33 @@ const SCENARIO_START = Date.UTC(2026, 0, 1, 8, 0, 0);
 const ISSUER_EVENT_ID = 0x0c0ffee0;
 
 /** ESME Clock (IC 8, 0-0:1.0.0.255) and the load switch script table (IC 9, 0-0:10.0.106.255). */
-const CLOCK = '0000010000ff';
-const SWITCH_SCRIPTS = '00000a006aff';
+export const CLOCK = '0000010000ff';
+export const SWITCH_SCRIPTS = '00000a006aff';
 /** Script identifiers of the ESME load switch script table: 51 close (enable), 52 open (disable). */
-const CLOSE_SUPPLY = 51;
-const OPEN_SUPPLY = 52;
+export const CLOSE_SUPPLY = 51;
+export const OPEN_SUPPLY = 52;
 
 /**
- * ECS70 Set Clock on ESME as the Supplier sends it: clock_time_shift_limit (IC 8 attribute 9) 5 s,
- * preset_adjusting_time (method 5) to `at` within the validity window [at − 1 day, at + 1 day],
- * adjust_to_preset_time (method 4), then read time (2) and status (4).
+ * ECS70 Set Clock (GBCS): clock time-adjust mode 5, the Supplier's time with its validity window
+ * (`from`…`to`, ms since the epoch) to the ESME Clock, then read the time and status back.
  */
-export function setEsmeClockPayload(at: number): (c: bigint) => Uint8Array {
+export function setClockRequest(at: number, from: number, to: number): (c: bigint) => Uint8Array {
   return dlmsRequest(
-    [set(8, CLOCK, 9), action(8, CLOCK, 5), action(8, CLOCK, 4), get(8, CLOCK, 2), get(8, CLOCK, 4)],
+    [
+      dlmsSet(8, CLOCK, 9),
+      dlmsAction(8, CLOCK, 5),
+      dlmsAction(8, CLOCK, 4),
+      dlmsGet(8, CLOCK, 2),
+      dlmsGet(8, CLOCK, 4),
+    ],
     [
       { type: 'enum', value: 5 },
       {
         type: 'structure',
         value: [
           { type: 'octet-string', value: encodeDlmsDateTime(at) },
-          { type: 'octet-string', value: encodeDlmsDateTime(at - DAY) },
-          { type: 'octet-string', value: encodeDlmsDateTime(at + DAY) },
+          { type: 'octet-string', value: encodeDlmsDateTime(from) },
+          { type: 'octet-string', value: encodeDlmsDateTime(to) },
         ],
       },
       { type: 'integer', value: 0 },
@@ -122,6 +130,15 @@ export function setEsmeClockPayload(at: number): (c: bigint) => Uint8Array {
       NULL,
     ],
   );
+}
+
+/**
+ * ECS70 Set Clock on ESME as the Supplier sends it: clock_time_shift_limit (IC 8 attribute 9) 5 s,
+ * preset_adjusting_time (method 5) to `at` within the validity window [at − 1 day, at + 1 day],
+ * adjust_to_preset_time (method 4), then read time (2) and status (4).
+ */
+export function setEsmeClockPayload(at: number): (c: bigint) => Uint8Array {
+  return setClockRequest(at, at - DAY, at + DAY);
 }
 
 /**
@@ -136,7 +153,7 @@ export function addToChfDeviceLogPayload(
 ): (c: bigint) => Uint8Array {
   const log = '00001e0300ff';
   return dlmsRequest(
-    [action(104, log, 1), set(104, log, 3), set(104, log, 2)],
+    [dlmsAction(104, log, 1), dlmsSet(104, log, 3), dlmsSet(104, log, 2)],
     [
       {
         type: 'structure',
@@ -167,7 +184,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     from: 'supplier',
     messageCode: 0x0021,
     payload: dlmsRequest(
-      [set(1, '0002600d01ff', 2)],
+      [dlmsSet(1, '0002600d01ff', 2)],
       [{ type: 'octet-string', value: new TextEncoder().encode('Welcome to smart metering') }],
     ),
   },
@@ -176,28 +193,31 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'esme',
     from: 'supplier',
     messageCode: 0x0050,
-    payload: dlmsRequest([action(9, SWITCH_SCRIPTS, 1)], [{ type: 'long-unsigned', value: OPEN_SUPPLY }]),
+    payload: dlmsRequest([dlmsAction(9, SWITCH_SCRIPTS, 1)], [{ type: 'long-unsigned', value: OPEN_SUPPLY }]),
   },
   {
     label: 'read the load switch status',
     device: 'esme',
     from: 'networkOperator',
     messageCode: 0x0052,
-    payload: dlmsRequest([get(70, '000060030aff', 3)], [NULL]),
+    payload: dlmsRequest([dlmsGet(70, '000060030aff', 3)], [NULL]),
   },
   {
     label: 'remotely close the load switch',
     device: 'esme',
     from: 'supplier',
     messageCode: 0x004f,
-    payload: dlmsRequest([action(9, SWITCH_SCRIPTS, 1)], [{ type: 'long-unsigned', value: CLOSE_SUPPLY }]),
+    payload: dlmsRequest(
+      [dlmsAction(9, SWITCH_SCRIPTS, 1)],
+      [{ type: 'long-unsigned', value: CLOSE_SUPPLY }],
+    ),
   },
   {
     label: 'read the ESME firmware version',
     device: 'esme',
     from: 'supplier',
     messageCode: 0x0059,
-    payload: dlmsRequest([get(1, '0000000201ff', 2)], [NULL]),
+    payload: dlmsRequest([dlmsGet(1, '0000000201ff', 2)], [NULL]),
   },
   {
     label: 'add the ESME to the CHF device log (whitelist, install code)',
@@ -211,7 +231,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'chf',
     from: 'supplier',
     messageCode: 0x010a,
-    payload: dlmsRequest([get(1, '00005e2c0a02', 2)], [NULL]),
+    payload: dlmsRequest([dlmsGet(1, '00005e2c0a02', 2)], [NULL]),
   },
   {
     label: 'read the gas consumption register cached in the GPF',

@@ -231,6 +231,29 @@ CREATE TABLE han_device_log_copies (
 ) STRICT;
 `,
   },
+  {
+    // Self-contained (one new table, nothing else touched), so it can be renumbered at a merge.
+    version: 5,
+    name: 'DUIS outbox (signed DUIS messages waiting for the user callback) and Request ID counter floors (sim/store/duis-outbox.ts)',
+    sql: `
+CREATE TABLE duis_outbox (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('response','device-alert','dcc-alert')),
+  request_id TEXT,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  delivered_at INTEGER
+) STRICT;
+CREATE INDEX duis_outbox_due ON duis_outbox(delivered_at, next_attempt_at, id);
+CREATE TABLE duis_request_counters (
+  originator TEXT PRIMARY KEY CHECK (length(originator) = 16 AND originator NOT GLOB '*[^0-9a-f]*'),
+  last_counter TEXT NOT NULL CHECK (last_counter NOT GLOB '*[^0-9]*')
+) STRICT;
+`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -18,6 +18,7 @@ import {
   SAMPLE_DEVICE,
   sample,
   signedRequest,
+  stopChild,
   zaz1Keystore,
 } from '../../fixtures/duis.ts';
 import { ROOT } from '../../fixtures/paths.ts';
@@ -185,10 +186,7 @@ describeDuis('gbcs-sim duis serve (CLI)', () => {
       body: signedRequest(sample('ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML')),
     });
     expect(r.status).toBe(200);
-    const code = await new Promise<number | null>((resolve) => {
-      child!.once('exit', (c) => resolve(c));
-      child!.kill('SIGTERM');
-    });
+    const code = await stopChild(child);
     expect(code).toBe(0);
     const logged = lines.slice(1).map((l) => JSON.parse(l));
     expect(logged[0]).toMatchObject({

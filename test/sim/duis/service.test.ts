@@ -6,14 +6,13 @@ import { parseRequestId } from '../../../sim/duis/request-id.ts';
 import { REFUSALS } from '../../../sim/duis/response-codes.ts';
 import { AcknowledgingBackend, type DuisAnswer, DuisService } from '../../../sim/duis/service.ts';
 import { serviceRequestVariant } from '../../../sim/duis/service-requests.ts';
-import { readDuisXml } from '../../../sim/duis/xml.ts';
-import { readSignatureProfile, verifyDuisSignature } from '../../../sim/duis/xmldsig.ts';
 import {
   bytes,
   certOf,
   crypto,
   describeDuis,
   dspKey,
+  dspSigned,
   NETWORK_OPERATOR,
   NOW,
   SAMPLE_DEVICE,
@@ -32,13 +31,7 @@ const ECS17B = () => sample('ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML');
 /** The DUIS answer's Response Code, after checking the DSP's signature on it. */
 function signedCode(a: DuisAnswer): string {
   expect(a.headers['content-type']).toBe('application/xml');
-  const x = readDuisXml(bytes(a.body));
-  if (!x.ok) throw new Error(x.detail);
-  const p = readSignatureProfile(x.root);
-  if (!p.ok) throw new Error(p.detail);
-  expect(
-    verifyDuisSignature(x.text, p.profile, certOf('dsp-xml-sign-90B3D51F30000002-ds.pem').publicKey, crypto),
-  ).toBe(true);
+  dspSigned(a.body);
   return /<sr:ResponseCode>([^<]+)</.exec(a.body)![1]!;
 }
 

@@ -18,7 +18,7 @@ describe('DCC database store', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     db.close();
   });
 
@@ -34,11 +34,12 @@ describe('DCC database store', () => {
     expect(() => old.prepare('SELECT * FROM ch_hubs').all()).toThrow(/no such table/);
     old.close();
     const db = openDccDatabase(f);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(SCHEMA_VERSION).toBe(5);
     expect(db.prepare('SELECT count(*) AS n FROM ch_hubs').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM recovery_incidents').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT count(*) AS n FROM han_device_log_copies').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM duis_outbox').get()).toEqual({ n: 0 });
     expect(db.prepare('SELECT device_id FROM devices').all()).toEqual([{ device_id: '00000000000000aa' }]);
     db.close();
   });
