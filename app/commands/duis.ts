@@ -11,6 +11,7 @@ import { euiOfDuis } from '../../sim/duis/request-id.ts';
 import type { XmlSigningKey } from '../../sim/duis/xmldsig.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
 import { loadKeystores } from '../../sim/store/keystore-files.ts';
+import { defaultStateDir, memoryState, openStateDir, type ServedState } from '../../sim/store/state-dir.ts';
 import { out, UsageError, warnKeystore } from '../cli-io.ts';
 import {
   type DuisConfigError,
@@ -36,6 +37,8 @@ export interface ServeFlags {
   seed: string;
   callback?: string;
   db?: string;
+  state?: string;
+  ephemeral?: boolean;
   json?: boolean;
   crypto: CryptoBackendName;
 }
@@ -60,6 +63,10 @@ export const duisServeAction = async (o: ServeFlags) => {
     throw new UsageError('--device and --premises: the premises are the devices');
   if ((o.callback || o.db) && premises === undefined)
     throw new UsageError('--callback and --db need --premises (the stand-in sends nothing)');
+  if ((o.state !== undefined || o.ephemeral) && premises === undefined)
+    throw new UsageError('--state and --ephemeral need --premises (the stand-in has no devices)');
+  if (o.state !== undefined && o.ephemeral)
+    throw new UsageError('--state and --ephemeral exclude each other');
   if (o.callback) {
     let u: URL | null = null;
     try {
@@ -73,6 +80,17 @@ export const duisServeAction = async (o: ServeFlags) => {
   const devices = o.device?.length
     ? o.device.map((d) => eui('--device', d))
     : Object.values(DEFAULT_PREMISES);
+  // Durable device state (issue 8: every command that serves devices keeps it), locked while it runs.
+  const state: ServedState | undefined =
+    premises === undefined
+      ? undefined
+      : o.ephemeral
+        ? memoryState()
+        : openStateDir(o.state ?? defaultStateDir(o.seed, process.cwd(), 'duis'), {
+            kind: 'duis',
+            seed: o.seed,
+            premises,
+          });
   let started: Awaited<ReturnType<typeof startDuisServe>>;
   try {
     started = await startDuisServe({
@@ -90,6 +108,7 @@ export const duisServeAction = async (o: ServeFlags) => {
               seed: o.seed,
               ...(o.db ? { db: o.db } : {}),
               ...(o.callback ? { callback: o.callback } : {}),
+              ...(state ? { devices: state.devices } : {}),
             },
             onDelivery: (e) => {
               const line = {
@@ -128,6 +147,7 @@ export const duisServeAction = async (o: ServeFlags) => {
       },
     });
   } catch (e) {
+    state?.close();
     if (e instanceof GbcsError && e.code === 'DUIS_CONFIG')
       throw new UsageError((e as DuisConfigError).message);
     if (e instanceof GbcsError && e.code.startsWith('DB_')) throw new UsageError(`--db: ${e.message}`);
@@ -139,18 +159,23 @@ export const duisServeAction = async (o: ServeFlags) => {
     throw e;
   }
   process.stderr.write(
-    `gbcs-sim: DUIS service on ${started.http.url} (${started.certificates} XML-signing certificates, DSP ${started.dsp.serial}, ${started.xsd ? 'XSD' : 'structure'} validation, ${premises === undefined ? `${devices.length} devices` : `${premises} premises on the test keys of seed ${o.seed}${o.callback ? `, callback ${o.callback}` : ', no callback: responses wait in the outbox'}${o.db ? `, outbox in ${o.db}` : ''}, ${started.premises!.outbox.pending()} waiting`})\n`,
+    `gbcs-sim: DUIS service on ${started.http.url} (${started.certificates} XML-signing certificates, DSP ${started.dsp.serial}, ${started.xsd ? 'XSD' : 'structure'} validation, ${premises === undefined ? `${devices.length} devices` : `${premises} premises on the test keys of seed ${o.seed}${o.callback ? `, callback ${o.callback}` : ', no callback: responses wait in the outbox'}${o.db ? `, outbox in ${o.db}` : ''}, ${started.premises!.outbox.pending()} waiting, device state ${state?.dir ?? 'in memory'}`})\n`,
   );
   out(
     JSON.stringify({
       url: started.http.url,
       certificates: started.certificates,
       xsd: started.xsd,
-      ...(premises === undefined ? {} : { premises, pending: started.premises!.outbox.pending() }),
+      ...(premises === undefined
+        ? {}
+        : { premises, pending: started.premises!.outbox.pending(), state: state?.dir ?? null }),
     }),
   );
   const stop = () => {
-    void started.close().then(() => process.exit(0));
+    void started.close().then(() => {
+      state?.close();
+      process.exit(0);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

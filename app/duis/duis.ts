@@ -11,6 +11,7 @@ import type { GbcsCrypto } from '../../protocol/crypto/gbcs-crypto.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { Clock } from '../../sim/clock.ts';
+import type { DeviceState } from '../../sim/device/state.ts';
 import {
   type UserRoles,
   userRolesFromKeystore,
@@ -35,6 +36,7 @@ import { pemBlocks, privateKeyOfDer } from '../../sim/smki/certificate-info.ts';
 import type { Keystore } from '../../sim/smki/keystore.ts';
 import { openDccDatabase } from '../../sim/store/dcc-database.ts';
 import { SqliteCounterStore, SqliteDuisOutbox } from '../../sim/store/duis-outbox.ts';
+import type { StateStore } from '../../sim/store/state-store.ts';
 import { type CallbackDelivery, startCallbackDelivery } from './callback.ts';
 import { type DuisHttpServer, startDuisServer } from './http.ts';
 
@@ -185,7 +187,14 @@ export interface DuisServeOptions {
    * (sim/duis/premises-backend.ts) instead of the stand-in; its outbox in `db` (the DCC database
    * file, `--db`) or in memory, delivered to `callback` (`--callback URL`).
    */
-  premises?: { count: number; seed: string; db?: string; callback?: string };
+  premises?: {
+    count: number;
+    seed: string;
+    db?: string;
+    callback?: string;
+    /** The devices' state (`--state DIR` or memory with `--ephemeral`); default memory. */
+    devices?: StateStore<DeviceState>;
+  };
   /** Events of the callback delivery (for logs). */
   onDelivery?: Parameters<typeof startCallbackDelivery>[0]['onEvent'];
   maxBodyBytes?: number;
@@ -235,6 +244,7 @@ export async function startDuisServe(o: DuisServeOptions): Promise<DuisServe> {
       dsp: dsp.key,
       outbox,
       onEnqueued: () => delivery?.wake(),
+      ...(o.premises.devices ? { devices: o.premises.devices } : {}),
     });
     delivery = startCallbackDelivery({
       outbox,

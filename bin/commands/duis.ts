@@ -52,6 +52,11 @@ export function register(program: Command): void {
       'POST device responses and alerts here (retried with backoff while it is down)',
     )
     .option('--db <file>', 'keep the outbox in this DCC database file (SQLite; survives a restart)')
+    .option(
+      '--state <dir>',
+      "the devices' state folder (anti-replay floors, credentials; default ./gbcs-sim-state/duis-seed-<seed>)",
+    )
+    .option('--ephemeral', 'keep device state in memory only (lost at exit)')
     .option('--json', 'one JSON line per answered request on stdout')
     .addOption(cryptoOption())
     .action(duisServeAction);

@@ -39,10 +39,12 @@ import type { KeyResolver } from '../../protocol/security/verify.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import type { Clock } from '../clock.ts';
 import type { CommandOutcome } from '../device/core.ts';
+import type { DeviceState } from '../device/state.ts';
 import { type BuiltCommand, type CommandSpec, HeadEnd } from '../head-end/head-end.ts';
 import { partyEui } from '../head-end/scenario.ts';
 import { createPremises, type Premises, type PremisesIds } from '../premises/premises.ts';
 import { createTestKeys, TEST_PARTIES, type TestKeys } from '../smki/test-pki.ts';
+import type { StateStore } from '../store/state-store.ts';
 import { buildGbcsCommand } from './gbcs-commands.ts';
 import type { DuisOutbox } from './outbox.ts';
 import { duisOfEui, formatRequestId, responseIdOf } from './request-id.ts';
@@ -91,6 +93,12 @@ export interface PremisesBackendOptions {
   outbox: DuisOutbox;
   /** Called after messages were put in the outbox (wakes the delivery). */
   onEnqueued?: () => void;
+  /**
+   * Where the devices keep their state (anti-replay floors, credentials, model): a premises built
+   * when first addressed starts from its devices' stored states, and every accepted command is
+   * stored before its response leaves (sim/store/state-dir.ts). Default: memory only.
+   */
+  devices?: StateStore<DeviceState>;
 }
 
 interface Pending {
@@ -135,7 +143,7 @@ export class PremisesBackend implements DuisBackend {
   premises(i: number): Premises {
     let p = this.#premises.get(i);
     if (!p) {
-      p = createPremises(this.keys, this.#o.clock, this.#o.crypto, premisesIdsOf(i));
+      p = createPremises(this.keys, this.#o.clock, this.#o.crypto, premisesIdsOf(i), {}, this.#o.devices);
       this.#premises.set(i, p);
     }
     return p;

@@ -43,10 +43,14 @@ export const StateDirError = {
   STATE_UNUSABLE: 'STATE_UNUSABLE',
 } as const;
 
-/** The default state folder of a seed: `<cwd>/gbcs-sim-state/seed-<seed>` (see the module comment). */
-export function defaultStateDir(seed: string, cwd: string = process.cwd()): string {
+/**
+ * The default state folder of a seed: `<cwd>/gbcs-sim-state/seed-<seed>` for `serve`,
+ * `<cwd>/gbcs-sim-state/<kind>-seed-<seed>` for another command that serves devices (`duis`), so
+ * each command's devices have their own folder (see the module comment).
+ */
+export function defaultStateDir(seed: string, cwd: string = process.cwd(), kind?: string): string {
   const name = /^[A-Za-z0-9._-]{1,64}$/.test(seed) && !/^\.+$/.test(seed) ? seed : sha16(seed);
-  return join(resolve(cwd), DEFAULT_STATE_ROOT, `seed-${name}`);
+  return join(resolve(cwd), DEFAULT_STATE_ROOT, `${kind ? `${kind}-` : ''}seed-${name}`);
 }
 
 const sha16 = (s: string): string => toHex(sha256(new TextEncoder().encode(s))).slice(0, 16);

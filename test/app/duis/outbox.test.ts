@@ -3,7 +3,9 @@
  * app/duis/callback.ts): backoff, retries while the callback is down, and a server killed with
  * SIGKILL holding an undelivered response delivers it after a restart on the same --db.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -172,7 +174,7 @@ describeDuis('duis serve --db: SIGKILL with an undelivered response', () => {
   });
 
   const serve = (callbackPort: number) => {
-    const args = `duis serve --port 0 --premises 1 --json --keystore ${KEYSTORE} --db ${t.file('dcc.db')}`;
+    const args = `duis serve --port 0 --premises 1 --json --keystore ${KEYSTORE} --db ${t.file('dcc.db')} --state ${t.file('state')}`;
     const child = spawn(BIN, [...args.split(' '), '--callback', `http://127.0.0.1:${callbackPort}/cb`], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -217,12 +219,20 @@ describeDuis('duis serve --db: SIGKILL with an undelivered response', () => {
     });
     expect(r.status).toBe(200);
     await first.line((l) => l.includes('"delivery":"failed"'));
+    // The ESME stored its state (its floor for the Supplier's role) before the response left.
+    const esmeFile = `${t.file('state')}/d000000000000003.json`;
+    const floors = () => JSON.parse(readFileSync(esmeFile, 'utf8')).antiReplay as Record<string, string>;
+    const floorAfterFirst = floors();
+    expect(Object.keys(floorAfterFirst).length).toBeGreaterThan(0);
     await stopChild(first.child, 'SIGKILL');
     const cb = await receiver(port);
     try {
       const second = serve(port);
       const started = JSON.parse(await second.line((l) => l.includes('"url"')));
       expect(started.pending).toBe(1);
+      // The restarted devices came from the state folder (the lock of the killed process taken over).
+      expect(started.state).toBe(t.file('state'));
+      expect(floors()).toEqual(floorAfterFirst);
       const body = await cb.next();
       dspSigned(body);
       expect(body).toContain(`<sr:RequestID>${SUPPLIER}:${ESME0}:${counter}</sr:RequestID>`);
