@@ -49,7 +49,7 @@ import type { GbcsCrypto } from '../protocol/crypto/index.ts';
 import { decodeGbcsMessage } from '../protocol/envelope.ts';
 import { DecodeError, GbcsError } from '../protocol/errors.ts';
 import type { Eui64 } from '../protocol/types.ts';
-import { type Clock, DEVICE_CLOCK_MAX_MS, DEVICE_CLOCK_MIN_MS, WallClock } from '../sim/clock.ts';
+import { type Clock, clockSetTarget, WallClock } from '../sim/clock.ts';
 import type { CommandOutcome } from '../sim/device/device.ts';
 import { factoryResetState } from '../sim/device/factory-reset.ts';
 import { type FaultConfig, parseFaultConfig } from '../sim/device/faults.ts';
@@ -640,18 +640,9 @@ export class ServedPremises {
    * to 2136-02-07). Saved in the state folder. Meters catch up at most 92 days after a jump.
    */
   private setClock(req: ControlRequest): Record<string, unknown> {
-    const range = `${new Date(DEVICE_CLOCK_MIN_MS).toISOString()}..${new Date(DEVICE_CLOCK_MAX_MS).toISOString()}`;
-    const given = (['ms', 'advanceMs'] as const).filter((k) => req[k] !== undefined);
-    if (given.length !== 1)
-      throw new ControlFailure('BAD_REQUEST', 'clock.set needs ms (epoch ms) or advanceMs');
-    const v = req[given[0]!];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v))
-      throw new ControlFailure('BAD_REQUEST', `clock.set ${given[0]}: an integer number of ms`);
-    const target = given[0] === 'ms' ? v : this.clock.now() + v;
-    if (given[0] === 'advanceMs' && v < 0)
-      throw new ControlFailure('BAD_REQUEST', 'clock.set advanceMs: ≥ 0');
-    if (target < DEVICE_CLOCK_MIN_MS || target > DEVICE_CLOCK_MAX_MS)
-      throw new ControlFailure('BAD_REQUEST', `clock.set: the premises clock stays within ${range}`);
+    const r = clockSetTarget(this.clock.now(), { ms: req.ms, advanceMs: req.advanceMs }, { backwards: true });
+    if (!r.ok) throw new ControlFailure('BAD_REQUEST', r.message);
+    const target = r.targetMs;
     this.clock.set(target);
     this.state.saveClockOffset(this.clock.offsetMs);
     return { clockMs: this.clock.now() };

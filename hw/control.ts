@@ -27,6 +27,12 @@
  * - `firmware {device, offset, total, data, sha256?}` — an image pushed in chunks
  * - `gsme.wake` — wake the sleepy GSME now
  *
+ * Integers: CBOR integers of any width are accepted (cbor-x decodes a uint64 or negative int64
+ * as a bigint): a top-level value that is a safe integer (|n| ≤ 2^53−1) becomes a Number; a larger
+ * one stays a bigint, so the operation refuses it BAD_REQUEST (answered). The `id` is an integer
+ * 0..2^53−1 in any CBOR width (uint32, uint64 or float64 form); a request with a larger id has no
+ * id we can echo and is dropped like one without.
+ *
  * Error codes: `BAD_REQUEST`, `UNKNOWN_OP`, `UNSUPPORTED`, `NO_DEVICE`, `FAILED`.
  *
  * A malformed request (another version, `op` missing or not text, not a map) is answered
@@ -78,6 +84,22 @@ export type ControlMessage = ControlRequest | ControlResponse;
 const encoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true });
 const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
+/**
+ * The decoded CBOR map with its top-level bigint values (uint64 / negative int64) that are safe
+ * integers turned into Numbers; larger ones are left as bigints for the operation to refuse.
+ */
+function withSafeIntegers(o: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, x] of Object.entries(o))
+    if (typeof x === 'bigint' && x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER))
+      o[k] = Number(x);
+  return o;
+}
+
+/** An id 0..2^53−1 (after withSafeIntegers). */
+function isControlId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+}
+
 /** CBOR bytes of a control message. */
 export function encodeControl(m: ControlMessage): Uint8Array {
   return encoder.encode(m);
@@ -98,11 +120,11 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array)
     throw new DecodeError('BAD_VALUE', 0, 'control: not a CBOR map');
-  const o = v as Record<string, unknown>;
+  const o = withSafeIntegers(v as Record<string, unknown>);
   if (o.v !== CONTROL_VERSION)
     throw new DecodeError('BAD_VALUE', 0, `control: version ${String(o.v)}, expected 1`);
-  if (typeof o.id !== 'number' || !Number.isInteger(o.id) || o.id < 0)
-    throw new DecodeError('BAD_VALUE', 0, 'control: id must be an unsigned integer');
+  if (!isControlId(o.id))
+    throw new DecodeError('BAD_VALUE', 0, 'control: id must be an unsigned integer ≤ 2^53−1');
   if (typeof o.op === 'string') return o as ControlRequest;
   if (o.ok === true && 'result' in o) return o as ControlResponse;
   if (o.ok === false) {
@@ -126,9 +148,9 @@ export function malformedRequestId(bytes: Uint8Array): number | null {
     return null;
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return null;
-  const o = v as Record<string, unknown>;
+  const o = withSafeIntegers(v as Record<string, unknown>);
   if ('ok' in o) return null;
-  return typeof o.id === 'number' && Number.isInteger(o.id) && o.id >= 0 ? o.id : null;
+  return isControlId(o.id) ? o.id : null;
 }
 
 export function isControlRequest(m: ControlMessage): m is ControlRequest {

@@ -50,3 +50,37 @@ export class WallClock implements Clock {
     return Date.now();
   }
 }
+
+/**
+ * The premises clock a control `clock.set {ms}` or `{advanceMs}` asks for (serve's control channel
+ * and `gbcs-sim test`'s in-process control and `wait` steps share it). `ms` is epoch ms, `advanceMs`
+ * ms forward from `nowMs`; either an integer Number or a bigint (CBOR uint64/negative int64 as
+ * cbor-x decodes them). The target must lie within DEVICE_CLOCK_MIN_MS..DEVICE_CLOCK_MAX_MS;
+ * `backwards: false` (a virtual premises) also refuses a target before `nowMs`.
+ * @returns `{ok: true, targetMs}` or `{ok: false, message}` (the reason, for a BAD_REQUEST)
+ */
+export function clockSetTarget(
+  nowMs: number,
+  params: { ms?: unknown; advanceMs?: unknown },
+  options: { backwards: boolean },
+): { ok: true; targetMs: number } | { ok: false; message: string } {
+  const given = (['ms', 'advanceMs'] as const).filter((k) => params[k] !== undefined);
+  if (given.length !== 1) return { ok: false, message: 'clock.set needs ms (epoch ms) or advanceMs' };
+  const key = given[0]!;
+  const raw = params[key];
+  const isInt = (typeof raw === 'number' && Number.isInteger(raw)) || typeof raw === 'bigint';
+  if (!isInt) return { ok: false, message: `clock.set ${key}: an integer number of ms` };
+  if (key === 'advanceMs' && raw < 0) return { ok: false, message: 'clock.set advanceMs: ≥ 0' };
+  // A bigint or a huge number beyond the range is refused below without losing precision first.
+  const v = typeof raw === 'bigint' ? (raw > BigInt(DEVICE_CLOCK_MAX_MS) ? Infinity : Number(raw)) : raw;
+  const target = key === 'ms' ? v : nowMs + v;
+  const range = `${new Date(DEVICE_CLOCK_MIN_MS).toISOString()}..${new Date(DEVICE_CLOCK_MAX_MS).toISOString()}`;
+  if (!(target >= DEVICE_CLOCK_MIN_MS && target <= DEVICE_CLOCK_MAX_MS))
+    return { ok: false, message: `clock.set: the premises clock stays within ${range}` };
+  if (!options.backwards && target < nowMs)
+    return { ok: false, message: 'clock.set: a virtual premises does not go back (ms before the clock)' };
+  return { ok: true, targetMs: target };
+}
+
+/** The span of DEVICE_CLOCK_MIN_MS..DEVICE_CLOCK_MAX_MS in ms: no longer wait can end inside it. */
+export const DEVICE_CLOCK_SPAN_MS = DEVICE_CLOCK_MAX_MS - DEVICE_CLOCK_MIN_MS;

@@ -31,6 +31,7 @@ import { fromHex } from '../../protocol/bytes.ts';
 import { GbcsError } from '../../protocol/errors.ts';
 import { type Eui64, isEui64 } from '../../protocol/types.ts';
 import { allUseCases } from '../../protocol/use-case-catalogue.ts';
+import { DEVICE_CLOCK_SPAN_MS } from '../../sim/clock.ts';
 import {
   DEFAULT_SCENARIO,
   type PartyName,
@@ -179,7 +180,14 @@ export function resolveStep(raw: unknown, ctx: ScenarioContext, where: string): 
     throw bad(where, 'repeat: an integer 1..100000');
   let step: BridgeStep;
   if (s.wait !== undefined) {
-    if (typeof s.wait !== 'number' || !(s.wait >= 0)) throw bad(where, 'wait: milliseconds ≥ 0');
+    // No wait longer than the span of the device clock (sim/clock.ts) can end inside it.
+    if (
+      typeof s.wait !== 'number' ||
+      !Number.isInteger(s.wait) ||
+      s.wait < 0 ||
+      s.wait > DEVICE_CLOCK_SPAN_MS
+    )
+      throw bad(where, `wait: an integer number of ms 0..${DEVICE_CLOCK_SPAN_MS}`);
     step = { kind: 'wait', label: String(s.label ?? `wait ${s.wait} ms`), ms: s.wait };
   } else if (s.control !== undefined) {
     const c = s.control as Record<string, unknown>;

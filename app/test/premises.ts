@@ -14,7 +14,7 @@ import type { GroupingHeader } from '../../protocol/grouping-header.ts';
 import type { KeyResolver } from '../../protocol/security/verify.ts';
 import type { Eui64 } from '../../protocol/types.ts';
 import { messageCodeHex, useCaseOf } from '../../protocol/use-case-catalogue.ts';
-import { VirtualClock } from '../../sim/clock.ts';
+import { clockSetTarget, VirtualClock } from '../../sim/clock.ts';
 import type { CommandOutcome, DeviceState } from '../../sim/device/device.ts';
 import { parseFaultConfig } from '../../sim/device/faults.ts';
 import { HeadEnd } from '../../sim/head-end/head-end.ts';
@@ -291,9 +291,15 @@ export class PremisesTarget {
     };
   }
 
-  /** Waits `ms` of virtual time. */
+  /**
+   * Waits `ms` of virtual time.
+   * @throws GbcsError BAD_REQUEST when the clock would leave what devices can represent
+   * (sim/clock.ts clockSetTarget, as serve's `clock.set`)
+   */
   wait(ms: number): void {
-    this.clock.advance(ms);
+    const r = clockSetTarget(this.clock.now(), { advanceMs: ms }, { backwards: false });
+    if (!r.ok) throw new ControlRefused('BAD_REQUEST', `wait ${ms} ms: ${r.message}`);
+    this.clock.advance(r.targetMs - this.clock.now());
   }
 
   /**
@@ -321,15 +327,9 @@ export class PremisesTarget {
       case 'ping':
         return { pong: true };
       case 'clock.set': {
-        if (typeof p.advanceMs === 'number' && Number.isInteger(p.advanceMs) && p.advanceMs >= 0)
-          this.clock.advance(p.advanceMs);
-        else if (typeof p.ms === 'number' && Number.isInteger(p.ms) && p.ms >= this.clock.now())
-          this.clock.advance(p.ms - this.clock.now());
-        else
-          throw new ControlRefused(
-            'BAD_REQUEST',
-            'clock.set needs advanceMs ≥ 0 or ms not before the clock (a virtual premises does not go back)',
-          );
+        const r = clockSetTarget(this.clock.now(), p, { backwards: false });
+        if (!r.ok) throw new ControlRefused('BAD_REQUEST', r.message);
+        this.clock.advance(r.targetMs - this.clock.now());
         return { clockMs: this.clock.now() };
       }
       case 'fault': {

@@ -127,3 +127,77 @@ export function snapshotState(state: DeviceState): DeviceState {
   const { credentials, ...rest } = state;
   return { ...clonePlain(rest), ...(credentials ? { credentials } : {}) };
 }
+
+const DEVICE_TYPES: readonly DeviceType[] = ['ESME', 'GSME', 'CHF', 'GPF', 'PPMID', 'HCALCS'];
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isDecimal = (v: unknown): boolean => typeof v === 'string' && /^\d{1,20}$/.test(v);
+const isHex = (v: unknown): boolean => typeof v === 'string' && /^(?:[0-9a-f]{2})*$/i.test(v);
+/** A P-256 public key, uncompressed (65 bytes: 04 ‖ X ‖ Y), as hex. */
+const isPointHex = (v: unknown): boolean => typeof v === 'string' && /^04[0-9a-f]{128}$/i.test(v);
+/** A P-256 private key (32 bytes) as hex. */
+const isScalarHex = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/i.test(v);
+const isEuiText = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{16}$/i.test(v);
+
+function keyPairProblem(v: unknown, at: string): string | null {
+  if (!isObject(v)) return `${at}: an object`;
+  if (!isPointHex(v.publicKey)) return `${at}.publicKey: an uncompressed P-256 point (130 hex digits)`;
+  if (v.privateKey !== null && !isScalarHex(v.privateKey)) return `${at}.privateKey: 64 hex digits or null`;
+  if (v.certificate !== null && !isHex(v.certificate)) return `${at}.certificate: hex or null`;
+  return null;
+}
+
+function credentialsProblem(v: unknown): string | null {
+  if (!isObject(v)) return 'credentials: an object';
+  for (const k of ['ds', 'ka'] as const) {
+    const p = keyPairProblem(v[k], `credentials.${k}`);
+    if (p) return p;
+  }
+  if (!Array.isArray(v.trustAnchors)) return 'credentials.trustAnchors: an array';
+  for (const [i, c] of v.trustAnchors.entries()) {
+    const at = `credentials.trustAnchors.${i}`;
+    if (!isObject(c)) return `${at}: an object`;
+    if (typeof c.role !== 'number' || !Number.isInteger(c.role) || c.role < 0)
+      return `${at}.role: an integer ≥ 0`;
+    if (c.usage !== 'ds' && c.usage !== 'ka') return `${at}.usage: ds or ka`;
+    if (c.cell !== 'management' && c.cell !== 'prepayment') return `${at}.cell: management or prepayment`;
+    if (!isEuiText(c.subjectUniqueId)) return `${at}.subjectUniqueId: an EUI-64 (16 hex digits)`;
+    if (!isPointHex(c.publicKey)) return `${at}.publicKey: an uncompressed P-256 point (130 hex digits)`;
+    if (c.wrappedContingencyKey !== undefined && !isHex(c.wrappedContingencyKey))
+      return `${at}.wrappedContingencyKey: hex`;
+  }
+  return null;
+}
+
+/**
+ * What is wrong with the shape of a stored `DeviceState` for device `eui`, or null when it has
+ * the shape every field's reader expects (a state file is checked when loaded, so a wrongly typed
+ * field is refused at start-up rather than failing every command later): `eui` the file's EUI,
+ * `deviceType` a known type, `antiReplay` (and `retiredFloors` when present) a map of text to
+ * decimal Originator Counters, `alertCounter` a decimal, `credentials` absent or a
+ * `CredentialsRecord` (hex strings), `model` an object, `faults`/`schedule` absent or arrays.
+ * The inside of `model` is the model's own (not checked here). The answer names the field.
+ */
+export function deviceStateProblem(v: unknown, eui: Eui64): string | null {
+  if (!isObject(v)) return 'not an object';
+  if (v.eui !== eui) return `eui: ${JSON.stringify(v.eui)}, expected "${eui}"`;
+  if (!DEVICE_TYPES.includes(v.deviceType as DeviceType))
+    return `deviceType: one of ${DEVICE_TYPES.join(', ')}`;
+  for (const k of ['antiReplay', 'retiredFloors'] as const) {
+    if (k === 'retiredFloors' && v[k] === undefined) continue;
+    const m = v[k];
+    if (!isObject(m)) return `${k}: an object of decimal counters`;
+    for (const [role, c] of Object.entries(m))
+      if (!isDecimal(c)) return `${k}.${role}: a decimal counter text`;
+  }
+  if (!isDecimal(v.alertCounter)) return 'alertCounter: a decimal counter text';
+  if (v.credentials !== undefined) {
+    const p = credentialsProblem(v.credentials);
+    if (p) return p;
+  }
+  if (!isObject(v.model)) return 'model: an object';
+  for (const k of ['faults', 'schedule'] as const)
+    if (v[k] !== undefined && !(Array.isArray(v[k]) && v[k].every(isObject)))
+      return `${k}: an array of objects`;
+  return null;
+}

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../../protocol/bytes.ts';
 import { GbcsError } from '../../protocol/errors.ts';
-import type { DeviceState } from '../device/state.ts';
+import { type DeviceState, deviceStateProblem } from '../device/state.ts';
 import { makeDirectories } from './directories.ts';
 import { FileStateStore, MemoryStateStore, type StateStore } from './state-store.ts';
 
@@ -190,7 +190,7 @@ export function openStateDir(dir: string, identity: unknown): ServedState {
     }
     const m = meta;
     return {
-      devices: new FileStateStore<DeviceState>(abs),
+      devices: new FileStateStore<DeviceState>(abs, deviceStateProblem),
       clockOffsetMs: m.clockOffsetMs,
       saveClockOffset(ms: number) {
         m.clockOffsetMs = ms;

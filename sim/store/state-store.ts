@@ -30,14 +30,21 @@ export class MemoryStateStore<T> implements StateStore<T> {
 
 export class FileStateStore<T> implements StateStore<T> {
   readonly dir: string;
-  constructor(dir: string) {
+  private readonly problem: ((v: unknown, eui: Eui64) => string | null) | undefined;
+  /** `problem` checks the shape of a loaded state: what is wrong with it (naming the field), or null. */
+  constructor(dir: string, problem?: (v: unknown, eui: Eui64) => string | null) {
     this.dir = dir;
+    this.problem = problem;
     mkdirPrivateSync(dir);
   }
   /** The file that holds a device's state. */
   fileOf(eui: Eui64): string {
     return join(this.dir, `${eui}.json`);
   }
+  /**
+   * The stored state, undefined when there is none.
+   * @throws GbcsError BAD_VALUE (not JSON), STATE_UNUSABLE (the shape check refused it, naming the file and field)
+   */
   load(eui: Eui64): T | undefined {
     let text: string;
     try {
@@ -46,11 +53,15 @@ export class FileStateStore<T> implements StateStore<T> {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
+    let v: unknown;
     try {
-      return JSON.parse(text) as T;
+      v = JSON.parse(text);
     } catch (e) {
       throw new GbcsError(ErrorCode.BAD_VALUE, `device state ${eui}.json is not JSON`, { cause: e });
     }
+    const problem = this.problem?.(v, eui);
+    if (problem) throw new GbcsError('STATE_UNUSABLE', `device state ${this.fileOf(eui)}: ${problem}`);
+    return v as T;
   }
   /** Writes the state durably (see the file doc); when it returns, the state is on disk. */
   save(eui: Eui64, state: T): void {

@@ -36,6 +36,31 @@ async function junitErrors(xml: string): Promise<string[]> {
   return r.errors.map((e) => e.message);
 }
 
+const resolveDoc = (doc: unknown) => resolveTestScenario(doc, defaultScenarioContext(), 's.yaml', 's');
+/** The message of a scenario document's refusal (a GbcsError); fails when it is accepted. */
+const refusal = (doc: unknown): string => {
+  try {
+    resolveDoc(doc);
+  } catch (e) {
+    expect(e).toBeInstanceOf(GbcsError);
+    return (e as GbcsError).message;
+  }
+  throw new Error('accepted');
+};
+
+/** The step reports of a scenario file made of `lines`, run on the virtual premises (seed 1). */
+async function runLines(lines: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-test-'));
+  try {
+    const f = join(dir, 's.yaml');
+    writeFileSync(f, [...lines, ''].join('\n'));
+    const options = { inputs: [f], seed: '1', crypto, target: { kind: 'premises' as const }, json: false };
+    return (await runTests({ ...options, write: () => {} })).cases;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const cli = (args: string[]) => spawnSync(BIN, args, { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
 
 describe('gbcs-sim test on the example scenarios', () => {
@@ -147,18 +172,6 @@ describe('gbcs-sim test on the example scenarios', () => {
 });
 
 describe('test scenario format', () => {
-  const ctx = defaultScenarioContext();
-  const resolveDoc = (doc: unknown) => resolveTestScenario(doc, ctx, 's.yaml', 's');
-  const refusal = (doc: unknown): string => {
-    try {
-      resolveDoc(doc);
-    } catch (e) {
-      expect(e).toBeInstanceOf(GbcsError);
-      return (e as GbcsError).message;
-    }
-    throw new Error('accepted');
-  };
-
   it('refuses what cannot be meant, naming the step', () => {
     expect(refusal({ steps: [{ default: 1, tamper: 'bend' }] })).toMatch(
       /^s.yaml: step 1: tamper: one of flip-mac-byte/,
@@ -199,43 +212,47 @@ describe('test scenario format', () => {
   });
 
   it('state paths read the device state: anti-replay floors, model fields', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-test-'));
-    try {
-      const f = join(dir, 'paths.yaml');
-      writeFileSync(
-        f,
-        [
-          'steps:',
-          '  - default: 3',
-          '    expect:',
-          '      state:',
-          '        esme: {model.esme.supply.controlState: 0, antiReplay.3: null, alertCounter: "0"}',
-          '  - default: 4',
-          '    expect:',
-          '      state:',
-          '        esme: {model.esme.nothing.here: 1}',
-          '',
-        ].join('\n'),
-      );
-      const lines: string[] = [];
-      const { cases } = await runTests({
-        inputs: [f],
-        seed: '1',
-        crypto,
-        target: { kind: 'premises' },
-        json: false,
-        write: (l) => lines.push(l),
-      });
-      // antiReplay.3 is the Network Operator's floor: none before its first command (step 2).
-      expect(cases[0]!.problems).toEqual([
-        'state esme.antiReplay.3: expected null, got nothing (no such reading or path)',
-      ]);
-      expect(cases[1]!.problems).toEqual([
-        'state esme.model.esme.nothing.here: expected 1, got nothing (no such reading or path)',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const cases = await runLines([
+      'steps:',
+      '  - default: 3',
+      '    expect:',
+      '      state:',
+      '        esme: {model.esme.supply.controlState: 0, antiReplay.3: null, alertCounter: "0"}',
+      '  - default: 4',
+      '    expect:',
+      '      state:',
+      '        esme: {model.esme.nothing.here: 1}',
+    ]);
+    // antiReplay.3 is the Network Operator's floor: none before its first command (step 2).
+    expect(cases[0]!.problems).toEqual([
+      'state esme.antiReplay.3: expected null, got nothing (no such reading or path)',
+    ]);
+    expect(cases[1]!.problems).toEqual([
+      'state esme.model.esme.nothing.here: expected 1, got nothing (no such reading or path)',
+    ]);
+  });
+});
+
+describe('gbcs-sim test: the virtual clock stays within what devices can represent', () => {
+  it('wait beyond the device clock span is a usage error; clock.set and wait out of range fail their step, as serve refuses them', async () => {
+    expect(refusal({ steps: [{ wait: 1e15 }] })).toMatch(
+      /^s.yaml: step 1: wait: an integer number of ms 0\.\.4294967294000$/,
+    );
+    expect(refusal({ steps: [{ wait: 1e300 }] })).toMatch(/step 1: wait: an integer number of ms/);
+    expect(refusal({ steps: [{ wait: 1.5 }] })).toMatch(/step 1: wait: an integer number of ms/);
+    const cases = await runLines([
+      'steps:',
+      '  - control: {op: clock.set, ms: 1.0e+20}',
+      '  - control: {op: clock.set, ms: 4294967296}',
+      '  - control: {op: clock.set, ms: 4244000000000}', // 2104-06: within range
+      '  - wait: 4000000000000', // within the span, but beyond 2136-02-07 from 2104
+      '  - default: 1',
+    ]);
+    expect(cases.map((c) => c.status)).toEqual(['failed', 'failed', 'passed', 'failed', 'passed']);
+    expect(cases[0]!.problems.join()).toMatch(/BAD_REQUEST/);
+    expect(cases[3]!.problems).toEqual([
+      'BAD_REQUEST: wait 4000000000000 ms: clock.set: the premises clock stays within 2000-01-01T00:00:00.000Z..2136-02-07T06:28:14.000Z',
+    ]);
   });
 });
 
