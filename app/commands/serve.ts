@@ -53,7 +53,7 @@ export function describe(e: ServeEvent): string {
     case 'control':
       return `control ${e.op}: ${e.ok ? 'ok' : e.code}`;
     case 'frame-error':
-      return `frame error ${e.code}: ${e.message}`;
+      return `frame error ${e.code}${e.link ? ` on ${e.link}` : ''}: ${e.message}`;
     case 'link':
       return `link ${e.description}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
     case 'limit':
