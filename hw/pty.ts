@@ -9,7 +9,8 @@
  * when it stops (SIGTERM).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, unlinkSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { TransportError } from './errors.ts';
 
 /** Every socat this process started and has not stopped: killed when the process exits, however. */
@@ -99,4 +100,55 @@ function isLink(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The socat holding the pty pair `serve --pty PATH` made (the one whose `link=` names `PATH.serve`),
+ * found through /proc (Linux): its pid, or null when none runs (or /proc is not there).
+ */
+export function ptyPairOwner(path: string): number | null {
+  const want = resolve(`${path}.serve`);
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+      if (basename(argv[0] ?? '') !== 'socat') continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      for (const a of argv) {
+        const m = /(?:^|,)link=([^,]+)/.exec(a);
+        if (m && resolve(cwd, m[1]!) === want) return Number(pid);
+      }
+    } catch {
+      // A process that ended meanwhile, or one not ours to read.
+    }
+  }
+  return null;
+}
+
+/**
+ * What a previous `serve --pty PATH` left: `PATH.serve` is a symlink (serve's own end) — a serve
+ * killed without stopping its socat (SIGKILL) leaves both links. When the socat that made them still
+ * runs, its pid (`{ heldBy }`); otherwise the stale links (`PATH`, `PATH.serve`, symlinks only) are
+ * removed (`{ removed }`). `null` when PATH.serve is no symlink: nothing of a previous serve there.
+ * Without /proc a live pair cannot be told from a stale one: links that still resolve count as held
+ * (`heldBy: null`).
+ */
+export function clearStalePtyPair(path: string): { heldBy: number | null } | { removed: string[] } | null {
+  const own = `${path}.serve`;
+  if (!isLink(own)) return null;
+  const pid = ptyPairOwner(path);
+  if (pid !== null) return { heldBy: pid };
+  if (!existsSync('/proc/self') && existsSync(own)) return { heldBy: null };
+  const removed: string[] = [];
+  for (const p of [own, path])
+    if (isLink(p)) {
+      unlinkSync(p);
+      removed.push(p);
+    }
+  return { removed };
 }
