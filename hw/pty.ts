@@ -22,7 +22,7 @@ function track(child: ChildProcess): void {
   if (!exitHook) {
     exitHook = true;
     process.once('exit', () => {
-      for (const c of live) c.kill('SIGTERM');
+      for (const c of live) c.stdin?.end();
     });
   }
 }
@@ -49,13 +49,25 @@ export interface PtyPair {
  * @throws TransportError OPEN_FAILED (socat missing, or the links did not appear within `timeoutMs`)
  */
 export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Promise<PtyPair> {
+  // socat dies with us: it runs under a small sh whose watcher reads our end of a pipe (its stdin);
+  // when that pipe closes — stop() closes it, and the kernel does when this process dies, even by
+  // SIGKILL — the watcher sends socat SIGTERM (socat removes its links) and sh exits with socat.
+  // socat has no parent-death option of its own, and Node cannot set PR_SET_PDEATHSIG.
   const child: ChildProcess = spawn(
-    'socat',
-    ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+    'sh',
+    [
+      '-c',
+      'exec 3<&0; socat "$@" <&- & s=$!; { read _ <&3; kill $s 2>/dev/null; } & wait $s',
+      'sh',
+      '-d',
+      '-d',
+      `pty,raw,echo=0,link=${a}`,
+      `pty,raw,echo=0,link=${b}`,
+    ],
     // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only us,
     // and we close the link before stopping socat — socat dying first looked like an unplug and
     // printed a false "link lost, reconnecting" on a clean shutdown (issue 15).
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    { stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   track(child);
   let stderr = '';
@@ -69,8 +81,14 @@ export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Prom
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      child.stdin?.end(); // the watcher stops socat (SIGTERM), then sh exits
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 2000);
       await exited;
       clearTimeout(t);
     }
