@@ -161,7 +161,16 @@ export type ServeEvent =
       count: number;
     }
   | { event: 'internal-error'; message: string }
-  | { event: 'frame-error'; code: string; message: string }
+  | {
+      /**
+       * A line's bytes did not make frames (`DISCARDED`, at most one event a second per link: the
+       * bytes and bad candidates since the last) or a GBT block was refused (its code).
+       */
+      event: 'frame-error';
+      code: string;
+      message: string;
+      link?: string;
+    }
   | { event: 'link'; description: string; state: string; error?: string };
 
 /** Link faults played by the harness itself (`fault` control op). */
@@ -197,6 +206,12 @@ export interface ServeCounts {
   refusedConnections: number;
   /** Exceptions from the devices (a bug: reported, serve goes on). */
   internalErrors: number;
+  /** Frames decoded off the links (GBCS and control). */
+  frames: number;
+  /** Frame errors: bad frame candidates on a line (bad CRC, length, hex) and GBT blocks refused. */
+  frameErrors: number;
+  /** Line bytes the decoders discarded (noise, bad candidates, a line of the other framing). */
+  bytesDiscarded: number;
 }
 
 export class ServedPremises {
@@ -215,6 +230,9 @@ export class ServedPremises {
     controlIgnored: 0,
     refusedConnections: 0,
     internalErrors: 0,
+    frames: 0,
+    frameErrors: 0,
+    bytesDiscarded: 0,
   };
   readonly limits: ServeLimits;
   readonly state: ServedState;
@@ -228,6 +246,7 @@ export class ServedPremises {
     { inbound: GbtInbound; bucket: TokenBucket; off: Unsubscribe[] }
   >();
   private readonly reporter: ThrottledReporter;
+  private readonly pendingDiscards = new Map<string, { droppedBytes: number; badFrames: number }>();
   private readonly monotonic: (() => number) | undefined;
   /** Transport to answer on, per message in the GPF's GSME queue (same order). */
   private gsmeReplyTo: Transport[] = [];
@@ -276,10 +295,16 @@ export class ServedPremises {
       off: [] as Unsubscribe[],
     };
     entry.off.push(t.onFrame((f) => this.onFrame(t, f)));
+    if (t.onDiscard) entry.off.push(t.onDiscard((d) => this.discarded(t.description, d)));
     this.links.set(t, entry);
     return () => {
       for (const u of entry.off) u();
       this.links.delete(t);
+      // What the throttle held back is reported when the link goes.
+      const key = `frame-error ${t.description}`;
+      const p = this.pendingDiscards.get(key);
+      this.pendingDiscards.delete(key);
+      if (p) this.discardEvent(t.description, p);
     };
   }
 
@@ -294,6 +319,29 @@ export class ServedPremises {
   limitEvent(limit: 'rate' | 'connections' | 'control-off', link: string): void {
     const n = this.reporter.note(`${limit} ${link}`);
     if (n > 0) this.onEvent({ event: 'limit', limit, link, count: n });
+  }
+
+  /** A link's decoder discarded bytes: counted, and reported throttled (the `frame-error` event). */
+  private discarded(link: string, d: { droppedBytes: number; badFrames: number }): void {
+    this.counts.bytesDiscarded += d.droppedBytes;
+    this.counts.frameErrors += d.badFrames;
+    const key = `frame-error ${link}`;
+    const p = this.pendingDiscards.get(key) ?? { droppedBytes: 0, badFrames: 0 };
+    p.droppedBytes += d.droppedBytes;
+    p.badFrames += d.badFrames;
+    this.pendingDiscards.set(key, p);
+    if (this.reporter.note(key) === 0) return;
+    this.pendingDiscards.delete(key);
+    this.discardEvent(link, p);
+  }
+
+  private discardEvent(link: string, p: { droppedBytes: number; badFrames: number }): void {
+    this.onEvent({
+      event: 'frame-error',
+      code: 'DISCARDED',
+      link,
+      message: `${p.droppedBytes} bytes discarded, ${p.badFrames} bad frame candidates (no valid frame: noise or another framing?)`,
+    });
   }
 
   /** A TCP connection was closed at the cap (hw/endpoint.ts). */
@@ -311,6 +359,7 @@ export class ServedPremises {
   }
 
   private onFrame(t: Transport, f: Frame): void {
+    this.counts.frames++;
     if (f.channel === 'control') {
       if (this.controlEnabled) void this.onControl(t, f.payload);
       else {
@@ -329,7 +378,8 @@ export class ServedPremises {
     const r = link.inbound.accept(f.payload);
     if (r.status === 'incomplete') return;
     if (r.status === 'error') {
-      this.onEvent({ event: 'frame-error', code: r.code, message: r.message });
+      this.counts.frameErrors++;
+      this.onEvent({ event: 'frame-error', code: r.code, message: r.message, link: t.description });
       return;
     }
     this.handleCommand(t, r.bytes, r.blocks);

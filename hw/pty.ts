@@ -9,7 +9,8 @@
  * when it stops (SIGTERM).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, unlinkSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { TransportError } from './errors.ts';
 
 /** Every socat this process started and has not stopped: killed when the process exits, however. */
@@ -21,7 +22,7 @@ function track(child: ChildProcess): void {
   if (!exitHook) {
     exitHook = true;
     process.once('exit', () => {
-      for (const c of live) c.kill('SIGTERM');
+      for (const c of live) c.stdin?.end();
     });
   }
 }
@@ -48,13 +49,25 @@ export interface PtyPair {
  * @throws TransportError OPEN_FAILED (socat missing, or the links did not appear within `timeoutMs`)
  */
 export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Promise<PtyPair> {
+  // socat dies with us: it runs under a small sh whose watcher reads our end of a pipe (its stdin);
+  // when that pipe closes — stop() closes it, and the kernel does when this process dies, even by
+  // SIGKILL — the watcher sends socat SIGTERM (socat removes its links) and sh exits with socat.
+  // socat has no parent-death option of its own, and Node cannot set PR_SET_PDEATHSIG.
   const child: ChildProcess = spawn(
-    'socat',
-    ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`],
+    'sh',
+    [
+      '-c',
+      'exec 3<&0; socat "$@" <&- & s=$!; { read _ <&3; kill $s 2>/dev/null; } & wait $s',
+      'sh',
+      '-d',
+      '-d',
+      `pty,raw,echo=0,link=${a}`,
+      `pty,raw,echo=0,link=${b}`,
+    ],
     // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only us,
     // and we close the link before stopping socat — socat dying first looked like an unplug and
     // printed a false "link lost, reconnecting" on a clean shutdown (issue 15).
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
+    { stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   track(child);
   let stderr = '';
@@ -68,8 +81,14 @@ export async function startPtyPair(a: string, b: string, timeoutMs = 5000): Prom
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
+      child.stdin?.end(); // the watcher stops socat (SIGTERM), then sh exits
+      const t = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 2000);
       await exited;
       clearTimeout(t);
     }
@@ -99,4 +118,55 @@ function isLink(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The socat holding the pty pair `serve --pty PATH` made (the one whose `link=` names `PATH.serve`),
+ * found through /proc (Linux): its pid, or null when none runs (or /proc is not there).
+ */
+export function ptyPairOwner(path: string): number | null {
+  const want = resolve(`${path}.serve`);
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+      if (basename(argv[0] ?? '') !== 'socat') continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      for (const a of argv) {
+        const m = /(?:^|,)link=([^,]+)/.exec(a);
+        if (m && resolve(cwd, m[1]!) === want) return Number(pid);
+      }
+    } catch {
+      // A process that ended meanwhile, or one not ours to read.
+    }
+  }
+  return null;
+}
+
+/**
+ * What a previous `serve --pty PATH` left: `PATH.serve` is a symlink (serve's own end) — a serve
+ * killed without stopping its socat (SIGKILL) leaves both links. When the socat that made them still
+ * runs, its pid (`{ heldBy }`); otherwise the stale links (`PATH`, `PATH.serve`, symlinks only) are
+ * removed (`{ removed }`). `null` when PATH.serve is no symlink: nothing of a previous serve there.
+ * Without /proc a live pair cannot be told from a stale one: links that still resolve count as held
+ * (`heldBy: null`).
+ */
+export function clearStalePtyPair(path: string): { heldBy: number | null } | { removed: string[] } | null {
+  const own = `${path}.serve`;
+  if (!isLink(own)) return null;
+  const pid = ptyPairOwner(path);
+  if (pid !== null) return { heldBy: pid };
+  if (!existsSync('/proc/self') && existsSync(own)) return { heldBy: null };
+  const removed: string[] = [];
+  for (const p of [own, path])
+    if (isLink(p)) {
+      unlinkSync(p);
+      removed.push(p);
+    }
+  return { removed };
 }

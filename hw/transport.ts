@@ -41,6 +41,12 @@ export interface Transport {
   onFrame(listener: (frame: Frame) => void): Unsubscribe;
   /** Called once when an open transport closes: `null` when asked, else the error (`disconnected`). */
   onClose(listener: (error: TransportError | null) => void): Unsubscribe;
+  /**
+   * Called when the decoder discarded line bytes (noise, bad frame candidates, a line of the other
+   * framing): how many more bytes were discarded and bad candidates seen since the last call.
+   * Optional: transports that decode no line (in-process frames) never call it.
+   */
+  onDiscard?(listener: (d: { droppedBytes: number; badFrames: number }) => void): Unsubscribe;
   readonly stats: TransportStats;
 }
 
@@ -103,6 +109,7 @@ export class FramedTransport implements Transport {
   private readonly decoder: FrameDecoder;
   private readonly frames = new Listeners<[Frame]>();
   private readonly closes = new Listeners<[TransportError | null]>();
+  private readonly discards = new Listeners<[{ droppedBytes: number; badFrames: number }]>();
   private state: 'new' | 'open' | 'closed' = 'new';
   private writeChain: Promise<void> = Promise.resolve();
   private readonly idleFlushMs: number;
@@ -148,9 +155,12 @@ export class FramedTransport implements Transport {
 
   private deliver(frames: Frame[]): void {
     const s = this.decoder.stats;
+    const droppedBytes = s.droppedBytes - this.stats.droppedBytes;
+    const badFrames = s.badCandidates - this.stats.badFrames;
     this.stats.droppedBytes = s.droppedBytes;
     this.stats.badFrames = s.badCandidates;
     this.stats.decoderHighWater = s.highWater;
+    if (droppedBytes > 0 || badFrames > 0) this.discards.emit({ droppedBytes, badFrames });
     for (const f of frames) {
       this.stats.framesIn++;
       this.frames.emit(f);
@@ -202,5 +212,9 @@ export class FramedTransport implements Transport {
 
   onClose(listener: (error: TransportError | null) => void): Unsubscribe {
     return this.closes.add(listener);
+  }
+
+  onDiscard(listener: (d: { droppedBytes: number; badFrames: number }) => void): Unsubscribe {
+    return this.discards.add(listener);
   }
 }

@@ -45,6 +45,13 @@ export interface BridgeOptions {
   blockLimit?: number;
   /** Control requests' timeout, ms (default = timeoutMs). */
   controlTimeoutMs?: number;
+  /**
+   * After a response, how long alerts from the commanded device are still credited to the command,
+   * ms (default 100). A device sends the alerts a command raised after its response (serve does;
+   * GBCS leaves the order open), so they may arrive before or just after it; alerts that arrive
+   * while the command is outstanding are credited either way.
+   */
+  alertSettleMs?: number;
   json: boolean;
   /** One line of results (stdout). */
   write: (line: string) => void;
@@ -267,6 +274,7 @@ class BridgeRun {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly blockLimit: number;
+  private readonly alertSettleMs: number;
   private readonly waitress = new Waitress<{ bytes: Uint8Array; blocks: number }>();
   private readonly inbound = new GbtInbound();
   private readonly alertsByDevice = new Map<Eui64, number[]>();
@@ -290,6 +298,7 @@ class BridgeRun {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.retries = opts.retries ?? 3;
     this.blockLimit = opts.blockLimit ?? DEFAULT_BLOCK_LIMIT;
+    this.alertSettleMs = opts.alertSettleMs ?? 100;
     this.offFrame = this.t.onFrame((f) => this.received(f));
     this.offState = this.t.onState((state, err) => this.linkChanged(state, err));
     this.control = new ControlClient(this.t, {
@@ -512,6 +521,8 @@ class BridgeRun {
         try {
           const got = await answer;
           const rttMs = Math.round((performance.now() - started) * 100) / 100;
+          // The alerts the command raised may follow its response on the link: wait for them.
+          if (this.alertSettleMs > 0) await this.abortable(sleep(this.alertSettleMs)).catch(() => {});
           const check = this.opts.headEnd.checkResponse(built.header, got.bytes);
           return {
             ...commandBase(stepNo, s),

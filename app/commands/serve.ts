@@ -1,5 +1,6 @@
 import type { FramingName } from '../../hw/framing/index.ts';
 import { portKind, whyLive } from '../../hw/live-target.ts';
+import { clearStalePtyPair } from '../../hw/pty.ts';
 import { openErrorReporter } from '../../hw/reconnect.ts';
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { DEFAULT_PREMISES } from '../../sim/premises/premises.ts';
@@ -53,7 +54,7 @@ export function describe(e: ServeEvent): string {
     case 'control':
       return `control ${e.op}: ${e.ok ? 'ok' : e.code}`;
     case 'frame-error':
-      return `frame error ${e.code}: ${e.message}`;
+      return `frame error ${e.code}${e.link ? ` on ${e.link}` : ''}: ${e.message}`;
     case 'link':
       return `link ${e.description}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
     case 'limit':
@@ -86,6 +87,18 @@ export const serveAction = async (o: ServeFlags) => {
     });
     if (v && 'refuse' in v) throw new UsageError(`serve: ${v.refuse}`);
     if (v) process.stderr.write(`gbcs-sim serve: ${v.warn}\n`);
+  }
+  // A pty pair left by a serve that was killed (SIGKILL): removed when its socat is gone, refused
+  // while that socat still holds it (opening PATH would take the lab software's end).
+  if (o.pty !== undefined) {
+    const left = clearStalePtyPair(o.pty);
+    if (left && 'heldBy' in left)
+      throw new UsageError(
+        left.heldBy === null
+          ? `serve: ${o.pty} and ${o.pty}.serve are a pty pair still in use (another serve, or a socat left by one); stop it, or remove both links`
+          : `serve: ${o.pty} is a pty pair held by socat pid ${left.heldBy} (another serve, or left by one killed); stop it with: kill ${left.heldBy}`,
+      );
+    if (left) process.stderr.write(`gbcs-sim serve: removed stale pty links ${left.removed.join(', ')}\n`);
   }
   const limits = {
     maxConnections: int('--max-connections', o.maxConnections, 1, 65_535),

@@ -493,6 +493,38 @@ describe('connections and reassembly (finding 11)', () => {
     }
   });
 
+  it('frames of the wrong framing (binary to a gfi serve over TCP): counted and reported as frame-error', async () => {
+    const events: ServeEvent[] = [];
+    lastEvents = events;
+    const running = await startServe({
+      seed: SEED,
+      crypto,
+      gsmePollMs: 0,
+      endpoint: { kind: 'tcp', port: 0 },
+      framing: 'gfi',
+      onEvent: (e) => events.push(e),
+    });
+    const port = Number(running.where.split(':')[1]);
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    try {
+      await new Promise((r) => s.once('connect', r));
+      const line = createFraming('binary').encode({
+        channel: 'gbcs',
+        payload: build(headEnd(), ESME_READ).bytes,
+      });
+      s.write(line);
+      await until(() => running.served.counts.bytesDiscarded >= line.length, 'the bytes discarded');
+      const fe = events.filter((e) => e.event === 'frame-error');
+      expect(fe).toHaveLength(1);
+      expect(fe[0]).toMatchObject({ code: 'DISCARDED', link: expect.stringContaining('127.0.0.1') });
+      expect(running.served.counts).toMatchObject({ commands: 0, frames: 0, bytesDiscarded: line.length });
+    } finally {
+      s.destroy();
+      await running.stop();
+    }
+  });
+
   it('GBT reassembly per link: at most 4 unfinished messages and 512 KiB; a flood pushes out only its own', () => {
     const inbound = new GbtInbound();
     const routing = (counter: bigint): GbtRoutingHeader => ({

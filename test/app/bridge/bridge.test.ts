@@ -340,6 +340,32 @@ describe('bridge retries, verification, GBT, unplug', () => {
     expect([a.mac, a.signature]).toContain('valid');
   });
 
+  it('an alert sent just after the response (as serve sends them) is still credited to the command', async () => {
+    const served = new ServedPremises({ seed: SEED, crypto, gsmePollMs: 0 });
+    const esme = served.premises.devices.get(DEFAULT_PREMISES.esme)!;
+    const transport = new ReconnectingTransport(() => {
+      const pair = createInProcessPair();
+      const dev = new FramedTransport(pair.b, createFraming('binary'));
+      void dev.open().then(() => {
+        // Every response out is followed at once by an alert from the meter, as serve orders them.
+        const send = dev.send.bind(dev);
+        dev.send = async (f) => {
+          await send(f);
+          await send({
+            channel: 'gbcs',
+            payload: raiseAlert(esme, { alertCode: AlertCode.TAMPER_DETECT }).bytes,
+          });
+        };
+        dev.onFrame((f) => served.handleCommand(dev, f.payload));
+      });
+      return new FramedTransport(pair.a, createFraming('binary'));
+    });
+    const r = { ...rig('binary'), served, transport };
+    const { commands, summary } = await bridge(r, defaultBridgeSteps(r.ctx).slice(1, 2));
+    expect(summary).toMatchObject({ answered: 1, verified: 1, alerts: 1 });
+    expect(commands[0]!.alerts).toHaveLength(1);
+  });
+
   it('unplugged mid-run: reconnects; every command answered or reported failed, none lost', async () => {
     const r = rig('gfi', { gsmePollMs: 50 });
     const steps = defaultBridgeSteps(r.ctx).flatMap((s): BridgeStep[] => [
