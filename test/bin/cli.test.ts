@@ -222,6 +222,27 @@ describeShared('gbcs-sim CLI over RTDS', () => {
     }
   });
 
+  it('decode --acb of a party no keystore holds: one warning line on stderr, mac no-key, exit 0 as for any no-key', () => {
+    const one = join(RTDS_DIR, '7.1_ECS42', 'ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX');
+    const r = cli(['decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, '--acb', '0000000000000001', one]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.lines[0]!).mac).toBe('no-key');
+    expect(r.stderr.split('\n').filter((l) => l.includes('--acb'))).toEqual([
+      'gbcs-sim: warning: --acb 0000000000000001 is not in the keystores: its MACs cannot be checked (no-key)',
+    ]);
+    // The keystore's own ACB warns nothing.
+    const known = cli([
+      'decode',
+      '--json',
+      '--keystore',
+      RTDS_KEYSTORE_DIR,
+      '--acb',
+      '90b3d51f30010000',
+      one,
+    ]);
+    expect(known.stderr).not.toMatch(/--acb/);
+  });
+
   it('replay of accepted commands only exits 0; key generations in any keystore order give the same verdicts', () => {
     const one = join(RTDS_DIR, '7.1_ECS42', 'ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX');
     expect(cli(['replay', '--json', '--keystore', RTDS_KEYSTORE_DIR, one]).code).toBe(0);
