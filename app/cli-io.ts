@@ -9,6 +9,8 @@ import { ErrorCode, GbcsError } from '../protocol/errors.ts';
 import { isEui64, Role } from '../protocol/types.ts';
 import { type FaultConfig, parseFaultConfig } from '../sim/device/faults.ts';
 import type { Keystore } from '../sim/smki/keystore.ts';
+import { type BoundedLine, readLinesBounded } from '../sim/store/bounded-read.ts';
+import { MAX_INPUT_BYTES } from './inputs.ts';
 
 export { GbcsError };
 
@@ -49,13 +51,21 @@ export function loadFaultsFile(path: string): FaultConfig {
 export function warnKeystore(ks: Keystore): void {
   for (const w of ks.warnings) process.stderr.write(`gbcs-sim: keystore warning: ${w}\n`);
 }
-export const readStdin = (): string => readFileSync(0, 'utf8');
+/** Stdin's lines, each cut at the largest input (`readLinesBounded`; app/inputs.ts `MAX_INPUT_BYTES`). */
+export const readStdin = (): Iterable<BoundedLine> => readLinesBounded(0, MAX_INPUT_BYTES);
 
-/** The ACB EUI: explicit, or the keystore's only role-4 (Access Control Broker) KA party. */
+/**
+ * The ACB EUI: explicit, or the keystore's only role-4 (Access Control Broker) KA party. An explicit
+ * `--acb` that no keystore holds gets one warning line on stderr (its MACs will be `no-key`).
+ */
 export function acbOf(ks: Keystore | null, explicit: string | undefined): string | null {
   if (explicit !== undefined) {
     const e = explicit.toLowerCase();
     if (!isEui64(e)) throw new UsageError(`--acb: not an EUI-64 (16 hex digits): ${explicit}`);
+    if (!ks?.entries.some((x) => x.eui === e))
+      process.stderr.write(
+        `gbcs-sim: warning: --acb ${e} is not in the keystores: its MACs cannot be checked (no-key)\n`,
+      );
     return e;
   }
   if (!ks) return null;

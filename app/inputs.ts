@@ -4,11 +4,15 @@
  * `*.base64` below it, any case, sorted by path), or `-` (one message per stdin line; blank lines
  * are skipped). A file that cannot be read, or is larger than any GBCS message can be, becomes an
  * input with an `error` (reported as one JSON error line), so one bad file never stops a run.
+ * Every read is bounded (sim/store/bounded-read.ts): a file, device or FIFO is read up to
+ * `MAX_INPUT_BYTES + 1` bytes, a stdin line past `MAX_INPUT_BYTES` is discarded as it streams; either
+ * is one TOO_LARGE input.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, GbcsError } from '../protocol/errors.ts';
 import { GBT_MAX_BLOCK_DATA, GBT_MAX_BLOCKS } from '../protocol/gbt.ts';
+import { type BoundedLine, readFileBounded } from '../sim/store/bounded-read.ts';
 
 /**
  * Largest input file read: the hex of the largest reassembled GBT message (255 blocks of 1200
@@ -35,39 +39,54 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/** The TOO_LARGE error of an input of `size` bytes (`atLeast`: a stream cut at the cap). */
+function tooLarge(size: number, atLeast: boolean): NonNullable<InputItem['error']> {
+  return {
+    code: ErrorCode.TOO_LARGE,
+    offset: 0,
+    message: `${atLeast ? 'more than ' : ''}${size} bytes: over the ${MAX_INPUT_BYTES} bytes an input may have (twice the ${MAX_INPUT_BYTES / 2}-byte hex of the largest GBCS message)`,
+  };
+}
+
+/** The message of a read error: `ENOTDIR` is "not a directory" (`a.hex/`), the rest Node's text. */
+function readErrorMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOTDIR') return `not a directory: ${err.path ?? ''}`.trim();
+  return err.message;
+}
+
 function readItem(path: string): InputItem {
   try {
-    const size = statSync(path).size;
-    if (size > MAX_INPUT_BYTES) {
+    const r = readFileBounded(path, MAX_INPUT_BYTES);
+    if (r.tooLarge) {
+      const size = statSync(path).size;
       return {
         input: path,
         text: '',
-        error: {
-          code: ErrorCode.TOO_LARGE,
-          offset: 0,
-          message: `${size} bytes: larger than any GBCS message (${MAX_INPUT_BYTES})`,
-        },
+        error: tooLarge(Math.max(size, MAX_INPUT_BYTES), size <= MAX_INPUT_BYTES),
       };
     }
-    return { input: path, text: readFileSync(path, 'utf8') };
+    return { input: path, text: r.bytes.toString('utf8') };
   } catch (e) {
-    return { input: path, text: '', error: { code: 'UNREADABLE', offset: 0, message: (e as Error).message } };
+    return { input: path, text: '', error: { code: 'UNREADABLE', offset: 0, message: readErrorMessage(e) } };
   }
 }
 
 /**
- * Expands inputs in order. `readStdin` is injected so the function stays testable.
+ * Expands inputs in order. `readStdin` (stdin's lines, each bounded: `readLinesBounded`) is injected
+ * so the function stays testable.
  * A path that does not exist (or cannot be reached) is an input with an `UNREADABLE` error.
  * @throws GbcsError NO_INPUT for a directory without message files, or when no input was given at all.
  */
-export function expandInputs(args: readonly string[], readStdin: () => string): InputItem[] {
+export function expandInputs(args: readonly string[], readStdin: () => Iterable<BoundedLine>): InputItem[] {
   const items: InputItem[] = [];
   for (const a of args) {
     if (a === '-') {
-      const lines = readStdin().split(/\r?\n/);
-      lines.forEach((text, i) => {
-        if (text.trim() !== '') items.push({ input: `stdin:${i + 1}`, text });
-      });
+      for (const l of readStdin()) {
+        const input = `stdin:${l.line}`;
+        if (l.tooLong) items.push({ input, text: '', error: tooLarge(MAX_INPUT_BYTES, true) });
+        else if (l.text.trim() !== '') items.push({ input, text: l.text });
+      }
       continue;
     }
     let st: ReturnType<typeof statSync>;
@@ -78,7 +97,7 @@ export function expandInputs(args: readonly string[], readStdin: () => string): 
       items.push({
         input: a,
         text: '',
-        error: { code: 'UNREADABLE', offset: 0, message: (e as Error).message },
+        error: { code: 'UNREADABLE', offset: 0, message: readErrorMessage(e) },
       });
       continue;
     }

@@ -138,6 +138,10 @@ export const keysValidateAction = (
 ) => {
   if (o.expect !== undefined && !['device', 'organisation', 'ca'].includes(o.expect))
     throw new UsageError('--expect: device, organisation or ca');
+  // A path that is not there is a mistyped argument, not an invalid certificate: usage error (exit 2).
+  for (const p of paths)
+    if (!statSync(p, { throwIfNoEntry: false }))
+      throw new UsageError(`keys validate: ${p}: no such file or directory`);
   const revocations = new Map<string, Revocation>();
   for (const dir of repositoriesOf(paths, o.pki ?? [])) {
     try {

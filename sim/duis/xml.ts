@@ -16,7 +16,11 @@
  *   attributes (`NOT_WELL_FORMED`);
  * - text that is not well-formed XML with namespaces (`NOT_WELL_FORMED`, the parser's first complaint);
  * - elements nested deeper than `maxDepth` or more than `maxElements` of them (`TOO_DEEP`,
- *   `TOO_MANY_ELEMENTS`): canonicalisation walks the tree, so its size is bounded before it does.
+ *   `TOO_MANY_ELEMENTS`): canonicalisation walks the tree, so its size is bounded before it does;
+ * - more than `maxAttributesPerElement` attributes on one start tag, or more than `maxAttributes` in
+ *   the document (`TOO_MANY_ATTRIBUTES`), counted by a linear scan BEFORE the parser runs: the DOM
+ *   parser's attribute handling is superlinear (a 12 MB `<r a0="1" … a999999="1"/>` cost seconds
+ *   and 760 MB), so the count is bounded before it sees them.
  *
  * Parsing uses @xmldom/xmldom (the DOM that xml-crypto, our XMLDSig library, works on).
  */
@@ -29,7 +33,8 @@ export type XmlRefusalCode =
   | 'PI_REFUSED'
   | 'NOT_WELL_FORMED'
   | 'TOO_DEEP'
-  | 'TOO_MANY_ELEMENTS';
+  | 'TOO_MANY_ELEMENTS'
+  | 'TOO_MANY_ATTRIBUTES';
 
 export interface XmlLimits {
   /** Bytes of the whole message (default `DEFAULT_MAX_XML_BYTES`). */
@@ -38,6 +43,13 @@ export interface XmlLimits {
   maxDepth?: number;
   /** Elements in the document (default 50,000; the largest DUIS template has under 700). */
   maxElements?: number;
+  /**
+   * Attributes (namespace declarations included) on one start tag (default 64; the DUIS templates
+   * and signing-tool samples carry at most a handful).
+   */
+  maxAttributesPerElement?: number;
+  /** Attributes in the document (default 100,000: twice `maxElements`, far above any template). */
+  maxAttributes?: number;
 }
 
 /** 12 MiB: a 10,240,000-character FirmwareImage (the XSD's maxLength) plus the rest of the request. */
@@ -51,6 +63,54 @@ export type XmlReadResult =
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 const refuse = (code: XmlRefusalCode, detail: string): XmlReadResult => ({ ok: false, code, detail });
+
+/**
+ * Counts attributes per start tag in one linear pass over the text, without parsing: an `=` outside
+ * a quoted value inside a start tag is one attribute; comments, CDATA sections, end tags and the
+ * XML declaration are skipped. Malformed text is counted as best it can be (the parser refuses it
+ * afterwards). Returns the refusal, or null within the bounds.
+ */
+function scanAttributes(text: string, perElement: number, total: number): XmlReadResult | null {
+  let all = 0;
+  let i = text.indexOf('<');
+  while (i >= 0 && i < text.length) {
+    if (text.startsWith('<!--', i)) {
+      const e = text.indexOf('-->', i + 4);
+      if (e < 0) return null;
+      i = text.indexOf('<', e + 3);
+      continue;
+    }
+    if (text.startsWith('<![CDATA[', i)) {
+      const e = text.indexOf(']]>', i + 9);
+      if (e < 0) return null;
+      i = text.indexOf('<', e + 3);
+      continue;
+    }
+    const c = text.charCodeAt(i + 1);
+    let j = i + 1;
+    if (c === 0x2f /* / */ || c === 0x3f /* ? */ || c === 0x21 /* ! */) {
+      j = text.indexOf('>', j);
+      if (j < 0) return null;
+      i = text.indexOf('<', j + 1);
+      continue;
+    }
+    let here = 0;
+    let quote = 0;
+    for (; j < text.length; j++) {
+      const ch = text.charCodeAt(j);
+      if (quote) {
+        if (ch === quote) quote = 0;
+      } else if (ch === 0x22 || ch === 0x27) quote = ch;
+      else if (ch === 0x3d /* = */) {
+        if (++here > perElement)
+          return refuse('TOO_MANY_ATTRIBUTES', `more than ${perElement} attributes on one element`);
+        if (++all > total) return refuse('TOO_MANY_ATTRIBUTES', `more than ${total} attributes`);
+      } else if (ch === 0x3e /* > */ || ch === 0x3c /* < */) break;
+    }
+    i = text.indexOf('<', text.charCodeAt(j) === 0x3c ? j : j + 1);
+  }
+  return null;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -87,6 +147,12 @@ export function readDuisXml(input: Uint8Array | string, limits: XmlLimits = {}):
     return refuse('DTD_REFUSED', 'a document type declaration or entity declaration is not allowed in DUIS');
   if (text.indexOf('<?', decl ? decl[0].length : 0) >= 0)
     return refuse('PI_REFUSED', 'processing instructions are not allowed in DUIS');
+  const attributes = scanAttributes(
+    text,
+    limits.maxAttributesPerElement ?? 64,
+    limits.maxAttributes ?? 100_000,
+  );
+  if (attributes) return attributes;
 
   const problems: string[] = [];
   const note = (level: string) => (msg: string) => {

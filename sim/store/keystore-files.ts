@@ -3,7 +3,7 @@
  * layout, one `<eui>-{ds,ka,pp-ka}.{pem,key}` file, or a JSON keystore file — read here, parsed by
  * sim/smki/keystore.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   at,
@@ -15,6 +15,21 @@ import {
   type LoadKeystoreOptions,
   parseKeystoreJson,
 } from '../smki/keystore.ts';
+import { readFileBounded } from './bounded-read.ts';
+
+/**
+ * Largest keystore file read (bytes): 16 MiB, some 480 times the published DCC Boxed keystore
+ * (35 kB JSON) and far above any PEM key file. A larger file, or an endless source, is refused
+ * after reading at most this many bytes plus one.
+ */
+export const MAX_KEYSTORE_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The text of a keystore file, read with the cap (`MAX_KEYSTORE_FILE_BYTES`). */
+function readKeystoreText(path: string): string {
+  const r = at(path, () => readFileBounded(path, MAX_KEYSTORE_FILE_BYTES));
+  if (r.tooLarge) throw badKeystore(path, `larger than ${MAX_KEYSTORE_FILE_BYTES} bytes`);
+  return r.bytes.toString('utf8');
+}
 
 /** `<eui>-ds.pem`, `<eui>-ka.key`, `<eui>-pp-ka.pem`… (DCC tools' layout). */
 const DCC_FILE = /^([0-9a-fA-F]{16})-(ds|ka|pp-ka)\.(pem|key)$/;
@@ -25,7 +40,7 @@ function loadDccFile(path: string, name: string, loader: KeystoreLoader): boolea
   const eui = m[1]!.toLowerCase();
   const usage: KeyUsage = m[2] === 'ds' ? 'ds' : 'ka';
   const cell: CellUsage = m[2] === 'pp-ka' ? 'prepayment' : 'management';
-  const text = at(path, () => readFileSync(path, 'utf8'));
+  const text = readKeystoreText(path);
   loader.entries.push(...at(path, () => loader.pem(text, eui, usage, cell, path)));
   return true;
 }
@@ -51,15 +66,17 @@ function loadDccDirectory(dir: string, loader: KeystoreLoader): Keystore {
  * @throws GbcsError BAD_KEYSTORE, the message naming the file (and entry) and the problem, the
  *   cause chained: the path does not exist or cannot be read, a directory has no key files, a
  *   matching file or JSON entry does not parse, a JSON file is none of the formats, a misfiled
- *   certificate when `strict`
+ *   certificate when `strict`, the path is not a file or directory (a device, a FIFO: "not a file"),
+ *   a file is larger than `MAX_KEYSTORE_FILE_BYTES`
  */
 export function loadKeystore(path: string, options?: LoadKeystoreOptions): Keystore {
   const st = at(path, () => statSync(path, { throwIfNoEntry: false }));
   if (!st) throw badKeystore(path, 'no such file or directory');
   const loader = new KeystoreLoader(options);
   if (st.isDirectory()) return loadDccDirectory(path, loader);
+  if (!st.isFile()) throw badKeystore(path, 'not a file');
   if (loadDccFile(path, basename(path), loader)) return loader.finish();
-  const text = at(path, () => readFileSync(path, 'utf8'));
+  const text = readKeystoreText(path);
   return parseKeystoreJson(text, path, options);
 }
 

@@ -125,6 +125,31 @@ describe('gbcs-sim CLI', () => {
     expect(e.stderr).toMatch(/no \*\.hex, \*\.b64 or \*\.base64 files/);
   });
 
+  it('reads are bounded: /dev/zero and an endless stdin line are one TOO_LARGE line; a.hex/ is "not a directory"; a device keystore is "not a file"', () => {
+    const z = cli(['decode', '--json', '/dev/zero']);
+    expect(z.code).toBe(1);
+    expect(JSON.parse(z.lines[0]!).error.code).toBe('TOO_LARGE');
+    // One unit: the message counts bytes only (1224000 = twice the 612000-byte hex of 255 × 1200 bytes).
+    expect(JSON.parse(z.lines[0]!).error.message).toBe(
+      'more than 1224000 bytes: over the 1224000 bytes an input may have (twice the 612000-byte hex of the largest GBCS message)',
+    );
+    const s = cli(['decode', '--json', '-'], `DF0902\n${'d'.repeat(1_300_000)}\n`);
+    expect(s.lines.map((l) => [JSON.parse(l).input, JSON.parse(l).error?.code])).toEqual([
+      ['stdin:1', 'TRUNCATED'],
+      ['stdin:2', 'TOO_LARGE'],
+    ]);
+    const f = join(dir, 'slash.hex');
+    writeFileSync(f, 'DF0902');
+    const d = cli(['decode', '--json', `${f}/`]);
+    expect(JSON.parse(d.lines[0]!).error).toMatchObject({
+      code: 'UNREADABLE',
+      message: `not a directory: ${f}/`,
+    });
+    const k = cli(['decode', '--keystore', '/dev/zero', f]);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toBe('gbcs-sim: BAD_KEYSTORE: /dev/zero: not a file\n');
+  });
+
   it('a reader that closes the pipe early (| head) ends the run quietly', () => {
     const r = spawnSync('bash', ['-c', `${BIN} run | head -1`], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^gbcs-sim run/);
@@ -195,6 +220,27 @@ describeShared('gbcs-sim CLI over RTDS', () => {
       expect(o).toMatchObject({ reason: null });
       expect(o.response).toMatch(/^(dd00|df09)/);
     }
+  });
+
+  it('decode --acb of a party no keystore holds: one warning line on stderr, mac no-key, exit 0 as for any no-key', () => {
+    const one = join(RTDS_DIR, '7.1_ECS42', 'ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX');
+    const r = cli(['decode', '--json', '--keystore', RTDS_KEYSTORE_DIR, '--acb', '0000000000000001', one]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.lines[0]!).mac).toBe('no-key');
+    expect(r.stderr.split('\n').filter((l) => l.includes('--acb'))).toEqual([
+      'gbcs-sim: warning: --acb 0000000000000001 is not in the keystores: its MACs cannot be checked (no-key)',
+    ]);
+    // The keystore's own ACB warns nothing.
+    const known = cli([
+      'decode',
+      '--json',
+      '--keystore',
+      RTDS_KEYSTORE_DIR,
+      '--acb',
+      '90b3d51f30010000',
+      one,
+    ]);
+    expect(known.stderr).not.toMatch(/--acb/);
   });
 
   it('replay of accepted commands only exits 0; key generations in any keystore order give the same verdicts', () => {

@@ -211,6 +211,14 @@ describe('6–8. keys validate and keys revoke', () => {
     expect(r.code).toBe(1);
   });
 
+  it('6b. keys validate of a path that does not exist is a usage error: one line, exit 2', () => {
+    const missing = join(dir, 'nonexistent');
+    const r = cli('keys', 'validate', missing);
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([]);
+    expect(r.stderr).toBe(`gbcs-sim: keys validate: ${missing}: no such file or directory\n`);
+  });
+
   it('7. keys revoke --serial xyz is a usage error: one line, exit 2', () => {
     expectUsage(
       cli('keys', 'revoke', '--pki', pki(), '--serial', 'xyz', '--by', 'dcc', '--reason', 'x'),

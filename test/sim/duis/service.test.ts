@@ -48,6 +48,15 @@ describeDuis('DUIS front door (service.ts): the negative samples of the DCC sign
     expect(backend.submitted).toEqual([]);
   });
 
+  it('a million attributes on one element (11.9 MB): 400 XML_REFUSED TOO_MANY_ATTRIBUTES before the DOM parser, nothing reaches the backend', async () => {
+    const { service, backend } = zaz1Service();
+    const body = `<r${Array.from({ length: 1_000_000 }, (_, i) => ` a${i}="1"`).join('')}/>`;
+    const a = await service.handle('S', bytes(body), XML);
+    expect([a.status, a.refusal]).toEqual([400, 'XML_REFUSED']);
+    expect(a.body).toBe('XML_REFUSED: TOO_MANY_ATTRIBUTES: more than 64 attributes on one element\n');
+    expect(backend.submitted).toEqual([]);
+  });
+
   it('XSD-invalid sample (RequestID with "::"): 400 SCHEMA_INVALID', async () => {
     const { service, backend } = zaz1Service();
     const a = await service.handle(

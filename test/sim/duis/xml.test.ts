@@ -76,6 +76,31 @@ describe('readDuisXml refuses what a DUIS service must not process', () => {
     });
   });
 
+  it('bounds attributes per element and in total before the parser runs (TOO_MANY_ATTRIBUTES)', () => {
+    const attrs = (n: number) => Array.from({ length: n }, (_, i) => ` a${i}="1"`).join('');
+    expect(readDuisXml(`<r${attrs(64)}/>`).ok).toBe(true);
+    expect(readDuisXml(`<r${attrs(65)}/>`)).toMatchObject({ ok: false, code: 'TOO_MANY_ATTRIBUTES' });
+    // The attack: a million attributes on one element is refused by the scan, not by the DOM.
+    expect(readDuisXml(`<r${attrs(1_000_000)}/>`, { maxBytes: 64 * 1024 * 1024 })).toMatchObject({
+      ok: false,
+      code: 'TOO_MANY_ATTRIBUTES',
+      detail: 'more than 64 attributes on one element',
+    });
+    const many = `<r>${`<e${attrs(3)}/>`.repeat(10)}</r>`;
+    expect(readDuisXml(many, { maxAttributes: 30 }).ok).toBe(true);
+    expect(readDuisXml(many, { maxAttributes: 29 })).toMatchObject({
+      ok: false,
+      code: 'TOO_MANY_ATTRIBUTES',
+    });
+    // `=` and `>` inside quoted values, comments and CDATA count nothing.
+    const quoted = `<r a="x=y>z" b='=='><!-- <e c="1" d="2"/> --><![CDATA[<e f="1" g="2"/>]]></r>`;
+    expect(readDuisXml(quoted, { maxAttributes: 2 }).ok).toBe(true);
+    expect(readDuisXml(quoted, { maxAttributes: 1 })).toMatchObject({
+      ok: false,
+      code: 'TOO_MANY_ATTRIBUTES',
+    });
+  });
+
   it.each([
     ['an unclosed element', '<a><b></a>'],
     ['an undeclared prefix', '<sr:a/>'],
