@@ -4,7 +4,7 @@
  * Server-Sent Events, and the time series of virtual days.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
@@ -273,6 +273,33 @@ describe('console and serve --http on the command line', () => {
       expect(bad.stderr).toBe('gbcs-sim: --port: a port 0..65535\n');
     } finally {
       expect(await s.stop()).toBe(0);
+    }
+  });
+
+  it('console --db: a missing file or one that is not a DCC database is a usage error at start-up (exit 2, one line)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-console-baddb-'));
+    try {
+      const missing = join(dir, 'missing.db');
+      const json = join(dir, 'dcc.json');
+      writeFileSync(json, '{}\n');
+      // timeout: before the fix the console started and served until killed.
+      const none = spawnSync(BIN, ['console', '--port', '0', '--db', missing], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(none.status).toBe(2);
+      expect(none.stderr).toBe(
+        `gbcs-sim: DB_NOT_FOUND: no database at ${missing} (create one with inventory add or ch order)\n`,
+      );
+      expect(existsSync(missing)).toBe(false);
+      const foreign = spawnSync(BIN, ['console', '--port', '0', '--db', json], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(foreign.status).toBe(2);
+      expect(foreign.stderr).toBe(`gbcs-sim: DB_INVALID: ${json} is not an SQLite database\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
