@@ -141,7 +141,7 @@ describe('gbcs-sim recovery', { timeout: 600_000 }, () => {
 
   it('a drill run with --ephemeral: neither --resume nor a re-run can use its database, and both say what to do', () => {
     const eph = tmp.file('ephemeral.db');
-    const run = cli([
+    const drill = [
       'recovery',
       'drill',
       '--premises',
@@ -151,24 +151,15 @@ describe('gbcs-sim recovery', { timeout: 600_000 }, () => {
       '--ephemeral',
       '--db',
       eph,
-    ]);
+    ];
+    const run = cli(drill);
     expect(run.code).toBe(0);
     const resume = cli(['recovery', 'drill', '--resume', '--db', eph]);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toBe(
       `gbcs-sim: STATE_MISSING: the drill's device state is not in ${eph}.state: give the --state the drill ran with; a drill run with --ephemeral cannot be resumed: delete ${eph} or use another --db\n`,
     );
-    const rerun = cli([
-      'recovery',
-      'drill',
-      '--premises',
-      '2',
-      '--compromise',
-      'supplier-ds',
-      '--ephemeral',
-      '--db',
-      eph,
-    ]);
+    const rerun = cli(drill);
     expect(rerun.code).toBe(2);
     expect(rerun.stderr).toBe(
       `gbcs-sim: DRILL_EXISTS: ${eph} holds a drill: continue it with --resume (a drill run with --ephemeral cannot be resumed: delete ${eph} or use another --db)\n`,
