@@ -93,6 +93,7 @@ export function recoveryDrill(o: DrillOptions, io: Io): number {
             'DRILL_EXISTS',
             `${dbPath} holds a drill: continue it with --resume (a drill run with --ephemeral cannot be resumed: delete ${dbPath} or use another --db)`,
           );
+        Drill.refuseForeignEstate(db, dbPath);
       });
   }
   if (o.resume && dbPath !== ':memory:' && !existsSync(dbPath))

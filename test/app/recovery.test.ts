@@ -139,6 +139,35 @@ describe('gbcs-sim recovery', { timeout: 600_000 }, () => {
     expect(again.stderr).toMatch(/^gbcs-sim: DRILL_EXISTS: .* holds a drill: continue it with --resume/);
   });
 
+  it('a database holding devices the drill did not create is refused (DB_NOT_EMPTY, exit 2, nothing written)', () => {
+    const used = tmp.file('inventory.db');
+    const add = cli([
+      'inventory',
+      'add',
+      '00db123456780001',
+      '--type',
+      'ESME',
+      '--manufacturer',
+      'Acme',
+      '--model',
+      'M1',
+      '--firmware',
+      '1',
+      '--mpxn',
+      '1234',
+      '--db',
+      used,
+    ]);
+    expect(add.code).toBe(0);
+    const r = cli(['recovery', 'drill', '--premises', '2', '--compromise', 'supplier-ds', '--db', used]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `gbcs-sim: DB_NOT_EMPTY: ${used} already holds 1 devices or hubs the drill did not create: run the drill into a new --db\n`,
+    );
+    expect(r.stdout).toBe('');
+    expect(existsSync(`${used}.state`)).toBe(false);
+  });
+
   it('a drill run with --ephemeral: neither --resume nor a re-run can use its database, and both say what to do', () => {
     const eph = tmp.file('ephemeral.db');
     const drill = [
