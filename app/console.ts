@@ -21,6 +21,7 @@
  * recovery engine publishes for the drill panel (`ConsoleHub.publish`), shape `DrillProgress`.
  */
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -47,6 +48,7 @@ import { type CommandResult, runBridge } from './bridge/bridge.ts';
 import { defaultScenarioContext, resolveStep, type ScenarioContext } from './bridge/scenario.ts';
 import { withDatabase } from './dcc-db.ts';
 import { createDecodeContext, type DecodeContext, decodeReport } from './decode-report.ts';
+import { requestRefusal } from './host-check.ts';
 import { testKeyResolver } from './run.ts';
 import type { ServedPremises, ServeEvent } from './serve.ts';
 import { bridgeObservation, type CommandObservation, PremisesTarget } from './test/premises.ts';
@@ -470,6 +472,19 @@ export function timelines(db: string | undefined, limit = 500): Record<string, u
 /** Starts the console's HTTP server. @throws the listen error (EADDRINUSE, EACCES, …) */
 export async function startConsoleServer(o: ConsoleServerOptions): Promise<RunningConsole> {
   const app = Fastify({ bodyLimit: 16 * 1024, logger: false, forceCloseConnections: true });
+  const bindHost = o.host ?? '127.0.0.1';
+  // DNS rebinding: every request (page, API, SSE) must name this server; a POST from another site is refused.
+  app.addHook('onRequest', (req, reply, done) => {
+    const port = (app.server.address() as AddressInfo | null)?.port ?? o.port;
+    const origin = req.headers.origin;
+    const refusal = requestRefusal(
+      { method: req.method, host: req.headers.host, origin: Array.isArray(origin) ? origin[0] : origin },
+      bindHost,
+      port,
+    );
+    if (refusal === null) return done();
+    void reply.code(refusal.status).send({ error: { code: refusal.code, message: refusal.message } });
+  });
   const files = new Map(
     Object.entries(STATIC).map(([route, f]) => [route, { ...f, body: readFileSync(f.file) }]),
   );
@@ -531,7 +546,7 @@ export async function startConsoleServer(o: ConsoleServerOptions): Promise<Runni
       clearInterval(ping);
     });
   });
-  const address = await app.listen({ host: o.host ?? '127.0.0.1', port: o.port });
+  const address = await app.listen({ host: bindHost, port: o.port });
   return {
     url: address,
     app,

@@ -56,7 +56,7 @@ function openDevices(o: DrillOptions, db: string, p: DrillParams, mustExist: boo
   if (mustExist && !existsSync(join(dir, 'premises.json')))
     throw new GbcsError(
       'STATE_MISSING',
-      `the drill's device state is not in ${dir} (give the --state the drill ran with; a drill run with --ephemeral cannot resume)`,
+      `the drill's device state is not in ${dir}: give the --state the drill ran with; a drill run with --ephemeral cannot be resumed: delete ${db} or use another --db`,
     );
   return openStateDir(dir, stateIdentity(p));
 }
@@ -91,10 +91,16 @@ export function recoveryDrill(o: DrillOptions, io: Io): number {
         if (Drill.recorded(db))
           throw new GbcsError(
             'DRILL_EXISTS',
-            `${dbPath} holds a drill: continue it with --resume, or use another --db`,
+            `${dbPath} holds a drill: continue it with --resume (a drill run with --ephemeral cannot be resumed: delete ${dbPath} or use another --db)`,
           );
+        Drill.refuseForeignEstate(db, dbPath);
       });
   }
+  if (o.resume && dbPath !== ':memory:' && !existsSync(dbPath))
+    throw new GbcsError(
+      'DB_NOT_FOUND',
+      `no database at ${dbPath}: no drill to resume (start one with recovery drill --premises N --compromise KEY --db ${dbPath})`,
+    );
   return withDatabase(dbPath, !o.resume, (db) => {
     let params = o.params;
     if (o.resume) {

@@ -1,6 +1,7 @@
 import { type CryptoBackendName, createCrypto } from '../../protocol/crypto/index.ts';
 import { EXIT_OK, UsageError } from '../cli-io.ts';
 import { ConsoleHub, premisesConsole, startConsoleServer } from '../console.ts';
+import { withDatabase } from '../dcc-db.ts';
 
 /** A TCP port flag: an integer 0..65535 (0 = any free port). */
 export function httpPort(flag: string, v: string): number {
@@ -17,6 +18,8 @@ export const consoleAction = async (o: {
   crypto: CryptoBackendName;
 }) => {
   const port = httpPort('--port', o.port);
+  // A missing or foreign --db is refused now (exit 2), not at the page's first /api/timelines.
+  if (o.db !== undefined) withDatabase(o.db, false, () => undefined);
   const hub = new ConsoleHub();
   const backend = premisesConsole({ seed: o.seed, crypto: createCrypto(o.crypto), hub });
   const running = await startConsoleServer({

@@ -171,6 +171,22 @@ export class Drill {
       );
   }
 
+  /**
+   * A new drill builds its own estate: a database that already holds devices or hubs (and no drill)
+   * would mix them into the drill's counts (`smiStatusCounts`). As `ch simulate` refuses the same.
+   * @throws GbcsError DB_NOT_EMPTY
+   */
+  static refuseForeignEstate(db: Db, path: string): void {
+    const { n } = db
+      .prepare('SELECT (SELECT count(*) FROM devices) + (SELECT count(*) FROM ch_hubs) AS n')
+      .get() as { n: number };
+    if (n > 0)
+      throw new GbcsError(
+        'DB_NOT_EMPTY',
+        `${path} already holds ${n} devices or hubs the drill did not create: run the drill into a new --db`,
+      );
+  }
+
   /** The drill recorded in a database, or null. */
   static recorded(db: Db): { params: DrillParams; phase: string; summary: DrillSummary | null } | null {
     try {

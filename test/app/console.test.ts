@@ -4,9 +4,10 @@
  * Server-Sent Events, and the time series of virtual days.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ConsoleEvent,
@@ -30,14 +31,17 @@ describe('console server', () => {
   afterAll(async () => {
     await c.close();
   });
+  /** A request as the page makes it: Host names the console. */
+  const inject = (r: InjectOptions) =>
+    c.app.inject({ ...r, headers: { host: new URL(c.url).host, ...r.headers } });
 
   it('listens on 127.0.0.1 unless told otherwise, and serves the page with uPlot', async () => {
     expect(c.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const page = await c.app.inject({ method: 'GET', url: '/' });
+    const page = await inject({ method: 'GET', url: '/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('<script type="module" src="/ui/console.js">');
-    const uplot = await c.app.inject({ method: 'GET', url: '/vendor/uplot.js' });
+    const uplot = await inject({ method: 'GET', url: '/vendor/uplot.js' });
     expect(uplot.statusCode).toBe(200);
     expect(uplot.body).toContain('export { uPlot as default }');
   });
@@ -50,13 +54,13 @@ describe('console server', () => {
       '/vendor/../../README.md',
       '/node_modules/uplot/package.json',
     ])
-      expect((await c.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+      expect((await inject({ method: 'GET', url })).statusCode, url).toBe(404);
   });
 
   it('a command reaches the device: its anti-replay floor rises to the counter, the trace shows command and response', async () => {
     const events: ConsoleEvent[] = [];
     const off = hub.subscribe((e) => events.push(e));
-    const r = await c.app.inject({
+    const r = await inject({
       method: 'POST',
       url: '/api/command',
       payload: { device: 'esme', from: 'supplier', payload: { default: 6 } },
@@ -85,26 +89,26 @@ describe('console server', () => {
   });
 
   it('bad commands are 400 with a stable code; bodies over 16 KiB are refused (413)', async () => {
-    const bad = await c.app.inject({
+    const bad = await inject({
       method: 'POST',
       url: '/api/command',
       payload: { device: 'toaster', from: 'supplier', payload: '00' },
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'BAD_SCENARIO' });
-    const unknown = await c.app.inject({
+    const unknown = await inject({
       method: 'POST',
       url: '/api/command',
       payload: { device: 'esme', op: 'x' },
     });
     expect(unknown.json().error.message).toBe('command: unknown key op');
-    const big = await c.app.inject({
+    const big = await inject({
       method: 'POST',
       url: '/api/command',
       payload: { device: 'esme', from: 'supplier', messageCode: 'ECS52', payload: 'aa'.repeat(9000) },
     });
     expect(big.statusCode).toBe(413);
-    const notJson = await c.app.inject({
+    const notJson = await inject({
       method: 'POST',
       url: '/api/command',
       headers: { 'content-type': 'application/json' },
@@ -115,13 +119,13 @@ describe('console server', () => {
 
   it('advance: virtual days give the consumption profile and the credit series', async () => {
     const before = hub.series.length;
-    const r = await c.app.inject({ method: 'POST', url: '/api/advance', payload: { ms: 86_400_000 } });
+    const r = await inject({ method: 'POST', url: '/api/advance', payload: { ms: 86_400_000 } });
     expect(r.statusCode).toBe(200);
     const points = hub.series.slice(before);
     // One half-hour profile entry per half hour, and a credit sample per half hour.
     expect(points.filter((p) => p.importWh !== undefined)).toHaveLength(48);
     expect(points.filter((p) => p.creditPence !== undefined)).toHaveLength(48);
-    const bad = await c.app.inject({ method: 'POST', url: '/api/advance', payload: { ms: -1 } });
+    const bad = await inject({ method: 'POST', url: '/api/advance', payload: { ms: -1 } });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -140,6 +144,76 @@ describe('console server', () => {
       `data: ${JSON.stringify({ type: 'drill', drill: { id: 'd1', name: 'drill', phase: 'notify', step: 1, steps: 4, status: 'running', at: 0 } })}\n\n`,
     );
     await reader.cancel();
+  });
+
+  it('DNS rebinding: a foreign Host is 421 (page, API, SSE) and the command does not run; a foreign Origin on a POST is 403', async () => {
+    const state = async () => (await inject({ method: 'GET', url: '/api/state' })).body;
+    const before = await state();
+    const evil = { host: 'evil.example', origin: 'http://evil.example' };
+    const post = await inject({
+      method: 'POST',
+      url: '/api/command',
+      headers: evil,
+      payload: { device: 'esme', from: 'supplier', payload: { default: 5 } },
+    });
+    expect(post.statusCode).toBe(421);
+    expect(post.json()).toMatchObject({ error: { code: 'HOST_NOT_ALLOWED' } });
+    for (const url of ['/', '/api/state', '/api/events', '/api/timelines'])
+      expect(
+        (await inject({ method: 'GET', url, headers: { host: `evil.example:${new URL(c.url).port}` } }))
+          .statusCode,
+        url,
+      ).toBe(421);
+    // The right Host but another site's Origin: a cross-site POST.
+    const cross = await inject({
+      method: 'POST',
+      url: '/api/advance',
+      headers: { origin: 'http://evil.example' },
+      payload: { ms: 1000 },
+    });
+    expect(cross.statusCode).toBe(403);
+    expect(cross.json()).toMatchObject({ error: { code: 'ORIGIN_NOT_ALLOWED' } });
+    expect(await state()).toBe(before);
+    // The console's own origin, by any loopback name it answers to, passes.
+    const port = new URL(c.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      const ok = await inject({
+        method: 'POST',
+        url: '/api/advance',
+        headers: { host, origin: `http://${host}` },
+        payload: { ms: 1 },
+      });
+      expect(ok.statusCode, host).toBe(200);
+    }
+    // Another port on a loopback name is another server.
+    expect((await inject({ method: 'GET', url: '/', headers: { host: '127.0.0.1:1' } })).statusCode).toBe(
+      421,
+    );
+  });
+
+  it('DNS rebinding over the socket: the finding request (Host evil.example) is refused, the page one is served', async () => {
+    const { request } = await import('node:http');
+    const send = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(`${c.url}/api/command`);
+        const req = request(
+          { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ device: 'esme', from: 'supplier', payload: { default: 5 } }));
+      });
+    const before = (await inject({ method: 'GET', url: '/api/state' })).body;
+    expect(
+      await send({ host: 'evil.example', origin: 'http://evil.example', 'content-type': 'application/json' }),
+    ).toBe(421);
+    expect((await inject({ method: 'GET', url: '/api/state' })).body).toBe(before);
+    expect(await send({ host: new URL(c.url).host, origin: c.url, 'content-type': 'application/json' })).toBe(
+      200,
+    );
   });
 });
 
@@ -201,6 +275,33 @@ describe('console and serve --http on the command line', () => {
       expect(await s.stop()).toBe(0);
     }
   });
+
+  it('console --db: a missing file or one that is not a DCC database is a usage error at start-up (exit 2, one line)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gbcs-sim-console-baddb-'));
+    try {
+      const missing = join(dir, 'missing.db');
+      const json = join(dir, 'dcc.json');
+      writeFileSync(json, '{}\n');
+      // timeout: before the fix the console started and served until killed.
+      const none = spawnSync(BIN, ['console', '--port', '0', '--db', missing], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(none.status).toBe(2);
+      expect(none.stderr).toBe(
+        `gbcs-sim: DB_NOT_FOUND: no database at ${missing} (create one with inventory add or ch order)\n`,
+      );
+      expect(existsSync(missing)).toBe(false);
+      const foreign = spawnSync(BIN, ['console', '--port', '0', '--db', json], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(foreign.status).toBe(2);
+      expect(foreign.stderr).toBe(`gbcs-sim: DB_INVALID: ${json} is not an SQLite database\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('console timelines of a DCC database', () => {
@@ -226,7 +327,9 @@ describe('console timelines of a DCC database', () => {
         db,
       });
       try {
-        const t = (await c.app.inject({ method: 'GET', url: '/api/timelines' })).json();
+        const t = (
+          await c.app.inject({ method: 'GET', url: '/api/timelines', headers: { host: new URL(c.url).host } })
+        ).json();
         expect(t.db).toBe(db);
         expect(t.hubs).toHaveLength(changes.filter((x) => x.change === 'chState').length);
         expect(t.inventory).toHaveLength(
@@ -246,7 +349,15 @@ describe('console timelines of a DCC database', () => {
         port: 0,
       });
       try {
-        expect((await d.app.inject({ method: 'GET', url: '/api/timelines' })).json()).toEqual({
+        expect(
+          (
+            await d.app.inject({
+              method: 'GET',
+              url: '/api/timelines',
+              headers: { host: new URL(d.url).host },
+            })
+          ).json(),
+        ).toEqual({
           db: null,
           inventory: [],
           hubs: [],

@@ -129,13 +129,70 @@ describe('gbcs-sim recovery', { timeout: 600_000 }, () => {
       expect(existsSync(fresh), args.join(' ')).toBe(false);
       expect(existsSync(`${fresh}.state`), args.join(' ')).toBe(false);
     }
+    // The drill's own advice, not the inventory's ("create one with inventory add or ch order").
     expect(cli(['recovery', 'drill', '--resume', '--db', fresh])).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/DB_NOT_FOUND/),
+      stderr: `gbcs-sim: DB_NOT_FOUND: no database at ${fresh}: no drill to resume (start one with recovery drill --premises N --compromise KEY --db ${fresh})\n`,
     });
     const again = cli(['recovery', 'drill', '--premises', '2', '--compromise', 'supplier-ds', '--db', db]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^gbcs-sim: DRILL_EXISTS: .* holds a drill: continue it with --resume/);
+  });
+
+  it('a database holding devices the drill did not create is refused (DB_NOT_EMPTY, exit 2, nothing written)', () => {
+    const used = tmp.file('inventory.db');
+    const add = cli([
+      'inventory',
+      'add',
+      '00db123456780001',
+      '--type',
+      'ESME',
+      '--manufacturer',
+      'Acme',
+      '--model',
+      'M1',
+      '--firmware',
+      '1',
+      '--mpxn',
+      '1234',
+      '--db',
+      used,
+    ]);
+    expect(add.code).toBe(0);
+    const r = cli(['recovery', 'drill', '--premises', '2', '--compromise', 'supplier-ds', '--db', used]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `gbcs-sim: DB_NOT_EMPTY: ${used} already holds 1 devices or hubs the drill did not create: run the drill into a new --db\n`,
+    );
+    expect(r.stdout).toBe('');
+    expect(existsSync(`${used}.state`)).toBe(false);
+  });
+
+  it('a drill run with --ephemeral: neither --resume nor a re-run can use its database, and both say what to do', () => {
+    const eph = tmp.file('ephemeral.db');
+    const drill = [
+      'recovery',
+      'drill',
+      '--premises',
+      '2',
+      '--compromise',
+      'supplier-ds',
+      '--ephemeral',
+      '--db',
+      eph,
+    ];
+    const run = cli(drill);
+    expect(run.code).toBe(0);
+    const resume = cli(['recovery', 'drill', '--resume', '--db', eph]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toBe(
+      `gbcs-sim: STATE_MISSING: the drill's device state is not in ${eph}.state: give the --state the drill ran with; a drill run with --ephemeral cannot be resumed: delete ${eph} or use another --db\n`,
+    );
+    const rerun = cli(drill);
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toBe(
+      `gbcs-sim: DRILL_EXISTS: ${eph} holds a drill: continue it with --resume (a drill run with --ephemeral cannot be resumed: delete ${eph} or use another --db)\n`,
+    );
   });
 
   it('an incident step by step on the drill’s estate: report … close, status, files', () => {
