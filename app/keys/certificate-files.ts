@@ -163,6 +163,17 @@ export interface ValidationLine {
   test: boolean;
 }
 
+/** The fields of a line for an input that is not a readable certificate: no warnings, no summary. */
+const noSummary = () => ({
+  warnings: [],
+  serial: null,
+  eui: null,
+  usage: null,
+  role: null,
+  subject: null,
+  issuer: null,
+});
+
 /**
  * Validates every certificate of `paths`. Issuers are the CA certificates among the inputs and those
  * of `caPaths`, so a directory written by `keys init` validates with full chains.
@@ -182,13 +193,7 @@ export function validateFiles(
         ok: true,
         kind: 'public-key',
         reasons: [],
-        warnings: [],
-        serial: null,
-        eui: null,
-        usage: null,
-        role: null,
-        subject: null,
-        issuer: null,
+        ...noSummary(),
         chain: null,
         test: false,
       };
@@ -202,13 +207,7 @@ export function validateFiles(
             ? { code: i.code, message: i.error }
             : { code: 'NOT_A_CERTIFICATE', message: `unreadable: ${i.error}` },
         ],
-        warnings: [],
-        serial: null,
-        eui: null,
-        usage: null,
-        role: null,
-        subject: null,
-        issuer: null,
+        ...noSummary(),
         chain: { status: 'invalid', path: [] },
         test: false,
       };

@@ -44,8 +44,8 @@ export const AccessRequestSpecificationTag = {
 /** access-response-specification CHOICE tags. */
 export const AccessResponseSpecificationTag = { get: 1, set: 2, action: 3 } as const;
 
-/** Data-Access-Result (Green Book xDLMS ASN.1): the result of a get or set. */
-export const DataAccessResult = {
+/** The results 0–14 that Data-Access-Result and Action-Result share, with the same codes (Green Book xDLMS ASN.1). */
+const COMMON_RESULT = {
   SUCCESS: 0,
   HARDWARE_FAULT: 1,
   TEMPORARY_FAILURE: 2,
@@ -56,6 +56,11 @@ export const DataAccessResult = {
   TYPE_UNMATCHED: 12,
   SCOPE_OF_ACCESS_VIOLATED: 13,
   DATA_BLOCK_UNAVAILABLE: 14,
+} as const;
+
+/** Data-Access-Result (Green Book xDLMS ASN.1): the result of a get or set. */
+export const DataAccessResult = {
+  ...COMMON_RESULT,
   LONG_GET_ABORTED: 15,
   NO_LONG_GET_IN_PROGRESS: 16,
   LONG_SET_ABORTED: 17,
@@ -66,16 +71,7 @@ export const DataAccessResult = {
 
 /** Action-Result (Green Book xDLMS ASN.1): the result of an action. */
 export const ActionResult = {
-  SUCCESS: 0,
-  HARDWARE_FAULT: 1,
-  TEMPORARY_FAILURE: 2,
-  READ_WRITE_DENIED: 3,
-  OBJECT_UNDEFINED: 4,
-  OBJECT_CLASS_INCONSISTENT: 9,
-  OBJECT_UNAVAILABLE: 11,
-  TYPE_UNMATCHED: 12,
-  SCOPE_OF_ACCESS_VIOLATED: 13,
-  DATA_BLOCK_UNAVAILABLE: 14,
+  ...COMMON_RESULT,
   LONG_ACTION_ABORTED: 15,
   NO_LONG_ACTION_IN_PROGRESS: 16,
   OTHER_REASON: 250,

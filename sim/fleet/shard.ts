@@ -103,7 +103,7 @@ export interface ShardOptions {
 }
 
 /** A small deterministic generator (mulberry32): uniform in [0, 1). */
-function random(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -160,7 +160,7 @@ export class Shard {
       return { step: DEFAULT_SCENARIO.find((s) => s.label === e.label)!, cumulative: c };
     });
     this.total = c;
-    this.rand = random(o.choiceSeed ?? 1 + o.shard);
+    this.rand = mulberry32(o.choiceSeed ?? 1 + o.shard);
   }
 
   /** Premises index of the shard's k-th premises. */

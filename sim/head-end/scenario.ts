@@ -95,6 +95,20 @@ const SCENARIO_START = Date.UTC(2026, 0, 1, 8, 0, 0);
 /** Issuer Event ID of the scenario's ZSE commands (any value a supplier's system would choose). */
 const ISSUER_EVENT_ID = 0x0c0ffee0;
 
+/**
+ * Message Code 0x0074's GBZ payload: a Metering Read Attributes of Divisor 0x0302, Multiplier 0x0301,
+ * Unit of Measure 0x0300 and CurrentSummationDelivered 0x0000 — sent to the GPF (its cached copy)
+ * and to the GSME alike.
+ */
+const readGasConsumptionRegister = gbzRequest([
+  {
+    clusterId: METERING,
+    frameControl: 0x00,
+    commandId: 0x00,
+    zcl: readAttrs(0x0302, 0x0301, 0x0300, 0x0000),
+  },
+]);
+
 /** ESME Clock (IC 8, 0-0:1.0.0.255) and the load switch script table (IC 9, 0-0:10.0.106.255). */
 export const CLOCK = '0000010000ff';
 export const SWITCH_SCRIPTS = '00000a006aff';
@@ -238,14 +252,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'gpf',
     from: 'supplier',
     messageCode: 0x0074,
-    payload: gbzRequest([
-      {
-        clusterId: METERING,
-        frameControl: 0x00,
-        commandId: 0x00,
-        zcl: readAttrs(0x0302, 0x0301, 0x0300, 0x0000),
-      },
-    ]),
+    payload: readGasConsumptionRegister,
   },
   {
     label: 'set the change of tenancy date on the GPF',
@@ -272,14 +279,7 @@ export const DEFAULT_SCENARIO: readonly ScenarioStep[] = [
     device: 'gsme',
     from: 'supplier',
     messageCode: 0x0074,
-    payload: gbzRequest([
-      {
-        clusterId: METERING,
-        frameControl: 0x00,
-        commandId: 0x00,
-        zcl: readAttrs(0x0302, 0x0301, 0x0300, 0x0000),
-      },
-    ]),
+    payload: readGasConsumptionRegister,
   },
   {
     label: 'remotely close the gas valve',

@@ -363,16 +363,6 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     orgPolicy,
     undefined,
   );
-  const issuingOca = authority(
-    'issuing-oca',
-    CA_SUBJECTS['issuing-oca'],
-    opts.derive(seed, 'issuing-oca', 'ds'),
-    rootOca,
-    { notBefore, notAfter: yearsLater(notBefore, ISSUING_CA_YEARS) },
-    seed,
-    orgPolicy,
-    0,
-  );
   const rootDca = authority(
     'root-dca',
     CA_SUBJECTS['root-dca'],
@@ -383,16 +373,20 @@ export function generateTestPki(opts: TestPkiOptions): TestPki {
     devPolicy,
     undefined,
   );
-  const issuingDca = authority(
-    'issuing-dca',
-    CA_SUBJECTS['issuing-dca'],
-    opts.derive(seed, 'issuing-dca', 'ds'),
-    rootDca,
-    { notBefore, notAfter: yearsLater(notBefore, ISSUING_CA_YEARS) },
-    seed,
-    devPolicy,
-    0,
-  );
+  /** An issuing CA under its root: its own derived key, ISSUING_CA_YEARS, path length 0. */
+  const issuingCa = (label: 'issuing-oca' | 'issuing-dca', root: PkiAuthority, policy: string) =>
+    authority(
+      label,
+      CA_SUBJECTS[label],
+      opts.derive(seed, label, 'ds'),
+      root,
+      { notBefore, notAfter: yearsLater(notBefore, ISSUING_CA_YEARS) },
+      seed,
+      policy,
+      0,
+    );
+  const issuingOca = issuingCa('issuing-oca', rootOca, orgPolicy);
+  const issuingDca = issuingCa('issuing-dca', rootDca, devPolicy);
   const organisations: PkiCredential[] = [];
   for (const p of opts.parties) {
     if (p.role === 0) continue; // the Root's key is the Root OCA's

@@ -4,9 +4,8 @@
  * `ch simulate` (≥ 20 kills) followed by a rerun that resumes, finishes with the uninterrupted
  * run's summary, and leaves a database that passes integrity_check and `inventory check`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
@@ -16,19 +15,11 @@ import { DEFAULT_CH_CONFIG } from '../../sim/ch/config.ts';
 import { EstateSimulation } from '../../sim/ch/simulate.ts';
 import { checkInventory, checkSqlite } from '../../sim/inventory/check.ts';
 import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { runCli } from '../fixtures/cli.ts';
+import { BIN } from '../fixtures/paths.ts';
 import { tmpDir } from '../fixtures/sqlite.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/gbcs-sim');
-
-function cli(args: string[]) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 180_000 });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    lines: r.stdout.split('\n').filter((l) => l !== ''),
-  };
-}
+const cli = (args: string[]) => runCli(args, { timeoutMs: 180_000 });
 
 const tmp = tmpDir('gbcs-sim-ch-cli-');
 afterAll(() => tmp.cleanup());

@@ -3,24 +3,13 @@
  * JSON Lines, exit codes (0 ok, 1 refused, 2 usage), one line on stderr per error, nothing written
  * by a refused or malformed request.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../fixtures/cli.ts';
 import { fileBytes, tmpDir } from '../fixtures/sqlite.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/gbcs-sim');
-
-function cli(args: string[]) {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 120_000 });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    lines: r.stdout.split('\n').filter((l) => l !== ''),
-  };
-}
+const cli = (args: string[]) => runCli(args, { timeoutMs: 120_000 });
 
 describe('gbcs-sim inventory', { timeout: 240_000 }, () => {
   const tmp = tmpDir('gbcs-sim-inventory-cli-');

@@ -6,24 +6,17 @@
  * drill finishes, no device half-replaced, counts balanced; an incident step by step on the drill's
  * estate, its status and files.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkInventory, checkSqlite } from '../../sim/inventory/check.ts';
 import { openDccDatabase } from '../../sim/store/dcc-database.ts';
+import { runCli } from '../fixtures/cli.ts';
 import { BIN } from '../fixtures/paths.ts';
 import { tmpDir } from '../fixtures/sqlite.ts';
 
-const cli = (args: string[]) => {
-  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 300_000 });
-  return {
-    code: r.status,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    lines: r.stdout.split('\n').filter((l) => l !== ''),
-  };
-};
+const cli = (args: string[]) => runCli(args, { timeoutMs: 300_000 });
 const tmp = tmpDir('gbcs-sim-recovery-cli-');
 afterAll(() => tmp.cleanup());
 

@@ -20,6 +20,7 @@ import { createFraming } from '../../hw/framing/index.ts';
 import { TcpLink } from '../../hw/links/tcp.ts';
 import { FramedTransport } from '../../hw/transport.ts';
 import { fromHex } from '../../protocol/bytes.ts';
+import { mulberry32 } from '../../sim/fleet/shard.ts';
 import { type Cli, parse, Rig } from '../fixtures/pty.ts';
 
 const rig = new Rig();
@@ -28,18 +29,6 @@ afterAll(() => rig.dispose());
 
 const KILLS = 20;
 const SEED = 0x8c0ffee;
-
-/** mulberry32: a small seeded generator for the kill moments. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -53,7 +42,7 @@ const key = (device: string, counter: string, messageCode: number) => `${device}
 
 describe('serve killed with SIGKILL mid-run, restarted on the same --state', () => {
   it(`${KILLS} kills at random moments (seed ${SEED.toString(16)}): every answered command is refused REPLAY on resend`, async () => {
-    const random = rng(SEED);
+    const random = mulberry32(SEED);
     const port = await freePort();
     const state = rig.path('state');
     const trace = rig.path('trace.jsonl');

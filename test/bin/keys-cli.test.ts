@@ -198,55 +198,23 @@ describe('gbcs-sim keys / smki', () => {
         join(dir, 'supplier.key'),
       ).code,
     ).toBe(0);
-    const before = cli(
-      'keys',
-      'issue',
-      '--pki',
-      PKI,
-      '--csr',
-      csr,
-      '--submitter',
-      'supplier',
-      '--as-of',
-      '2016-03-08',
-    );
+    /** `keys issue` of the supplier's CSR, submitted by the supplier, as of `asOf`. */
+    const issueAsSupplier = (pki: string, asOf: string, ...more: string[]) =>
+      cli('keys', 'issue', '--pki', pki, '--csr', csr, '--submitter', 'supplier', '--as-of', asOf, ...more);
+    const before = issueAsSupplier(PKI, '2016-03-08');
     expect(before.code).toBe(1);
     expect(json(before.lines[0])).toMatchObject({
       ok: false,
       reasons: [{ code: 'ONLY_DCC_MAY_SUBMIT_CSR', citation: expect.stringContaining('variation (a)') }],
     });
     // The CAs of PKI are valid from 2025-01-01: nothing can be issued at a 2016 date.
-    const early = cli(
-      'keys',
-      'issue',
-      '--pki',
-      PKI,
-      '--csr',
-      csr,
-      '--submitter',
-      'supplier',
-      '--as-of',
-      '2016-03-09',
-    );
+    const early = issueAsSupplier(PKI, '2016-03-09');
     expect(early.code).toBe(1);
     expect(json(early.lines[0])).toMatchObject({ ok: false, reasons: [{ code: 'ISSUER_NOT_VALID_AT' }] });
     const pki16 = join(dir, 'pki-2016');
     expect(cli('keys', 'init', '--out', pki16, '--seed', '3', '--not-before', '2016-02-09').code).toBe(0);
     const out = join(dir, 'issued.pem');
-    const after = cli(
-      'keys',
-      'issue',
-      '--pki',
-      pki16,
-      '--csr',
-      csr,
-      '--submitter',
-      'supplier',
-      '--as-of',
-      '2016-03-09',
-      '--out',
-      out,
-    );
+    const after = issueAsSupplier(pki16, '2016-03-09', '--out', out);
     expect(after.code).toBe(0);
     expect(json(after.lines[0])).toMatchObject({
       ok: true,

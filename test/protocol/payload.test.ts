@@ -6,7 +6,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../protocol/bytes.ts';
-import { decodeGbcsMessage } from '../../protocol/envelope.ts';
 import { DecodeError } from '../../protocol/errors.ts';
 import {
   type DecodedPayload,
@@ -17,7 +16,14 @@ import {
   payloadEncoding,
   payloadToJson,
 } from '../../protocol/payload.ts';
-import { describeShared, type RtdsVector, readSharedJson, rtdsVectors } from '../fixtures/shared.ts';
+import {
+  describeShared,
+  hexOf,
+  type RtdsVector,
+  rtdsDecoded,
+  rtdsMessage,
+  rtdsVectors,
+} from '../fixtures/shared.ts';
 
 function expectOnlyDecodeError(f: () => void): 'ok' | 'error' {
   try {
@@ -119,11 +125,6 @@ describe('payload robustness properties', () => {
 });
 
 // ── RTDS ─────────────────────────────────────────────────────────────────────────────────────────
-interface RefNode {
-  hex: string;
-  children?: Record<string, RefNode>;
-}
-const hexOf = (n: RefNode | undefined): string => (n?.hex ?? '').replace(/\s+/g, '').toLowerCase();
 
 /** ciphertext ‖ tag of every encrypted part in a reference decoded tree, in document order. */
 function referenceEncryptedParts(tree: Record<string, unknown>): string[] {
@@ -143,13 +144,9 @@ function referenceEncryptedParts(tree: Record<string, unknown>): string[] {
 
 describeShared('payloads of RTDS 4.5.0', () => {
   const vectors = rtdsVectors();
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
-    'vectors',
-    'rtds-4.5.0.decoded.json',
-  ).decoded;
+  const decoded = rtdsDecoded();
   const load = (v: RtdsVector) => {
-    const m = decodeGbcsMessage(fromHex(v.hex));
-    if (m.form === 'gbt') throw new Error('unexpected GBT');
+    const m = rtdsMessage(v);
     return { m, payload: m.apdu.payload, base: m.apdu.payloadOffset, craFlag: m.apdu.header.craFlag };
   };
   const loaded = vectors.map((v) => ({ v, ...load(v) }));

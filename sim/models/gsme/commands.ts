@@ -796,19 +796,29 @@ function calendarById(m: GsmeModel, id: number): CalendarData | undefined {
   return [m.calendars.tou, m.calendars.friendlyCredit].find((c) => c.issuerCalendarId === id);
 }
 
+/** The identity every ZSE Calendar Publish command carries (Provider ID, Issuer Event ID, Issuer Calendar ID). */
+const calendarIdentity = (c: CalendarData) => ({
+  providerId: c.providerId,
+  issuerEventId: c.issuerEventId,
+  issuerCalendarId: c.issuerCalendarId,
+});
+
+/** The profiles whose id is at least `start`, in id order, at most `count` of them (0: all) — Get Day / Week Profiles. */
+function profilesFrom<T>(profiles: readonly T[], id: (p: T) => number, start: number, count: number): T[] {
+  return profiles
+    .filter((p) => id(p) >= start)
+    .sort((a, b) => id(a) - id(b))
+    .slice(0, count === 0 ? undefined : count);
+}
+
 const getDayProfiles = zse(ZseCalendar.GetDayProfiles, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
-  const days = (c?.dayProfiles ?? [])
-    .filter((d) => d.dayId >= q.startDayId)
-    .sort((a, b) => a.dayId - b.dayId)
-    .slice(0, q.numberOfDays === 0 ? undefined : q.numberOfDays);
+  const days = profilesFrom(c?.dayProfiles ?? [], (d) => d.dayId, q.startDayId, q.numberOfDays);
   if (!c || days.length === 0) return notFound();
   return publishAll(
     ZseCalendar.PublishDayProfile,
     days.map((d) => ({
-      providerId: c.providerId,
-      issuerEventId: c.issuerEventId,
-      issuerCalendarId: c.issuerCalendarId,
+      ...calendarIdentity(c),
       dayId: d.dayId,
       totalNumberOfScheduleEntries: d.entries.length,
       commandIndex: 0,
@@ -821,17 +831,12 @@ const getDayProfiles = zse(ZseCalendar.GetDayProfiles, 'reads', (s, q) => {
 
 const getWeekProfiles = zse(ZseCalendar.GetWeekProfiles, 'reads', (s, q) => {
   const c = calendarById(s.m, q.issuerCalendarId);
-  const weeks = (c?.weekProfiles ?? [])
-    .filter((w) => w.weekId >= q.startWeekId)
-    .sort((a, b) => a.weekId - b.weekId)
-    .slice(0, q.numberOfWeeks === 0 ? undefined : q.numberOfWeeks);
+  const weeks = profilesFrom(c?.weekProfiles ?? [], (w) => w.weekId, q.startWeekId, q.numberOfWeeks);
   if (!c || weeks.length === 0) return notFound();
   return publishAll(
     ZseCalendar.PublishWeekProfile,
     weeks.map((w) => ({
-      providerId: c.providerId,
-      issuerEventId: c.issuerEventId,
-      issuerCalendarId: c.issuerCalendarId,
+      ...calendarIdentity(c),
       weekId: w.weekId,
       dayIdRefs: w.dayIdRefs,
     })),
@@ -843,9 +848,7 @@ const getSeasons = zse(ZseCalendar.GetSeasons, 'reads', (s, q) => {
   if (!c || c.seasons.length === 0) return notFound();
   return publishAll(ZseCalendar.PublishSeasons, [
     {
-      providerId: c.providerId,
-      issuerEventId: c.issuerEventId,
-      issuerCalendarId: c.issuerCalendarId,
+      ...calendarIdentity(c),
       commandIndex: 0,
       totalNumberOfCommands: 1,
       entries: c.seasons.map((x) => ({ seasonStartDate: x.date, weekIdRef: x.weekIdRef })),
@@ -859,9 +862,7 @@ const getSpecialDays = zse(ZseCalendar.GetSpecialDays, 'reads', (s, q) => {
   const days = c.specialDays.slice(0, q.numberOfEvents === 0 ? undefined : q.numberOfEvents);
   return publishAll(ZseCalendar.PublishSpecialDays, [
     {
-      providerId: c.providerId,
-      issuerEventId: c.issuerEventId,
-      issuerCalendarId: c.issuerCalendarId,
+      ...calendarIdentity(c),
       startTime: toZclUtcTime(c.startTime),
       calendarType: c.calendarType,
       totalNumberOfSpecialDays: days.length,
@@ -880,9 +881,7 @@ const getCalendar = zse(ZseCalendar.GetCalendar, 'reads', (s, q) => {
   return publishAll(
     ZseCalendar.PublishCalendar,
     cals.map((c) => ({
-      providerId: c.providerId,
-      issuerEventId: c.issuerEventId,
-      issuerCalendarId: c.issuerCalendarId,
+      ...calendarIdentity(c),
       startTime: toZclUtcTime(c.startTime),
       calendarType: c.calendarType,
       calendarTimeReference: c.calendarTimeReference,

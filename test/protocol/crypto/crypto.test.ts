@@ -21,6 +21,7 @@ import {
 import { decodeGbcsMessage, macAad, signedBytes } from '../../../protocol/envelope.ts';
 import { GbcsError } from '../../../protocol/errors.ts';
 import { KdfPurpose } from '../../../protocol/types.ts';
+import { commonKeyCorruptions } from '../../fixtures/p256-keys.ts';
 import { describeShared, readSharedJson, sharedAvailable } from '../../fixtures/shared.ts';
 
 const noble = createCrypto('noble');
@@ -466,18 +467,8 @@ describe('noble and node agree on ECDSA', () => {
 
   it('invalid public keys are false on both, without a throw', () => {
     const corrupt = fc.oneof(
-      // Off the curve: one bit of X or Y changed.
-      fc
-        .tuple(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 0, max: 7 }))
-        .map(([at, bit]) => (pub: Uint8Array) => {
-          const t = pub.slice();
-          t[at]! ^= 1 << bit;
-          return t;
-        }),
-      // Wrong length, or a compressed key where the interface wants 04‖X‖Y.
-      fc.constant((pub: Uint8Array) => pub.subarray(0, 64)),
-      fc.constant((pub: Uint8Array) => pub.subarray(1)),
-      fc.constant((pub: Uint8Array) => concatBytes(Uint8Array.of(2 + (pub[64]! & 1)), pub.subarray(1, 33))),
+      // Off the curve (one bit of X or Y changed), wrong length, or compressed.
+      ...commonKeyCorruptions,
       fc.constant(() => new Uint8Array(0)),
       fc.constant(() => concatBytes(Uint8Array.of(4), new Uint8Array(64))),
       // A wrong prefix (not the hybrid 06/07 forms: see the known discrepancies below).

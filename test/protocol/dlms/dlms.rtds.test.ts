@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { fromHex, toHex } from '../../../protocol/bytes.ts';
+import { toHex } from '../../../protocol/bytes.ts';
 import {
   type AccessRequestSpecification,
   DataAccessResult,
@@ -19,24 +19,18 @@ import { findProtectedAttributes, ProtectionType } from '../../../protocol/dlms/
 import { decodeGbcsMessage } from '../../../protocol/envelope.ts';
 import {
   describeShared,
+  hexOf,
+  type RefNode,
   type RtdsVector,
-  readSharedJson,
+  rtdsApdu,
+  rtdsDecoded,
   rtdsVectors,
   sharedPath,
 } from '../../fixtures/shared.ts';
 
-interface RefNode {
-  hex: string;
-  notes?: string;
-  children?: Record<string, RefNode>;
-}
-
-const hexOf = (n: RefNode | undefined): string => (n?.hex ?? '').replace(/\s+/g, '').toLowerCase();
-
 function payloadOf(v: RtdsVector): { payload: Uint8Array; base: number } {
-  const m = decodeGbcsMessage(fromHex(v.hex));
-  if (m.form === 'gbt') throw new Error('unexpected GBT');
-  return { payload: m.apdu.payload, base: m.apdu.payloadOffset };
+  const apdu = rtdsApdu(v);
+  return { payload: apdu.payload, base: apdu.payloadOffset };
 }
 
 /** Reference parser names of the generic Data types. */
@@ -109,10 +103,7 @@ describeShared('DLMS payloads of RTDS 4.5.0', () => {
   const vectors = rtdsVectors().filter((v) =>
     ['d9', 'da', '0f'].includes(v.expected.header.payloadFirstByte),
   );
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
-    'vectors',
-    'rtds-4.5.0.decoded.json',
-  ).decoded;
+  const decoded = rtdsDecoded();
   const refOf = (v: RtdsVector) => decoded[`${v.id}|${v.path}`]?.Payload as Record<string, RefNode>;
 
   it('has 509 DLMS payloads (264 access-request, 200 access-response, 45 data-notification)', () => {

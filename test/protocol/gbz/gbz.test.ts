@@ -5,7 +5,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../protocol/bytes.ts';
-import { decodeGbcsMessage } from '../../../protocol/envelope.ts';
 import { DecodeError, ErrorCode } from '../../../protocol/errors.ts';
 import {
   decodeGbz,
@@ -16,7 +15,14 @@ import {
   type ZclHeader,
 } from '../../../protocol/gbz/gbz.ts';
 import { errorOf } from '../../fixtures/errors.ts';
-import { describeShared, type RtdsVector, readSharedJson, rtdsVectors } from '../../fixtures/shared.ts';
+import {
+  describeShared,
+  hexOf,
+  type RefNode,
+  rtdsApdu,
+  rtdsDecoded,
+  rtdsVectors,
+} from '../../fixtures/shared.ts';
 
 const TAG12 = 'a1a2a3a4a5a6a7a8a9aaabac';
 
@@ -310,11 +316,6 @@ describe('GBZ properties', () => {
 });
 
 // ── RTDS ─────────────────────────────────────────────────────────────────────────────────────────
-interface RefNode {
-  hex: string;
-  children?: Record<string, RefNode>;
-}
-const hexOf = (n: RefNode | undefined): string => (n?.hex ?? '').replace(/\s+/g, '').toLowerCase();
 const h = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
 function compareComponent(ref: Record<string, RefNode>, c: GbzComponent, id: string): void {
@@ -337,15 +338,8 @@ function compareComponent(ref: Record<string, RefNode>, c: GbzComponent, id: str
 
 describeShared('GBZ payloads of RTDS 4.5.0', () => {
   const vectors = rtdsVectors().filter((v) => v.expected.header.payloadFirstByte === '01');
-  const decoded = readSharedJson<{ decoded: Record<string, any> }>(
-    'vectors',
-    'rtds-4.5.0.decoded.json',
-  ).decoded;
-  const load = (v: RtdsVector) => {
-    const m = decodeGbcsMessage(fromHex(v.hex));
-    if (m.form === 'gbt') throw new Error('unexpected GBT');
-    return m.apdu;
-  };
+  const decoded = rtdsDecoded();
+  const load = rtdsApdu;
 
   it('has 222 GBZ payloads', () => expect(vectors.length).toBe(222));
 

@@ -43,6 +43,21 @@ function hubAt(
   for (const [e, at, p] of steps) ch.apply(HUB, e, at, p ?? {});
 }
 
+/** HUB delivered on FRI, accepted a day later and installed (at `uprn`) a day after that: returns the install time. */
+function installedHub(ch: CommsHubService, hanVariant: HanVariant = 'Single Band', uprn = '100'): number {
+  const at = FRI + 2 * DAY;
+  hubAt(
+    ch,
+    [
+      ['deliver', FRI],
+      ['accept', FRI + DAY],
+      ['install', at, { uprn }],
+    ],
+    hanVariant,
+  );
+  return at;
+}
+
 describe('calendar', () => {
   it('Working Days skip Saturday and Sunday; months clamp to the end of a shorter month', () => {
     expect(new Date(addWorkingDays(FRI, 1)).toISOString().slice(0, 10)).toBe('2017-03-06');
@@ -110,12 +125,7 @@ describe('CH lifecycle rules', () => {
 
   it('install and leave unresolved for 90 days: the DCC replaces the hub (DCC-requested, the DCC bears the refurbishment)', () => {
     const ch = service();
-    const at = FRI + 2 * DAY;
-    hubAt(ch, [
-      ['deliver', FRI],
-      ['accept', FRI + DAY],
-      ['install', at, { uprn: '200' }],
-    ]);
+    const at = installedHub(ch, 'Single Band', '200');
     expect(codeOf(() => ch.apply(HUB, 'installLeaveResolution', at + 89 * DAY))).toBe('RESOLUTION_NOT_DUE');
     const changes = ch.apply(HUB, 'installLeaveResolution', at + 90 * DAY);
     expect(ch.get(HUB)).toMatchObject({
@@ -172,17 +182,8 @@ describe('CH lifecycle rules', () => {
     'fault return %s, diagnosis %s, redeployable %s, %s → %s, %i p to the %s (%s)',
     (faultReason, outcome, redeployable, han, state, pence, payer, responsibility) => {
       const ch = service();
-      const at = FRI + 2 * DAY;
-      hubAt(
-        ch,
-        [
-          ['deliver', FRI],
-          ['accept', FRI + DAY],
-          ['install', at, { uprn: '100' }],
-          ['fault', at + DAY],
-        ],
-        han,
-      );
+      const at = installedHub(ch, han);
+      ch.apply(HUB, 'fault', at + DAY);
       ch.apply(HUB, 'remove', at + 2 * DAY, { faultReason });
       expect(ch.get(HUB)!.returnDeadline).toBe(addMonths(at + 2 * DAY, 3));
       expect(ch.inventory.get(HUB)!.status).toBe('Decommissioned');
@@ -219,16 +220,7 @@ describe('CH lifecycle rules', () => {
 
   it('never returned within 3 months: charged as lost (Supplier, by HAN variant); shipping after the window is refused', () => {
     const ch = service();
-    const at = FRI + 2 * DAY;
-    hubAt(
-      ch,
-      [
-        ['deliver', FRI],
-        ['accept', FRI + DAY],
-        ['install', at, { uprn: '100' }],
-      ],
-      'Dual Band',
-    );
+    const at = installedHub(ch, 'Dual Band');
     ch.apply(HUB, 'remove', at + DAY, { noFaultType: 'No Fault Return (general)' });
     const deadline = ch.get(HUB)!.returnDeadline!;
     expect(codeOf(() => ch.apply(HUB, 'notReturned', deadline - 1))).toBe('RETURN_WINDOW_OPEN');
@@ -243,12 +235,7 @@ describe('CH lifecycle rules', () => {
 
   it('lost or stolen from an installed state decommissions the CHF and GPF; TSAT installation end forces a return from stock', () => {
     const ch = service();
-    const at = FRI + 2 * DAY;
-    hubAt(ch, [
-      ['deliver', FRI],
-      ['accept', FRI + DAY],
-      ['install', at, { uprn: '100' }],
-    ]);
+    const at = installedHub(ch);
     ch.apply(HUB, 'lostOrStolen', at + DAY);
     expect([ch.inventory.get(HUB)!.status, ch.inventory.get(GPF)!.status, ch.get(HUB)!.chargesPence]).toEqual(
       ['Decommissioned', 'Decommissioned', 3087],

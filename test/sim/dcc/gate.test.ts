@@ -8,11 +8,11 @@ import { DccGate } from '../../../sim/dcc/gate.ts';
 import { type DccPath, sendThroughDcc } from '../../../sim/dcc/premises-install.ts';
 import { raiseAlert } from '../../../sim/device/alerts.ts';
 import { partyEui, setEsmeClockPayload } from '../../../sim/head-end/scenario.ts';
-import { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
+import type { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
 import { type DeviceRecord, SMI_STATUSES, type SmiStatus } from '../../../sim/inventory/smi-status.ts';
 import { DEFAULT_PREMISES as IDS } from '../../../sim/premises/premises.ts';
-import { createTestBed } from '../../../sim/premises/test-bed.ts';
-import { type Db, openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import type { Db } from '../../../sim/store/dcc-database.ts';
+import { gatedPremises } from '../../fixtures/dcc.ts';
 import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const crypto = createCrypto('noble');
@@ -74,15 +74,11 @@ describe('DCC gate: observations', () => {
   let inv: SmartMeteringInventory;
   let path: DccPath;
   beforeEach(() => {
-    db = openDccDatabase(tmp.file(`gate-${Math.random().toString(36).slice(2)}.db`));
-    inv = new SmartMeteringInventory(db);
-    const bed = createTestBed({ seed: '1', crypto, start: START });
-    path = {
-      gate: new DccGate(inv, bed.clock),
-      headEnd: bed.headEnd,
-      premises: bed.premises,
-      clock: bed.clock,
-    };
+    ({ db, inv, path } = gatedPremises(
+      tmp.file(`gate-${Math.random().toString(36).slice(2)}.db`),
+      crypto,
+      START,
+    ));
     inv.commsHubDelivered({ deviceId: IDS.chf, deviceType: 'CHF', manufacturer: 'DCC', model: 'CH' }, START);
   });
   afterEach(() => db.close());

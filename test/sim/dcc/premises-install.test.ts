@@ -11,7 +11,6 @@ import { createCrypto } from '../../../protocol/crypto/index.ts';
 import { decodeDlmsApdu } from '../../../protocol/dlms/apdu.ts';
 import { CommsHubService } from '../../../sim/ch/hubs.ts';
 import { VirtualClock } from '../../../sim/clock.ts';
-import { DccGate } from '../../../sim/dcc/gate.ts';
 import {
   type DccPath,
   defaultInstallCode,
@@ -20,13 +19,13 @@ import {
 } from '../../../sim/dcc/premises-install.ts';
 import { gpfDeviceLogBackup } from '../../../sim/device/alerts.ts';
 import { setEsmeClockPayload } from '../../../sim/head-end/scenario.ts';
-import { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
+import type { SmartMeteringInventory } from '../../../sim/inventory/inventory.ts';
 import { chfModelOf } from '../../../sim/models/chf/state.ts';
 import { deviceLogOf } from '../../../sim/models/security/joins.ts';
 import { DEFAULT_PREMISES as IDS } from '../../../sim/premises/premises.ts';
-import { createTestBed } from '../../../sim/premises/test-bed.ts';
-import { type Db, openDccDatabase } from '../../../sim/store/dcc-database.ts';
+import type { Db } from '../../../sim/store/dcc-database.ts';
 import { makeChfDevice, runChf } from '../../fixtures/chf.ts';
+import { gatedPremises } from '../../fixtures/dcc.ts';
 import { dumpDb, tmpDir } from '../../fixtures/sqlite.ts';
 
 const crypto = createCrypto('noble');
@@ -39,16 +38,12 @@ describe('install and commission a premises through the DCC gate', () => {
   let path: DccPath;
   let hubs: CommsHubService;
   beforeEach(() => {
-    db = openDccDatabase(tmp.file(`han-${Math.random().toString(36).slice(2)}.db`));
-    inv = new SmartMeteringInventory(db);
+    ({ db, inv, path } = gatedPremises(
+      tmp.file(`han-${Math.random().toString(36).slice(2)}.db`),
+      crypto,
+      START,
+    ));
     hubs = new CommsHubService(db, { inventory: inv });
-    const bed = createTestBed({ seed: '1', crypto, start: START });
-    path = {
-      gate: new DccGate(inv, bed.clock),
-      headEnd: bed.headEnd,
-      premises: bed.premises,
-      clock: bed.clock,
-    };
   });
   afterEach(() => db.close());
   afterAll(() => tmp.cleanup());
@@ -157,15 +152,7 @@ describe('install and commission a premises through the DCC gate', () => {
   it('before commissioning only installation use cases pass; a Pending device gets nothing', () => {
     const steps = installAndCommission({ path, hubs, joinTimeoutS: 3600 });
     expect(steps.length).toBe(10);
-    const fresh = createTestBed({ seed: '1', crypto, start: START });
-    const db2 = openDccDatabase(tmp.file('han-pending.db'));
-    const inv2 = new SmartMeteringInventory(db2);
-    const p2: DccPath = {
-      gate: new DccGate(inv2, fresh.clock),
-      headEnd: fresh.headEnd,
-      premises: fresh.premises,
-      clock: fresh.clock,
-    };
+    const { db: db2, inv: inv2, path: p2 } = gatedPremises(tmp.file('han-pending.db'), crypto, START);
     inv2.preNotify({ deviceId: IDS.esme, deviceType: 'ESME', manufacturer: 'M', model: 'E' }, START);
     const before = dumpDb(db2);
     const msg = {
@@ -192,15 +179,7 @@ describe('Device Log copies and restore on a hub replacement', () => {
 
   /** A premises installed and commissioned through the gate, on a new database `name`.db. */
   function installed(name: string) {
-    const db = openDccDatabase(tmp.file(`${name}.db`));
-    const inv = new SmartMeteringInventory(db);
-    const bed = createTestBed({ seed: '1', crypto, start: START });
-    const path: DccPath = {
-      gate: new DccGate(inv, bed.clock),
-      headEnd: bed.headEnd,
-      premises: bed.premises,
-      clock: bed.clock,
-    };
+    const { db, inv, bed, path } = gatedPremises(tmp.file(`${name}.db`), crypto, START);
     installAndCommission({ path, hubs: new CommsHubService(db, { inventory: inv }) });
     return { db, inv, bed, path };
   }

@@ -30,12 +30,12 @@ import {
   raiseAlert,
   tamperDetected,
 } from '../../../sim/device/alerts.ts';
-import { Device, type DeviceState } from '../../../sim/device/device.ts';
+import type { DeviceState } from '../../../sim/device/device.ts';
 import { partyEui } from '../../../sim/head-end/scenario.ts';
 import { executorModel, handlerFor, modelFor } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../sim/store/state-store.ts';
-import { restartable, setupPremises } from '../../fixtures/premises.ts';
+import { deviceLike, restartable, setupPremises } from '../../fixtures/premises.ts';
 
 const crypto = createCrypto('noble');
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -216,12 +216,7 @@ describe('alerts', () => {
 
   it('a command handler raises alerts through its context; they travel with the command outcome', () => {
     const { esme, headEnd } = setup();
-    const dev = new Device({
-      eui: esme.eui,
-      deviceType: 'ESME',
-      credentials: esme.credentials,
-      crypto,
-      clock: esme.clock,
+    const dev = deviceLike(esme, crypto, {
       model: executorModel('ESME', (ctx) => {
         ctx.raiseAlert({ alertCode: AlertCode.SUPPLY_ARMED });
         return handlerFor('ESME', ctx.header.messageCode)!(ctx);
@@ -263,12 +258,8 @@ describe('alerts', () => {
 
   it('refuses an alert it cannot address before its counter moves', () => {
     const { chf } = setup();
-    const lonely = new Device({
-      eui: chf.eui,
-      deviceType: 'CHF',
+    const lonely = deviceLike(chf, crypto, {
       credentials: { ...chf.credentials, trustAnchors: [] },
-      crypto,
-      clock: chf.clock,
       model: modelFor('CHF'),
     });
     expect(() => raiseAlert(lonely, { alertCode: 0x8f12 })).toThrow(/trust anchor/);

@@ -17,7 +17,7 @@ import { DEFAULT_SCENARIO, partyEui } from '../../../sim/head-end/scenario.ts';
 import { modelFor } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
 import { FileStateStore } from '../../../sim/store/state-store.ts';
-import { restartable, setupPremises } from '../../fixtures/premises.ts';
+import { deviceLike, restartable, setupPremises } from '../../fixtures/premises.ts';
 import { describeShared, readSharedJson } from '../../fixtures/shared.ts';
 
 const crypto = createCrypto('noble');
@@ -146,12 +146,7 @@ describe('Z per trust-anchor cell', () => {
   it('a device computes the ACB Z once, keeps it whatever other devices do, and again after new credentials', () => {
     const { keys, headEnd, esme } = setup();
     let ecdh = 0;
-    const dev = new Device({
-      eui: esme.eui,
-      deviceType: 'ESME',
-      credentials: esme.credentials,
-      crypto,
-      clock: esme.clock,
+    const dev = deviceLike(esme, crypto, {
       model: modelFor('ESME'),
       ecdh: (a, b) => {
         ecdh++;

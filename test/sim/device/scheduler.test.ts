@@ -23,7 +23,7 @@ import { encodeGbzCommands } from '../../../protocol/gbz/gbz.ts';
 import { decodePayload } from '../../../protocol/payload.ts';
 import { VirtualClock } from '../../../sim/clock.ts';
 import { AlertMessageCode, zigbeeTime } from '../../../sim/device/alerts.ts';
-import { Device, type Executor } from '../../../sim/device/device.ts';
+import type { Executor } from '../../../sim/device/device.ts';
 import {
   ASN1_CANCEL_MS,
   asn1ExecutionTime,
@@ -37,7 +37,7 @@ import { executeDlmsAccessRequest } from '../../../sim/models/common/dlms-generi
 import { executeGbzCommand } from '../../../sim/models/common/gbz-generic.ts';
 import { executorModel } from '../../../sim/models/index.ts';
 import { DEFAULT_PREMISES } from '../../../sim/premises/premises.ts';
-import { setupPremises } from '../../fixtures/premises.ts';
+import { deviceLike, setupPremises } from '../../fixtures/premises.ts';
 
 const crypto = createCrypto('noble');
 const T0 = Date.UTC(2026, 0, 10, 8, 0, 0);
@@ -46,14 +46,7 @@ const DAY = 86_400_000;
 function setup(kind: 'ESME' | 'GSME', executor: Executor) {
   const { clock, premises, headEnd } = setupPremises('scheduler-test', T0, crypto);
   const like = premises.devices.get(kind === 'ESME' ? DEFAULT_PREMISES.esme : DEFAULT_PREMISES.gsme)!;
-  const dev = new Device({
-    eui: like.eui,
-    deviceType: kind,
-    credentials: like.credentials,
-    crypto,
-    clock,
-    model: executorModel(kind, executor),
-  });
+  const dev = deviceLike(like, crypto, { clock, model: executorModel(kind, executor) });
   return { clock, headEnd, dev, scheduler: new Scheduler(clock, [dev]) };
 }
 

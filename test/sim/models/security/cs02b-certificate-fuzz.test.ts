@@ -38,7 +38,7 @@ import {
 } from '../../../../sim/smki/oids.ts';
 import { ecdsaRawToDer } from '../../../../sim/smki/tlv.ts';
 import { FileStateStore, MemoryStateStore, type StateStore } from '../../../../sim/store/state-store.ts';
-import { setupPremises } from '../../../fixtures/premises.ts';
+import { deviceLike, setupPremises } from '../../../fixtures/premises.ts';
 import { CONTINGENCY_EUI, RemoteParties, replacementStatuses } from '../../../fixtures/remote-parties.ts';
 
 const crypto = createCrypto('noble');
@@ -339,12 +339,7 @@ describe('the pipeline boundary', () => {
     expect(good.handle(t.command(m, good, t.validCertificate(m))).accepted).toBe(true);
     const saved = store.load(good.eui);
     let calls = 0;
-    const failing = new Device({
-      eui: good.eui,
-      deviceType: 'ESME',
-      credentials: good.credentials,
-      crypto,
-      clock: good.clock,
+    const failing = deviceLike(good, crypto, {
       model: executorModel('ESME', (ctx) => {
         calls++;
         ctx.device.state.model.halfDone = true;
