@@ -24,7 +24,7 @@
  *
  * **Published test PKIs** carry no marker. A certificate belongs to one when its
  * authorityKeyIdentifier (or, for a CA certificate, its own subjectKeyIdentifier) is the key
- * identifier of one of their CAs below, read from the certificates in ../shared (RTDS 4.5.0
+ * identifier of one of their CAs below, read from the published certificates (RTDS 4.5.0
  * keystore and messages, DCC Boxed keystore.json and signing tool); a certificate without an AKI
  * (RTDS Load Controller, DCC Boxed XML-signing certificates) is matched by its issuer name instead.
  * Key identifiers are hashes of the CA public keys (RFC 5280 §4.2.1.2 method 2), so a production
@@ -48,7 +48,7 @@ export interface PublishedTestCa {
   pki: string;
 }
 
-/** CAs of the test PKIs DCC published (key identifiers read from the certificates in ../shared). */
+/** CAs of the test PKIs DCC published (key identifiers read from their published certificates). */
 export const PUBLISHED_TEST_CAS: readonly PublishedTestCa[] = [
   { keyId: '48cf1b32697c4669', name: 'OU=00, CN=ZA', pki: 'ZAZ1 Root OCA (DCC Boxed, RTDS)' },
   { keyId: '4f5688d7ec933be2', name: 'OU=07, CN=Z1', pki: 'ZAZ1 Issuing OCA (DCC Boxed, RTDS)' },
